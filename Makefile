@@ -1,0 +1,51 @@
+# synth_assets: `make demo` and `make test` work on a machine with only Python 3.11 and make.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+MODE ?= sample
+
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install demo test bench ui generate-data lint clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced  ## create .venv with the locked dependencies (uv.lock)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	@cp dagster.yaml $@
+
+demo: install $(DAGSTER_HOME)/dagster.yaml  ## materialize a sample of every family into data/
+	$(BIN)/synth demo
+
+generate-data: install $(DAGSTER_HOME)/dagster.yaml  ## air quality for MODE=sample|full, 2020-2024
+	$(BIN)/synth generate-data --mode $(MODE)
+
+test: install  ## run the whole test suite
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+bench: install $(DAGSTER_HOME)/dagster.yaml  ## throughput and ratio against a naive per-row baseline
+	$(BIN)/python -m bench
+
+ui: install $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://localhost:3000
+	$(BIN)/dagster dev -w workspace.yaml -h 0.0.0.0 -p 3000
+
+clean:  ## remove generated data and the local Dagster instance
+	rm -rf data/air_quality data/synth.duckdb* $(DAGSTER_HOME)

@@ -1,0 +1,1 @@
+"""Air quality: 300 real cities -> hourly measurements (daily partitions) -> yearly Parquet."""

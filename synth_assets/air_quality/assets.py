@@ -1,0 +1,204 @@
+"""Air-quality assets: thin wrappers that read settings, call the pure generators and write files."""
+
+from datetime import date, timedelta
+
+import dagster as dg
+import numpy as np
+import polars as pl
+import pyarrow as pa
+from dagster_duckdb import DuckDBResource
+
+from synth_assets.air_quality import checks as aq_checks
+from synth_assets.air_quality import effects, layout
+from synth_assets.air_quality.cities import select_cities
+from synth_assets.air_quality.measurements import HOURS_PER_DAY, day_slices, iter_hourly_chunks
+from synth_assets.air_quality.models import CITY_SCHEMA, COLUMN_DESCRIPTIONS, MEASUREMENT_SCHEMA
+from synth_assets.core import metadata as md
+from synth_assets.core.partitions import (
+    daily_partitions, daily_to_yearly, days_in_window, last_complete_day, yearly_partitions)
+from synth_assets.core.resources import SynthSettings
+from synth_assets.core.storage import (
+    CorruptFileError, create_parquet_view, read_parquet_checked, remove_stale_temp_files,
+    write_parquet_atomic)
+
+GROUP = "air_quality"
+CITY_PROFILES = dg.AssetKey([GROUP, "city_profiles"])
+HOURLY = dg.AssetKey([GROUP, "hourly_measurements"])
+YEARLY = dg.AssetKey([GROUP, "yearly_measurements"])
+PLOTTED_CITIES = 10
+_SELECT = "dagster asset materialize -m synth_assets.definitions --select"
+
+
+@dg.asset(
+    key=CITY_PROFILES, group_name=GROUP, kinds={"python", "parquet"},
+    description="The cities of the configured mode (sample: the seed's 10; full: 300 real cities "
+                "from GeoNames) with coordinates, time zone, coastal/industrial flags and base level.",
+)
+def city_profiles(settings: SynthSettings) -> dg.MaterializeResult:
+    cities = select_cities(settings.air_quality_mode)
+    written = write_parquet_atomic(cities.to_arrow(), layout.city_profiles_path(
+        settings.data_path, settings.air_quality_mode), CITY_SCHEMA)
+    return dg.MaterializeResult(metadata={
+        **md.table_metadata(CITY_SCHEMA, written.rows, cities.sort("population", descending=True)),
+        "mode": settings.air_quality_mode,
+        "path": dg.MetadataValue.path(str(written.path)),
+        "countries": cities["country_code"].n_unique(),
+        "coastal_cities": int(cities["coastal"].sum()),
+        "industrial_cities": int(cities["industrial"].sum()),
+    })
+
+
+def read_city_profiles(settings: SynthSettings) -> pl.DataFrame:
+    path = layout.city_profiles_path(settings.data_path, settings.air_quality_mode)
+    table = read_parquet_checked(path, CITY_SCHEMA, fix=f"{_SELECT} {CITY_PROFILES.to_user_string()}")
+    return pl.from_arrow(table).sort("city_id")
+
+
+@dg.asset(
+    key=HOURLY, group_name=GROUP, kinds={"numpy", "parquet"}, deps=[CITY_PROFILES],
+    partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
+    check_specs=aq_checks.integrity_specs(HOURLY),
+    description="Hourly measurements of every city, one Parquet file per UTC day. A backfill of any "
+                "range is one run; each day is a pure function of (seed, day, mode).",
+)
+def hourly_measurements(context: dg.AssetExecutionContext, settings: SynthSettings) -> dg.MaterializeResult:
+    window = context.partition_time_window
+    start, end = window.start.date(), window.end.date()
+    mode, data_dir = settings.air_quality_mode, settings.data_path
+    cities = read_city_profiles(settings)
+    remove_stale_temp_files(layout.hourly_dir(data_dir, mode))
+    tally = aq_checks.IntegrityTally(cities["city_id"])
+    hour_sums = np.zeros((cities.height, 24))
+    files = total_bytes = 0
+    preview = None
+    for first_day, n_days, chunk in iter_hourly_chunks(cities, start, end, settings.seed):
+        tally.add(chunk)
+        hour_sums += effects.sums_by_local_hour(effects.to_grid(chunk, cities))
+        for day, day_table in day_slices(chunk, first_day, n_days, cities.height):
+            written = write_parquet_atomic(day_table, layout.daily_path(data_dir, mode, day), MEASUREMENT_SCHEMA)
+            files, total_bytes = files + 1, total_bytes + written.bytes
+        preview = preview if preview is not None else pl.from_arrow(chunk.slice(0, 8))
+        context.log.info(f"wrote {files}/{(end - start).days} days up to {first_day + timedelta(days=n_days - 1)}")
+    rows_per_day = HOURS_PER_DAY * cities.height
+    return dg.MaterializeResult(
+        metadata={
+            **md.table_metadata(MEASUREMENT_SCHEMA, rows_per_day, preview, COLUMN_DESCRIPTIONS),
+            "rows_in_run": tally.rows, "days_in_run": files, "bytes_in_run": total_bytes,
+            "mode": mode, "seed": settings.seed,
+            "directory": dg.MetadataValue.path(str(layout.hourly_dir(data_dir, mode))),
+            "diurnal_profile": _diurnal_plot(cities, hour_sums / (tally.rows / rows_per_day)),
+        },
+        check_results=tally.results(),
+    )
+
+
+def _diurnal_plot(cities: pl.DataFrame, mean_by_hour: np.ndarray) -> dg.MarkdownMetadataValue:
+    order = np.argsort(-cities["population"].to_numpy(), kind="stable")[:PLOTTED_CITIES]
+    names = cities["name"].to_list()
+    return md.line_plot(range(24), {names[i]: mean_by_hour[i] for i in order},
+                        title="Mean PM2.5 by local hour", xlabel="local hour", ylabel="PM2.5 µg/m³")
+
+
+def year_days(year: int, today: date | None = None) -> list[date]:
+    """The days of ``year`` that are daily partitions already (the current year is still growing)."""
+    end = min(date(year + 1, 1, 1), last_complete_day() + timedelta(days=1) if today is None else today)
+    return days_in_window(date(year, 1, 1), end)
+
+
+def read_year(settings: SynthSettings, year: int) -> pa.Table:
+    """Concatenate the daily files of ``year``; a missing or corrupt file is a clear error."""
+    mode, data_dir = settings.air_quality_mode, settings.data_path
+    days = year_days(year)
+    missing = [d for d in days if not layout.daily_path(data_dir, mode, d).exists()]
+    if missing:
+        shown = ", ".join(f"{d}" for d in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise CorruptFileError(
+            f"{HOURLY.to_user_string()} has no file for {shown} (mode {mode!r}, under "
+            f"{layout.hourly_dir(data_dir, mode)}). Fix: {_SELECT} {HOURLY.to_user_string()} "
+            f"--partition-range {missing[0]}...{missing[-1]}")
+    tables = [read_parquet_checked(layout.daily_path(data_dir, mode, d), MEASUREMENT_SCHEMA,
+                                   fix=f"{_SELECT} {HOURLY.to_user_string()} --partition {d}")
+              for d in days]
+    return pa.concat_tables(tables)
+
+
+@dg.asset(
+    key=YEARLY, group_name=GROUP, kinds={"parquet", "duckdb"},
+    deps=[dg.AssetDep(HOURLY, partition_mapping=daily_to_yearly), CITY_PROFILES],
+    partitions_def=yearly_partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb",
+    check_specs=aq_checks.integrity_specs(YEARLY) + aq_checks.distribution_specs(YEARLY),
+    description="One snappy Parquet file per year, sorted by (timestamp, city_id), published only if "
+                "its checks pass; the DuckDB view air_quality.measurements spans all years.",
+)
+def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettings, duckdb: DuckDBResource):
+    mode, data_dir = settings.air_quality_mode, settings.data_path
+    window = context.partition_time_window
+    cities = read_city_profiles(settings)
+    per_check: dict[str, list[tuple[int, dg.AssetCheckResult]]] = {}
+    written_files, monthly = [], []
+    for year in range(window.start.year, window.end.year):
+        table = read_year(settings, year)
+        table = pl.from_arrow(table).sort(["timestamp", "city_id"]).to_arrow()
+        tally = aq_checks.IntegrityTally(cities["city_id"])
+        tally.add(table)
+        results = tally.results() + aq_checks.distribution_results(table, cities)
+        for result in results:
+            per_check.setdefault(result.check_name, []).append((year, result))
+        if aq_checks.failed(results):
+            for result in _combine(per_check):
+                yield result
+            raise dg.Failure(
+                description=f"year {year} failed blocking checks {aq_checks.failed(results)}; "
+                            f"its previous file (if any) is left unchanged",
+                metadata={"year": year})
+        written_files.append(write_parquet_atomic(table, layout.yearly_path(data_dir, mode, year), MEASUREMENT_SCHEMA))
+        monthly.append(_monthly_means(table))
+        context.log.info(f"published {written_files[-1].path} ({table.num_rows:,} rows)")
+    with duckdb.get_connection() as connection:
+        create_parquet_view(connection, GROUP, "measurements", layout.yearly_dir(data_dir, mode) / "*.parquet")
+        create_parquet_view(connection, GROUP, "city_profiles", layout.city_profiles_path(data_dir, mode))
+    monthly_frame = pl.concat(monthly)
+    yield dg.MaterializeResult(
+        metadata={
+            **md.table_metadata(MEASUREMENT_SCHEMA, written_files[-1].rows, pl.from_arrow(table.slice(0, 8)),
+                                COLUMN_DESCRIPTIONS),
+            "rows_in_run": sum(f.rows for f in written_files),
+            "bytes_in_run": sum(f.bytes for f in written_files),
+            "files": dg.MetadataValue.md("\n".join(f"- `{f.path}` ({f.rows:,} rows, {f.bytes:,} bytes)"
+                                                   for f in written_files)),
+            "duckdb_view": f"{GROUP}.measurements in {settings.duckdb_path}",
+            "mode": mode, "seed": settings.seed,
+            "monthly_pm25": _monthly_plot(monthly_frame, cities),
+        },
+        check_results=_combine(per_check),
+    )
+
+
+def _monthly_means(table: pa.Table) -> pl.DataFrame:
+    return (pl.from_arrow(table.select(["city_id", "timestamp", "pm25"]))
+            .group_by("city_id", month=pl.col("timestamp").dt.truncate("1mo"))
+            .agg(pl.col("pm25").mean()))
+
+
+def _monthly_plot(monthly: pl.DataFrame, cities: pl.DataFrame) -> dg.MarkdownMetadataValue:
+    top = cities.sort("population", descending=True).head(PLOTTED_CITIES)
+    months = monthly["month"].unique().sort()
+    series = {}
+    for city_id, name in top.select("city_id", "name").iter_rows():
+        rows = monthly.filter(pl.col("city_id") == city_id).sort("month")
+        series[name] = rows["pm25"].to_list()
+    return md.line_plot(months.to_list(), series, title="Monthly mean PM2.5", xlabel="month",
+                        ylabel="PM2.5 µg/m³")
+
+
+def _combine(per_check: dict[str, list[tuple[int, dg.AssetCheckResult]]]) -> list[dg.AssetCheckResult]:
+    """One result per check for a run over several years: it passes only if every year passed."""
+    combined = []
+    for name, results in per_check.items():
+        passed = all(r.passed for _, r in results)
+        worst = next((r for _, r in results if not r.passed), results[-1][1])
+        metadata = {f"{key}/{year}": value for year, r in results for key, value in r.metadata.items()}
+        combined.append(dg.AssetCheckResult(
+            check_name=name, passed=passed, severity=worst.severity, metadata=metadata,
+            description=f"years {results[0][0]}-{results[-1][0]}: {worst.description}"))
+    return combined

@@ -1,0 +1,120 @@
+"""Hourly measurements: a pure function of (seed, cities, days). No Dagster, no I/O.
+
+Each (city, day) owns a fixed block of random words in the city's Philox stream, so a day's values
+do not depend on which other days or cities are generated in the same call. Values are computed as
+numpy arrays of shape (cities, hours) and returned in (timestamp, city_id) order.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Iterator
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from synth_assets.air_quality import models as m
+from synth_assets.air_quality import patterns
+from synth_assets.core import rng
+from synth_assets.core.bounds import field_bounds
+from synth_assets.core.partitions import PARTITIONS_START, check_daily_window
+
+HOURS_PER_DAY = 24
+HOURLY_WORDS = 12   # 8 normals (6 pollutant noises, temperature, humidity), 3 for wind, 1 for rain
+DAILY_WORDS = 4     # 2 normals: the day's temperature and humidity anomalies (+2 spare)
+DEFAULT_CHUNK_DAYS = 32
+POLLUTANTS = ("pm25", "pm10", "no2", "so2", "co", "o3")
+_ROUNDING = {"pm25": 1, "pm10": 1, "no2": 1, "so2": 1, "co": 3, "o3": 1,
+             "temperature_c": 1, "humidity_pct": 1, "wind_speed_kmh": 1}
+_BOUNDS = field_bounds(m.AirQualityMeasurement)
+
+
+def _day_index(day: date) -> int:
+    return (day - PARTITIONS_START).days
+
+
+def _city_words(seed: int, city_ids: np.ndarray, first_day: int, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Uniforms of shape (cities, hours, HOURLY_WORDS) and (cities, days, DAILY_WORDS)."""
+    hourly = np.empty((len(city_ids), n_days * HOURS_PER_DAY, HOURLY_WORDS), dtype=np.uint64)
+    daily = np.empty((len(city_ids), n_days, DAILY_WORDS), dtype=np.uint64)
+    for row, city_id in enumerate(city_ids.tolist()):
+        words = rng.raw_blocks(seed, ("air_quality", "hourly", city_id), first_day, n_days,
+                               HOURS_PER_DAY * HOURLY_WORDS)
+        hourly[row] = words.reshape(n_days * HOURS_PER_DAY, HOURLY_WORDS)
+        daily[row] = rng.raw_blocks(seed, ("air_quality", "daily", city_id), first_day, n_days, DAILY_WORDS)
+    return rng.to_uniform(hourly), rng.to_uniform(daily)
+
+
+def _generate_days(cities: pl.DataFrame, first: date, n_days: int, seed: int) -> pa.Table:
+    n_cities, n_hours = cities.height, n_days * HOURS_PER_DAY
+    column = lambda name: cities[name].to_numpy()[:, None]  # noqa: E731  (cities, 1) for broadcasting
+    latitude, coastal, industrial = column("latitude"), column("coastal"), column("industrial")
+    country_codes = cities["country_code"].to_list()
+
+    hourly_u, daily_u = _city_words(seed, cities["city_id"].to_numpy(), _day_index(first), n_days)
+    normals = rng.box_muller(hourly_u[..., 0:4], hourly_u[..., 4:8])  # (cities, hours, 8)
+    day_normals = np.repeat(rng.box_muller(daily_u[..., 0:1], daily_u[..., 1:2]), HOURS_PER_DAY, axis=1)
+
+    start = np.datetime64(first, "h")
+    hours_utc = start + np.arange(n_hours).astype("timedelta64[h]")
+    calendar = patterns.local_calendar(hours_utc, cities["timezone"].to_list())
+
+    temperature = patterns.temperature(latitude, coastal, calendar, day_normals[..., 0], normals[..., 6])
+    humidity = patterns.humidity(temperature, latitude, coastal, day_normals[..., 1], normals[..., 7])
+    wind = rng.gamma_integer_shape(hourly_u[..., 8:8 + m.PATTERNS.wind_gamma_shape], m.PATTERNS.wind_gamma_scale)
+    raining = hourly_u[..., 11] < patterns.rain_probability(humidity)
+
+    level = (column("base_pollution_level")
+             * patterns.geographic_factor(coastal, industrial)
+             * patterns.temporal_factor(calendar, latitude, country_codes)
+             * patterns.weather_factor(wind, raining))
+    ratios = {"pm25": 1.0, **m.PATTERNS.pollutant_ratios}
+    values = {name: level * ratios[name] * patterns.noise_factor(normals[..., i])
+              for i, name in enumerate(POLLUTANTS)}
+    values.update(temperature_c=temperature, humidity_pct=humidity, wind_speed_kmh=wind)
+
+    city_index = np.tile(np.arange(n_cities, dtype=np.int32), n_hours)  # (timestamp, city) order
+    columns: dict[str, pa.Array] = {}
+    for name in ("city_id", "city_name", "country_name", "country_code", "latitude", "longitude"):
+        source = "name" if name == "city_name" else name
+        columns[name] = pc.take(cities[source].to_arrow(), pa.array(city_index))
+    columns["timestamp"] = pa.array(np.repeat(hours_utc.astype("datetime64[us]"), n_cities),
+                                    type=pa.timestamp("us", tz="UTC"))
+    for name, array in values.items():
+        low, high = _BOUNDS[name]
+        columns[name] = pa.array(np.clip(np.round(array.T.ravel(), _ROUNDING[name]), low, high))
+    columns["is_raining"] = pa.array(raining.T.ravel())
+    return pa.table(columns).select(m.MEASUREMENT_SCHEMA.names).cast(m.MEASUREMENT_SCHEMA)
+
+
+def iter_hourly_chunks(cities: pl.DataFrame, start: date, end: date, seed: int,
+                       chunk_days: int = DEFAULT_CHUNK_DAYS) -> Iterator[tuple[date, int, pa.Table]]:
+    """Yield ``(first_day, n_days, table)`` for consecutive chunks of ``start <= day < end``.
+
+    Tables are in (timestamp, city_id) order, so day ``d`` of a chunk is the row slice
+    ``[d * 24 * cities, (d + 1) * 24 * cities)``. ``cities`` must be sorted by city_id.
+    """
+    check_daily_window(start, end)
+    if cities.height == 0:
+        raise ValueError("no cities selected")
+    if not cities["city_id"].is_sorted():
+        raise ValueError("cities must be sorted by city_id")
+    day = start
+    while day < end:
+        n_days = min(chunk_days, (end - day).days)
+        yield day, n_days, _generate_days(cities, day, n_days, seed)
+        day += timedelta(days=n_days)
+
+
+def generate_hourly(cities: pl.DataFrame, start: date, end: date, seed: int) -> pa.Table:
+    """All hourly measurements of ``cities`` for ``start <= day < end`` as one Arrow table."""
+    return pa.concat_tables(table for _, _, table in iter_hourly_chunks(cities, start, end, seed))
+
+
+def day_slices(table: pa.Table, first_day: date, n_days: int, n_cities: int) -> Iterator[tuple[date, pa.Table]]:
+    """Split a chunk from :func:`iter_hourly_chunks` into one zero-copy table per day."""
+    rows_per_day = HOURS_PER_DAY * n_cities
+    for offset in range(n_days):
+        yield first_day + timedelta(days=offset), table.slice(offset * rows_per_day, rows_per_day)

@@ -1,0 +1,191 @@
+"""The air-quality contract: Pydantic models, the Arrow schema, and every constant of the patterns.
+
+Generators clip to and checks test against the bounds declared here; the pattern factors below are
+the single source for both the generator and the distribution checks.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pyarrow as pa
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
+
+
+class CityProfile(BaseModel):
+    """One real city, as shipped in ``reference/cities.csv``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    city_id: int = Field(gt=0, description="GeoNames geonameid")
+    name: str = Field(min_length=1)
+    country_name: str = Field(min_length=1)
+    country_code: CountryCode
+    continent: Literal["AF", "AS", "EU", "NA", "OC", "SA"]
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    timezone: str = Field(description="IANA time zone")
+    population: int = Field(gt=0)
+    coastal: bool
+    industrial: bool
+    base_pollution_level: float = Field(gt=0, le=300, description="annual mean PM2.5, µg/m³")
+    in_sample: bool = Field(description="one of the seed's 10 sample cities")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+
+class AirQualityMeasurement(BaseModel):
+    """One hourly measurement of one city. Units: µg/m³ except CO in mg/m³."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    city_id: int = Field(gt=0)
+    city_name: str = Field(min_length=1)
+    country_name: str = Field(min_length=1)
+    country_code: CountryCode
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    timestamp: AwareDatetime = Field(description="start of the hour, UTC")
+    pm25: float = Field(ge=0, le=1000)
+    pm10: float = Field(ge=0, le=1500)
+    no2: float = Field(ge=0, le=1000)
+    so2: float = Field(ge=0, le=1000)
+    co: float = Field(ge=0, le=100)
+    o3: float = Field(ge=0, le=1000)
+    temperature_c: float = Field(ge=-50, le=60)
+    humidity_pct: float = Field(ge=0, le=100)
+    wind_speed_kmh: float = Field(ge=0, le=200)
+    is_raining: bool
+
+    @field_validator("timestamp")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        if value.utcoffset().total_seconds() != 0:
+            raise ValueError("timestamp must be in UTC")
+        return value
+
+
+MEASUREMENT_SCHEMA = pa.schema(
+    [
+        ("city_id", pa.int32()),
+        ("city_name", pa.string()),
+        ("country_name", pa.string()),
+        ("country_code", pa.string()),
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("timestamp", pa.timestamp("us", tz="UTC")),
+        ("pm25", pa.float64()),
+        ("pm10", pa.float64()),
+        ("no2", pa.float64()),
+        ("so2", pa.float64()),
+        ("co", pa.float64()),
+        ("o3", pa.float64()),
+        ("temperature_c", pa.float64()),
+        ("humidity_pct", pa.float64()),
+        ("wind_speed_kmh", pa.float64()),
+        ("is_raining", pa.bool_()),
+    ]
+)
+assert MEASUREMENT_SCHEMA.names == list(AirQualityMeasurement.model_fields), "schema and model differ"
+
+CITY_SCHEMA = pa.schema(
+    [
+        ("city_id", pa.int32()),
+        ("name", pa.string()),
+        ("country_name", pa.string()),
+        ("country_code", pa.string()),
+        ("continent", pa.string()),
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("timezone", pa.string()),
+        ("population", pa.int64()),
+        ("coastal", pa.bool_()),
+        ("industrial", pa.bool_()),
+        ("base_pollution_level", pa.float64()),
+        ("in_sample", pa.bool_()),
+    ]
+)
+assert CITY_SCHEMA.names == list(CityProfile.model_fields), "schema and model differ"
+
+COLUMN_DESCRIPTIONS = {
+    "pm25": "PM2.5, µg/m³", "pm10": "PM10, µg/m³ (1.5 × PM2.5)", "no2": "NO2, µg/m³",
+    "so2": "SO2, µg/m³", "co": "CO, mg/m³", "o3": "O3, µg/m³",
+    "timestamp": "start of the hour, UTC", "is_raining": "rain during the hour",
+}
+
+# ---------------------------------------------------------------------------------------------
+# Modes: which cities and which default date range
+# ---------------------------------------------------------------------------------------------
+MODE_CITY_COUNTS = {"sample": 10, "full": 300}
+DEFAULT_RANGE = (date(2020, 1, 1), date(2025, 1, 1))  # 2020-01-01 .. 2024-12-31, end exclusive
+
+
+class PatternSpec(BaseModel):
+    """Every factor of the seed's patterns. Local time is the city's time zone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rush_hours: frozenset[int] = frozenset({7, 8, 9, 17, 18, 19})
+    rush_factor: float = 1.4
+    night_hours: frozenset[int] = frozenset({22, 23, 0, 1, 2, 3, 4, 5})
+    night_factor: float = 0.6
+    midday_hours: frozenset[int] = frozenset({10, 11, 12, 13, 14, 15, 16})  # baseline, factor 1
+    weekend_factor: float = 0.8
+    winter_factor: float = 1.25
+    northern_winter_months: frozenset[int] = frozenset({12, 1, 2})
+    southern_winter_months: frozenset[int] = frozenset({6, 7, 8})
+    coastal_factor: float = 0.75
+    industrial_factor: float = 1.35
+    wind_max_reduction: float = 0.30
+    wind_full_effect_kmh: float = 15.0  # wind at or above this removes the full 30 %
+    wind_gamma_shape: int = 3
+    wind_gamma_scale: float = 2.0
+    rain_factor: float = 0.60  # rain lowers pollution by 40 %
+    noise_pct: float = 0.05  # sensor noise: normal, sigma = noise_pct / 2, clipped to ±noise_pct
+    pollutant_ratios: dict[str, float] = {"pm10": 1.5, "no2": 0.4, "so2": 0.3, "co": 0.08, "o3": 0.5}
+
+
+PATTERNS = PatternSpec()
+
+# Weather climate (documented simplifications, see docs/air_quality.md)
+TEMP_EQUATOR_C = 27.0            # annual mean temperature up to |lat| = 15°
+TEMP_LAPSE_PER_DEG = 0.55        # °C colder per degree of latitude beyond 15°
+TEMP_AMPLITUDE_BASE_C = 1.0      # seasonal half-amplitude at the equator
+TEMP_AMPLITUDE_PER_DEG = 0.3     # added per degree of latitude
+COASTAL_AMPLITUDE_FACTOR = 0.7   # the sea damps the seasons
+TEMP_DIURNAL_AMPLITUDE_C = 4.0   # warmest at 15:00 local
+TEMP_DIURNAL_PEAK_HOUR = 15
+TEMP_DAY_ANOMALY_SD_C = 2.5      # day-to-day weather
+TEMP_HOUR_NOISE_SD_C = 0.5
+HUMIDITY_BASE_PCT = 68.0
+HUMIDITY_COASTAL_BONUS_PCT = 10.0
+HUMIDITY_PER_DEG_C = -1.2        # inverse correlation with temperature
+HUMIDITY_DAY_ANOMALY_SD = 8.0
+HUMIDITY_HOUR_NOISE_SD = 3.0
+HUMIDITY_RANGE = (5.0, 100.0)
+RAIN_BASE_PROBABILITY = 0.05     # per hour at 60 % humidity
+RAIN_PROBABILITY_PER_PCT = 0.006  # per % of humidity above 60
+RAIN_MAX_PROBABILITY = 0.6
+
+# Weekend days (ISO weekday numbers, Monday = 1) where they are not Saturday and Sunday
+DEFAULT_WEEKEND = (6, 7)
+WEEKEND_BY_COUNTRY = {
+    **{code: (5, 6) for code in ("EG", "SA", "IL", "QA", "KW", "BH", "OM", "JO", "IQ", "YE", "SY",
+                                 "LY", "SD", "DZ", "BD")},
+    **{code: (4, 5) for code in ("AF",)},
+    "IR": (5,),
+}
+
+# Distribution checks: how far a measured effect may be from its factor
+DISTRIBUTION_TOLERANCE = 0.03

@@ -1,0 +1,54 @@
+"""Partition definitions shared by every family, and the guard for windows outside them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import dagster as dg
+
+PARTITIONS_START = date(2020, 1, 1)
+DAY_FORMAT = "%Y-%m-%d"
+YEAR_FORMAT = "%Y"
+
+daily_partitions = dg.DailyPartitionsDefinition(
+    start_date=PARTITIONS_START.strftime(DAY_FORMAT), timezone="UTC", fmt=DAY_FORMAT
+)
+"""One partition per UTC day from 2020-01-01 up to yesterday."""
+
+yearly_partitions = dg.TimeWindowPartitionsDefinition(
+    cron_schedule="0 0 1 1 *",
+    start=PARTITIONS_START.strftime(YEAR_FORMAT),
+    fmt=YEAR_FORMAT,
+    timezone="UTC",
+    end_offset=1,  # the current, still growing year is a partition too
+)
+"""One partition per calendar year (keys '2020', '2021', ...), including the current year."""
+
+daily_to_yearly = dg.TimeWindowPartitionMapping(allow_nonexistent_upstream_partitions=True)
+"""A year depends on its days; days of the current year that have not happened yet are ignored."""
+
+
+class PartitionOutOfRangeError(ValueError):
+    """A partition window that starts before the first partition or ends in the future."""
+
+
+def days_in_window(start: date, end: date) -> list[date]:
+    """The days ``start <= day < end``."""
+    return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+def last_complete_day(now: datetime | None = None) -> date:
+    """The newest daily partition: yesterday in UTC."""
+    now = now or datetime.now(timezone.utc)
+    return now.astimezone(timezone.utc).date() - timedelta(days=1)
+
+
+def check_daily_window(start: date, end: date) -> None:
+    """Refuse a window that is empty, reversed or starts before ``PARTITIONS_START``."""
+    if end <= start:
+        raise PartitionOutOfRangeError(f"empty partition window {start} .. {end}")
+    if start < PARTITIONS_START:
+        raise PartitionOutOfRangeError(
+            f"partition {start:%Y-%m-%d} is before the first partition {PARTITIONS_START:%Y-%m-%d}; "
+            f"choose a day from {PARTITIONS_START:%Y-%m-%d} on"
+        )

@@ -1,0 +1,99 @@
+"""Shared writers and readers: atomic, byte-stable Parquet files and DuckDB views over them.
+
+A Parquet file is written to a hidden temporary name in its target directory and renamed over the
+target, so a reader sees either the old file or the new one, never half of one, and a failed write
+leaves the old file in place. Row order, schema, compression and writer options are fixed and no
+wall-clock metadata is written, so the same table always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PARQUET_COMPRESSION = "snappy"
+_WRITER_OPTIONS = dict(
+    compression=PARQUET_COMPRESSION,
+    version="2.6",
+    data_page_version="1.0",
+    use_dictionary=True,
+    write_statistics=True,
+    row_group_size=1 << 20,
+)
+
+
+class CorruptFileError(RuntimeError):
+    """A data file that cannot be read or does not have the expected shape."""
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    path: Path
+    rows: int
+    bytes: int
+
+
+def write_parquet_atomic(table: pa.Table, path: Path | str, schema: pa.Schema | None = None) -> WrittenFile:
+    """Write ``table`` (cast to ``schema`` if given) to ``path`` atomically and return its size."""
+    path = Path(path)
+    if schema is not None:
+        table = table.select(schema.names).cast(schema)
+    table = table.replace_schema_metadata(None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(table, tmp, **_WRITER_OPTIONS)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return WrittenFile(path=path, rows=table.num_rows, bytes=path.stat().st_size)
+
+
+def read_parquet_checked(path: Path | str, schema: pa.Schema, *, fix: str) -> pa.Table:
+    """Read a Parquet file and insist on ``schema``; any problem raises :class:`CorruptFileError`.
+
+    ``fix`` tells the user how to repair the file (usually: re-materialize its partition).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CorruptFileError(f"{path} is missing. Fix: {fix}")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix}") from exc
+    actual = table.schema.remove_metadata()
+    if not actual.equals(schema):
+        raise CorruptFileError(
+            f"{path} has an unexpected schema (expected columns {schema.names}, "
+            f"found {actual.names} with types {[str(t) for t in actual.types]}). Fix: {fix}"
+        )
+    return table
+
+
+def remove_stale_temp_files(directory: Path) -> int:
+    """Delete temporary files left by an interrupted writer; returns how many were removed."""
+    if not directory.exists():
+        return 0
+    stale = list(directory.glob(".*.tmp"))
+    for tmp in stale:
+        tmp.unlink(missing_ok=True)
+    return len(stale)
+
+
+def sql_string(value: str | Path) -> str:
+    """A SQL string literal (for DuckDB DDL, which takes no bind parameters)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def create_parquet_view(connection, schema: str, view: str, glob: Path | str) -> None:
+    """(Re)create ``schema.view`` in DuckDB as a view over the Parquet files matching ``glob``."""
+    connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    connection.execute(
+        f'CREATE OR REPLACE VIEW "{schema}"."{view}" AS SELECT * FROM read_parquet({sql_string(glob)})'
+    )

@@ -1,0 +1,13 @@
+"""The synth_assets code location: every family's definitions plus the shared resources."""
+
+import dagster as dg
+
+from synth_assets.air_quality import definitions as air_quality
+from synth_assets.core.resources import SynthSettings, duckdb_resource
+
+settings = SynthSettings.from_env()
+
+defs = dg.Definitions.merge(
+    air_quality.defs,
+    dg.Definitions(resources={"settings": settings, "duckdb": duckdb_resource(settings)}),
+)

@@ -1,0 +1,134 @@
+"""The shipped 300-city reference table: reproducible from its build script, and sound."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "build_city_reference.py"
+DATA_DIR = ROOT / "scripts" / "reference_data"
+SHIPPED = ROOT / "synth_assets" / "air_quality" / "reference" / "cities.csv"
+HEADER = ("city_id,name,country_name,country_code,continent,latitude,longitude,timezone,"
+          "population,coastal,industrial,base_pollution_level,in_sample")
+# GeoNames geonameids of the seed's ten sample cities
+SEED_IDS = {
+    5128581: "New York City", 2643743: "London", 1850147: "Tokyo", 1273294: "Delhi",
+    1796236: "Shanghai", 1816670: "Beijing", 3530597: "Mexico City",
+    3448439: "São Paulo", 1275339: "Mumbai", 360630: "Cairo",
+}
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict[str, str]]:
+    with open(SHIPPED, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def by_id(rows) -> dict[int, dict[str, str]]:
+    return {int(r["city_id"]): r for r in rows}
+
+
+@pytest.fixture(scope="module")
+def builder():
+    spec = importlib.util.spec_from_file_location("build_city_reference", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# (a) reproducibility ------------------------------------------------------------------------
+
+def test_rebuild_gives_identical_bytes(tmp_path):
+    out = tmp_path / "cities.csv"
+    result = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == SHIPPED.read_bytes(), (
+        "the shipped cities.csv differs from a rebuild: run "
+        "`python scripts/build_city_reference.py` and commit the result")
+
+
+def test_file_format():
+    raw = SHIPPED.read_bytes()
+    text = raw.decode("utf-8")
+    assert b"\r" not in raw
+    assert text.endswith("\n")
+    assert text.splitlines()[0] == HEADER
+
+
+# (b) coverage ---------------------------------------------------------------------------------
+
+def test_row_count_and_uniqueness(rows):
+    assert len(rows) == 300
+    ids = [int(r["city_id"]) for r in rows]
+    assert len(set(ids)) == 300
+    assert ids == sorted(ids)
+    assert len({(r["name"], r["country_code"]) for r in rows}) == 300
+
+
+def test_geographic_coverage(rows):
+    assert len({r["country_code"] for r in rows}) >= 60
+    assert {r["continent"] for r in rows} == {"AF", "AS", "EU", "NA", "OC", "SA"}
+    latitudes = [float(r["latitude"]) for r in rows]
+    assert any(lat < 0 for lat in latitudes) and any(lat > 0 for lat in latitudes)
+
+
+def test_both_values_of_each_flag(rows):
+    for column in ("coastal", "industrial", "in_sample"):
+        assert {r[column] for r in rows} == {"true", "false"}, column
+
+
+def test_field_formats(rows):
+    for r in rows:
+        assert len(r["country_code"]) == 2 and r["country_code"].isupper()
+        assert len(r["latitude"].split(".")[1]) == 4 and len(r["longitude"].split(".")[1]) == 4
+        assert len(r["base_pollution_level"].split(".")[1]) == 1
+        assert int(r["population"]) > 0
+
+
+# (c) the seed's sample cities ---------------------------------------------------------------
+
+def test_exactly_the_seed_cities_are_in_sample(rows, by_id):
+    in_sample = {int(r["city_id"]) for r in rows if r["in_sample"] == "true"}
+    assert in_sample == set(SEED_IDS)
+    for city_id, name in SEED_IDS.items():
+        assert by_id[city_id]["name"] == name
+
+
+# (d) spot checks of real facts ---------------------------------------------------------------
+
+def test_real_world_spot_checks(by_id):
+    tokyo, mumbai, delhi = by_id[1850147], by_id[1275339], by_id[1273294]
+    mexico_city, sao_paulo = by_id[3530597], by_id[3448439]
+    assert tokyo["coastal"] == "true" and mumbai["coastal"] == "true"
+    assert delhi["coastal"] == "false" and mexico_city["coastal"] == "false"
+    assert tokyo["timezone"] == "Asia/Tokyo" and tokyo["country_code"] == "JP"
+    assert float(sao_paulo["latitude"]) < 0 and sao_paulo["continent"] == "SA"
+    assert by_id[2643743]["country_code"] == "GB" and by_id[360630]["continent"] == "AF"
+
+
+def test_rules_hold_for_every_row(rows, builder):
+    pm25 = builder.load_country_values(DATA_DIR / "national_pm25.csv", "pm25_ugm3")
+    industry = builder.load_country_values(DATA_DIR / "industry_share_gdp.csv", "industry_pct_gdp")
+    for r in rows:
+        population, code = int(r["population"]), r["country_code"]
+        factor = 1.3 if population >= 5_000_000 else 1.15 if population >= 1_000_000 else 1.0
+        assert r["base_pollution_level"] == f"{pm25[code] * factor:.1f}", r["name"]
+        industrial = population >= 1_000_000 and industry[code] >= 30.0
+        assert r["industrial"] == str(industrial).lower(), r["name"]
+
+
+def test_missing_country_figure_is_a_clear_error(builder, tmp_path):
+    data = tmp_path / "national_pm25.csv"
+    data.write_text("# comment line\ncountry_code,pm25_ugm3\nIN,90.9\n", encoding="utf-8")
+    values = builder.load_country_values(data, "pm25_ugm3")
+    assert values == {"IN": 90.9}
+    with pytest.raises(SystemExit, match="ZZ"):
+        builder.require(values, "ZZ", data)
