@@ -18,9 +18,9 @@ from synth_assets.air_quality import effects
 from synth_assets.air_quality.measurements import HOURS_PER_DAY
 from synth_assets.air_quality.models import DISTRIBUTION_TOLERANCE, AirQualityMeasurement
 from synth_assets.core import checks
-from synth_assets.core.bounds import field_bounds, required_fields
+from synth_assets.core.bounds import field_ranges, required_fields
 
-BOUNDS = field_bounds(AirQualityMeasurement)
+BOUNDS = field_ranges(AirQualityMeasurement)
 REQUIRED = required_fields(AirQualityMeasurement)
 
 INTEGRITY_RULES = {

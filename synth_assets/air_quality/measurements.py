@@ -97,6 +97,8 @@ def iter_hourly_chunks(cities: pl.DataFrame, start: date, end: date, seed: int,
     ``[d * 24 * cities, (d + 1) * 24 * cities)``. ``cities`` must be sorted by city_id.
     """
     check_daily_window(start, end)
+    if chunk_days < 1:
+        raise ValueError(f"chunk_days must be at least 1, got {chunk_days}")
     if cities.height == 0:
         raise ValueError("no cities selected")
     if not cities["city_id"].is_sorted():

@@ -15,20 +15,24 @@ import dagster as dg
 import polars as pl
 
 
-def count_out_of_range(frame: pl.DataFrame, bounds: Mapping[str, tuple[float | None, float | None]]) -> Counter:
+def count_out_of_range(frame: pl.DataFrame, bounds: Mapping[str, tuple]) -> Counter:
+    """Values outside ``(low, high)`` per column; a :class:`Range` with a strict side excludes it."""
     exprs = []
-    for column, (low, high) in bounds.items():
+    for column, bound in bounds.items():
+        low, high = bound[0], bound[1]
+        low_strict, high_strict = (bound[2], bound[3]) if len(bound) == 4 else (False, False)
         outside = pl.lit(False)
         if low is not None:
-            outside = outside | (pl.col(column) < low)
+            outside = outside | ((pl.col(column) <= low) if low_strict else (pl.col(column) < low))
         if high is not None:
-            outside = outside | (pl.col(column) > high)
+            outside = outside | ((pl.col(column) >= high) if high_strict else (pl.col(column) > high))
         exprs.append(outside.sum().alias(column))
     row = frame.select(exprs).row(0, named=True)
     return Counter({column: int(n) for column, n in row.items() if n})
 
 
 def count_nulls(frame: pl.DataFrame, columns: Iterable[str]) -> Counter:
+    columns = list(columns)
     row = frame.select(pl.col(c).null_count() for c in columns).row(0, named=True)
     nan_cols = [c for c in columns if frame.schema[c].is_float()]
     nans = frame.select(pl.col(c).is_nan().sum() for c in nan_cols).row(0, named=True) if nan_cols else {}

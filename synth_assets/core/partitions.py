@@ -29,7 +29,7 @@ daily_to_yearly = dg.TimeWindowPartitionMapping(allow_nonexistent_upstream_parti
 
 
 class PartitionOutOfRangeError(ValueError):
-    """A partition window that starts before the first partition or ends in the future."""
+    """A partition window that is empty or starts before the first partition."""
 
 
 def days_in_window(start: date, end: date) -> list[date]:

@@ -18,12 +18,12 @@ import numpy as np
 
 _WORDS_PER_PHILOX_STEP = 4  # Philox4x64 yields four 64-bit words per counter increment
 _KEY_SEPARATOR = "\x1f"
-_UNIT = 2.0**-53
+_UNIT = 2.0**-52
 
 
 def stable_ints(*parts: object) -> list[int]:
     """Four 32-bit integers digested from the key parts; identical in every process and machine."""
-    text = _KEY_SEPARATOR.join(f"{type(p).__name__}:{p}" for p in parts)
+    text = _KEY_SEPARATOR.join(f"{type(p).__name__}:{len(str(p))}:{p}" for p in parts)
     digest = hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
     return [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
 
@@ -57,8 +57,8 @@ def raw_blocks(seed: int, keys: tuple[object, ...], first_block: int, n_blocks: 
 
 
 def to_uniform(words: np.ndarray) -> np.ndarray:
-    """Map 64-bit words to floats strictly inside (0, 1) with 53 bits of precision."""
-    return ((words >> np.uint64(11)).astype(np.float64) + 0.5) * _UNIT
+    """Map 64-bit words to floats strictly inside (0, 1): the midpoints of 2**52 equal bins."""
+    return ((words >> np.uint64(12)).astype(np.float64) + 0.5) * _UNIT
 
 
 def box_muller(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:

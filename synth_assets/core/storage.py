@@ -9,6 +9,7 @@ wall-clock metadata is written, so the same table always gives the same bytes.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,11 +77,18 @@ def read_parquet_checked(path: Path | str, schema: pa.Schema, *, fix: str) -> pa
     return table
 
 
-def remove_stale_temp_files(directory: Path) -> int:
-    """Delete temporary files left by an interrupted writer; returns how many were removed."""
+STALE_TEMP_SECONDS = 3600
+
+
+def remove_stale_temp_files(directory: Path, older_than_seconds: float = STALE_TEMP_SECONDS) -> int:
+    """Delete temporary files an interrupted writer left under ``directory`` more than an hour ago.
+
+    Younger ones may belong to a writer that is still running, so they are left alone.
+    """
     if not directory.exists():
         return 0
-    stale = list(directory.glob(".*.tmp"))
+    cutoff = time.time() - older_than_seconds
+    stale = [p for p in directory.rglob(".*.tmp") if p.stat().st_mtime < cutoff]
     for tmp in stale:
         tmp.unlink(missing_ok=True)
     return len(stale)

@@ -1,0 +1,45 @@
+"""Shared fixtures: isolated settings, resources and Dagster instances per test."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from synth_assets.core.resources import SynthSettings, duckdb_resource
+
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+
+
+def make_settings(data_dir: Path, seed: int = 7, mode: str = "sample") -> SynthSettings:
+    return SynthSettings(seed=seed, data_dir=str(data_dir), air_quality_mode=mode)
+
+
+def make_resources(settings: SynthSettings) -> dict:
+    return {"settings": settings, "duckdb": duckdb_resource(settings)}
+
+
+def sha256_tree(root: Path, pattern: str = "**/*.parquet") -> dict[str, str]:
+    """Relative path -> sha256 of every file under ``root`` matching ``pattern``."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.glob(pattern))}
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> SynthSettings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def resources(settings: SynthSettings) -> dict:
+    return make_resources(settings)
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
