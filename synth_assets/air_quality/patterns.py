@@ -29,22 +29,29 @@ class LocalCalendar:
 
 
 def local_calendar(hours_utc: np.ndarray, timezones: Sequence[str]) -> LocalCalendar:
-    """Convert UTC hours to each city's local hour, weekday, month and day of year (DST aware)."""
+    """Convert UTC hours to each city's local hour, weekday, month and day of year (DST aware).
+
+    The UTC offset of each zone comes from polars (the IANA database); the calendar fields are then
+    derived for all cities at once with numpy datetime arithmetic.
+    """
+    hours_utc = hours_utc.astype("datetime64[h]")
     stamps = pl.Series("t", hours_utc.astype("datetime64[us]")).dt.replace_time_zone("UTC")
-    shape = (len(timezones), len(hours_utc))
-    fields = {name: np.empty(shape, dtype=np.int16) for name in ("hour", "weekday", "month", "day_of_year")}
+    offsets = np.empty((len(timezones), len(hours_utc)), dtype="timedelta64[m]")
     by_zone: dict[str, list[int]] = {}
     for index, zone in enumerate(timezones):
         by_zone.setdefault(zone, []).append(index)
     for zone, rows in by_zone.items():
-        local = stamps.dt.convert_time_zone(zone)
-        values = {
-            "hour": local.dt.hour(), "weekday": local.dt.weekday(),
-            "month": local.dt.month(), "day_of_year": local.dt.ordinal_day(),
-        }
-        for name, series in values.items():
-            fields[name][rows] = series.to_numpy()
-    return LocalCalendar(**fields)
+        wall = stamps.dt.convert_time_zone(zone).dt.replace_time_zone(None).to_numpy()
+        offsets[rows] = (wall.astype("datetime64[m]") - hours_utc.astype("datetime64[m]"))
+    local = hours_utc.astype("datetime64[m]") + offsets  # (cities, hours) local wall-clock minutes
+    days = local.astype("datetime64[D]")
+    day_number = days.astype(np.int64)
+    return LocalCalendar(
+        hour=((local - days).astype(np.int64) // 60).astype(np.int16),
+        weekday=((day_number + 3) % 7 + 1).astype(np.int16),  # 1970-01-01 was a Thursday (ISO 4)
+        month=(days.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(np.int16),
+        day_of_year=((days - days.astype("datetime64[Y]")).astype(np.int64) + 1).astype(np.int16),
+    )
 
 
 _HOUR_FACTOR = np.ones(24)

@@ -19,6 +19,7 @@ import numpy as np
 _WORDS_PER_PHILOX_STEP = 4  # Philox4x64 yields four 64-bit words per counter increment
 _KEY_SEPARATOR = "\x1f"
 _UNIT = 2.0**-52
+_ONE_BITS = np.uint64(0x3FF0000000000000)  # the bit pattern of 1.0
 
 
 def stable_ints(*parts: object) -> list[int]:
@@ -58,7 +59,13 @@ def raw_blocks(seed: int, keys: tuple[object, ...], first_block: int, n_blocks: 
 
 def to_uniform(words: np.ndarray) -> np.ndarray:
     """Map 64-bit words to floats strictly inside (0, 1): the midpoints of 2**52 equal bins."""
-    return ((words >> np.uint64(12)).astype(np.float64) + 0.5) * _UNIT
+    # Put the top 52 bits into the mantissa of a double in [1, 2), then shift by half a bin down:
+    # (k + 0.5) * 2**-52 exactly, without a slow integer-to-float conversion.
+    bits = words >> np.uint64(12)
+    bits |= _ONE_BITS
+    doubles = bits.view(np.float64)
+    doubles -= 1.0 - _UNIT / 2
+    return doubles
 
 
 def box_muller(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ is exactly what the UI and the schedules run: the assets of ``synth_assets.defin
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from typing import Callable
 
 DEFINITIONS_MODULE = "synth_assets.definitions"
 POLL_SECONDS = 0.5
+IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,8 @@ class Step:
             command += ["--partition", self.partition]
         if self.partition_range:
             command += ["--partition-range", f"{self.partition_range[0]}...{self.partition_range[1]}"]
-        return command
+        # one asset per step: run it in this process instead of forking a step worker
+        return command + ["--config-json", json.dumps(IN_PROCESS)]
 
 
 class StepFailed(RuntimeError):
