@@ -81,7 +81,8 @@ def hourly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
             written = write_parquet_atomic(day_table, layout.daily_path(data_dir, mode, day), MEASUREMENT_SCHEMA)
             files, total_bytes = files + 1, total_bytes + written.bytes
         preview = preview if preview is not None else pl.from_arrow(chunk.slice(0, 8))
-        context.log.info(f"wrote {files}/{(end - start).days} days up to {first_day + timedelta(days=n_days - 1)}")
+        if first_day.year != (first_day + timedelta(days=n_days)).year or files == (end - start).days:
+            context.log.info(f"wrote {files}/{(end - start).days} days up to {first_day + timedelta(days=n_days - 1)}")
     rows_per_day = HOURS_PER_DAY * cities.height
     return dg.MaterializeResult(
         metadata={

@@ -13,7 +13,6 @@ from typing import Iterator
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from synth_assets.air_quality import models as m
 from synth_assets.air_quality import patterns
@@ -35,16 +34,31 @@ def _day_index(day: date) -> int:
     return (day - PARTITIONS_START).days
 
 
-def _city_words(seed: int, city_ids: np.ndarray, first_day: int, n_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Uniforms of shape (cities, hours, HOURLY_WORDS) and (cities, days, DAILY_WORDS)."""
-    hourly = np.empty((len(city_ids), n_days * HOURS_PER_DAY, HOURLY_WORDS), dtype=np.uint64)
-    daily = np.empty((len(city_ids), n_days, DAILY_WORDS), dtype=np.uint64)
+def _city_uniforms(seed: int, city_ids: np.ndarray, first_day: int, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Uniforms in planar layout: (HOURLY_WORDS, cities, hours) and (DAILY_WORDS, cities, days)."""
+    n_hours = n_days * HOURS_PER_DAY
+    hourly = np.empty((HOURLY_WORDS, len(city_ids), n_hours), dtype=np.uint64)
+    daily = np.empty((DAILY_WORDS, len(city_ids), n_days), dtype=np.uint64)
     for row, city_id in enumerate(city_ids.tolist()):
         words = rng.raw_blocks(seed, ("air_quality", "hourly", city_id), first_day, n_days,
                                HOURS_PER_DAY * HOURLY_WORDS)
-        hourly[row] = words.reshape(n_days * HOURS_PER_DAY, HOURLY_WORDS)
-        daily[row] = rng.raw_blocks(seed, ("air_quality", "daily", city_id), first_day, n_days, DAILY_WORDS)
+        hourly[:, row, :] = words.reshape(n_hours, HOURLY_WORDS).T
+        daily[:, row, :] = rng.raw_blocks(seed, ("air_quality", "daily", city_id), first_day, n_days,
+                                          DAILY_WORDS).T
     return rng.to_uniform(hourly), rng.to_uniform(daily)
+
+
+def _tiled_strings(values: pa.Array, repeats: int) -> pa.Array:
+    """``values`` repeated ``repeats`` times, built from its buffers (no per-element work)."""
+    values = values.cast(pa.string())
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset: values.offset + len(values) + 1]
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
+    lengths = np.diff(offsets)
+    tiled_offsets = np.concatenate([[0], np.cumsum(np.tile(lengths, repeats), dtype=np.int64)])
+    if tiled_offsets[-1] >= 2**31:
+        return pa.chunked_array([values] * repeats).combine_chunks().cast(pa.string())
+    return pa.StringArray.from_buffers(len(values) * repeats, pa.py_buffer(tiled_offsets.astype(np.int32)),
+                                       pa.py_buffer(np.tile(data, repeats)))
 
 
 def _generate_days(cities: pl.DataFrame, first: date, n_days: int, seed: int) -> pa.Table:
@@ -53,33 +67,35 @@ def _generate_days(cities: pl.DataFrame, first: date, n_days: int, seed: int) ->
     latitude, coastal, industrial = column("latitude"), column("coastal"), column("industrial")
     country_codes = cities["country_code"].to_list()
 
-    hourly_u, daily_u = _city_words(seed, cities["city_id"].to_numpy(), _day_index(first), n_days)
-    normals = rng.box_muller(hourly_u[..., 0:4], hourly_u[..., 4:8])  # (cities, hours, 8)
-    day_normals = np.repeat(rng.box_muller(daily_u[..., 0:1], daily_u[..., 1:2]), HOURS_PER_DAY, axis=1)
+    u, daily_u = _city_uniforms(seed, cities["city_id"].to_numpy(), _day_index(first), n_days)
+    normals = rng.box_muller(u[0:4], u[4:8], axis=0)  # (8, cities, hours)
+    day_normals = np.repeat(rng.box_muller(daily_u[0:1], daily_u[1:2], axis=0), HOURS_PER_DAY, axis=2)
 
     start = np.datetime64(first, "h")
     hours_utc = start + np.arange(n_hours).astype("timedelta64[h]")
     calendar = patterns.local_calendar(hours_utc, cities["timezone"].to_list())
 
-    temperature = patterns.temperature(latitude, coastal, calendar, day_normals[..., 0], normals[..., 6])
-    humidity = patterns.humidity(temperature, latitude, coastal, day_normals[..., 1], normals[..., 7])
-    wind = rng.gamma_integer_shape(hourly_u[..., 8:8 + m.PATTERNS.wind_gamma_shape], m.PATTERNS.wind_gamma_scale)
-    raining = hourly_u[..., 11] < patterns.rain_probability(humidity)
+    temperature = patterns.temperature(latitude, coastal, calendar, day_normals[0], normals[6])
+    humidity = patterns.humidity(temperature, latitude, coastal, day_normals[1], normals[7])
+    wind = rng.gamma_integer_shape(u[8:8 + m.PATTERNS.wind_gamma_shape], m.PATTERNS.wind_gamma_scale, axis=0)
+    raining = u[11] < patterns.rain_probability(humidity)
 
     level = (column("base_pollution_level")
              * patterns.geographic_factor(coastal, industrial)
              * patterns.temporal_factor(calendar, latitude, country_codes)
              * patterns.weather_factor(wind, raining))
     ratios = {"pm25": 1.0, **m.PATTERNS.pollutant_ratios}
-    values = {name: level * ratios[name] * patterns.noise_factor(normals[..., i])
+    values = {name: level * ratios[name] * patterns.noise_factor(normals[i])
               for i, name in enumerate(POLLUTANTS)}
     values.update(temperature_c=temperature, humidity_pct=humidity, wind_speed_kmh=wind)
 
-    city_index = np.tile(np.arange(n_cities, dtype=np.int32), n_hours)  # (timestamp, city) order
     columns: dict[str, pa.Array] = {}
     for name in ("city_id", "city_name", "country_name", "country_code", "latitude", "longitude"):
-        source = "name" if name == "city_name" else name
-        columns[name] = pc.take(cities[source].to_arrow(), pa.array(city_index))
+        source = cities["name" if name == "city_name" else name]
+        if source.dtype == pl.String:
+            columns[name] = _tiled_strings(source.to_arrow(), n_hours)  # (timestamp, city) order
+        else:
+            columns[name] = pa.array(np.tile(source.to_numpy(), n_hours))
     columns["timestamp"] = pa.array(np.repeat(hours_utc.astype("datetime64[us]"), n_cities),
                                     type=pa.timestamp("us", tz="UTC"))
     for name, array in values.items():

@@ -8,6 +8,7 @@ functions, and the distribution checks use the same masks, so a pattern is writt
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -28,21 +29,37 @@ class LocalCalendar:
     day_of_year: np.ndarray
 
 
+@lru_cache(maxsize=2048)
+def _utc_offsets_of_year(zone: str, year: int) -> np.ndarray:
+    """UTC offset (minutes) of ``zone`` at every UTC hour of ``year``, from the IANA database."""
+    hours = np.arange(np.datetime64(f"{year}-01-01T00", "h"), np.datetime64(f"{year + 1}-01-01T00", "h"))
+    stamps = pl.Series("t", hours.astype("datetime64[us]")).dt.replace_time_zone("UTC")
+    wall = stamps.dt.convert_time_zone(zone).dt.replace_time_zone(None).to_numpy()
+    offsets = wall.astype("datetime64[m]") - hours.astype("datetime64[m]")
+    offsets.setflags(write=False)
+    return offsets
+
+
+def _utc_offsets(zone: str, hours_utc: np.ndarray) -> np.ndarray:
+    first, last = hours_utc[0].astype(object).year, hours_utc[-1].astype(object).year
+    by_year = np.concatenate([_utc_offsets_of_year(zone, y) for y in range(first, last + 1)])
+    index = (hours_utc - np.datetime64(f"{first}-01-01T00", "h")).astype(np.int64)
+    return by_year[index]
+
+
 def local_calendar(hours_utc: np.ndarray, timezones: Sequence[str]) -> LocalCalendar:
     """Convert UTC hours to each city's local hour, weekday, month and day of year (DST aware).
 
-    The UTC offset of each zone comes from polars (the IANA database); the calendar fields are then
-    derived for all cities at once with numpy datetime arithmetic.
+    The UTC offsets of each zone come from polars (the IANA database), cached per zone and year; the
+    calendar fields are then derived for all cities at once with numpy datetime arithmetic.
     """
     hours_utc = hours_utc.astype("datetime64[h]")
-    stamps = pl.Series("t", hours_utc.astype("datetime64[us]")).dt.replace_time_zone("UTC")
     offsets = np.empty((len(timezones), len(hours_utc)), dtype="timedelta64[m]")
     by_zone: dict[str, list[int]] = {}
     for index, zone in enumerate(timezones):
         by_zone.setdefault(zone, []).append(index)
     for zone, rows in by_zone.items():
-        wall = stamps.dt.convert_time_zone(zone).dt.replace_time_zone(None).to_numpy()
-        offsets[rows] = (wall.astype("datetime64[m]") - hours_utc.astype("datetime64[m]"))
+        offsets[rows] = _utc_offsets(zone, hours_utc)
     local = hours_utc.astype("datetime64[m]") + offsets  # (cities, hours) local wall-clock minutes
     days = local.astype("datetime64[D]")
     day_number = days.astype(np.int64)

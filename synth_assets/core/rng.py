@@ -68,16 +68,16 @@ def to_uniform(words: np.ndarray) -> np.ndarray:
     return doubles
 
 
-def box_muller(u1: np.ndarray, u2: np.ndarray) -> np.ndarray:
-    """Standard normals from pairs of uniforms: returns an array twice as long on the last axis."""
+def box_muller(u1: np.ndarray, u2: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Standard normals from pairs of uniforms: returns an array twice as long along ``axis``."""
     radius = np.sqrt(-2.0 * np.log(u1))
     angle = 2.0 * np.pi * u2
-    return np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=-1)
+    return np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=axis)
 
 
-def gamma_integer_shape(uniforms: np.ndarray, scale: float) -> np.ndarray:
-    """Gamma(k, scale) for integer k = uniforms.shape[-1], as a sum of k exponentials.
+def gamma_integer_shape(uniforms: np.ndarray, scale: float, axis: int = -1) -> np.ndarray:
+    """Gamma(k, scale) for integer k = uniforms.shape[axis], as a sum of k exponentials.
 
     Exact for integer shapes and consumes a fixed number of words, unlike rejection samplers.
     """
-    return -scale * np.log(np.prod(uniforms, axis=-1))
+    return -scale * np.log(np.prod(uniforms, axis=axis))
