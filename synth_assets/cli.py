@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from datetime import timedelta
 
 from synth_assets.air_quality import generate as aq_generate
 from synth_assets.air_quality.models import DEFAULT_RANGE
@@ -24,8 +24,9 @@ def _settings() -> SynthSettings:
 
 def cmd_generate_data(args: argparse.Namespace) -> int:
     settings = _settings()
-    start, end = aq_generate.parse_day(args.start), aq_generate.inclusive_end(aq_generate.parse_day(args.end))
-    print(f"air quality, mode {args.mode}, {start} .. {end - aq_generate.timedelta(days=1)}, "
+    start, last = aq_generate.parse_day(args.start), aq_generate.parse_day(args.end)
+    end = last + timedelta(days=1)
+    print(f"air quality, mode {args.mode}, {start} .. {last}, "
           f"seed {settings.seed}, into {settings.data_path}")
     summary = aq_generate.generate(args.mode, start, end, settings.data_path, settings.seed,
                                    settings.data_path / LOG_DIR_NAME)
@@ -65,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--mode", choices=AIR_QUALITY_MODES, default="sample",
                           help="sample: the seed's 10 cities; full: 300 real cities")
     generate.add_argument("--start", default=f"{DEFAULT_RANGE[0]}", help="first day (default %(default)s)")
-    generate.add_argument("--end", default=f"{aq_generate.timedelta(days=-1) + DEFAULT_RANGE[1]}",
+    generate.add_argument("--end", default=f"{DEFAULT_RANGE[1] - timedelta(days=1)}",
                           help="last day, inclusive (default %(default)s)")
     generate.set_defaults(handler=cmd_generate_data)
     return parser

@@ -28,6 +28,7 @@ CITY_PROFILES = dg.AssetKey([GROUP, "city_profiles"])
 HOURLY = dg.AssetKey([GROUP, "hourly_measurements"])
 YEARLY = dg.AssetKey([GROUP, "yearly_measurements"])
 PLOTTED_CITIES = 10
+PLOT_MAX_DAYS = 92  # every partition of a run carries its metadata: no PNG on each of 1,827 days
 READ_THREADS = 4
 _SELECT = "dagster asset materialize -m synth_assets.definitions --select"
 
@@ -72,11 +73,13 @@ def hourly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
     remove_stale_temp_files(layout.hourly_dir(data_dir, mode))
     tally = aq_checks.IntegrityTally(cities["city_id"])
     hour_sums = np.zeros((cities.height, 24))
+    plot = (end - start).days <= PLOT_MAX_DAYS
     files = total_bytes = 0
     preview = None
     for first_day, n_days, chunk in prefetch(iter_hourly_chunks(cities, start, end, settings.seed)):
         tally.add(chunk)
-        hour_sums += effects.sums_by_local_hour(effects.to_grid(chunk, cities))
+        if plot:
+            hour_sums += effects.sums_by_local_hour(effects.to_grid(chunk, cities))
         for day, day_table in day_slices(chunk, first_day, n_days, cities.height):
             written = write_parquet_atomic(day_table, layout.daily_path(data_dir, mode, day), MEASUREMENT_SCHEMA)
             files, total_bytes = files + 1, total_bytes + written.bytes
@@ -90,7 +93,9 @@ def hourly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
             "rows_in_run": tally.rows, "days_in_run": files, "bytes_in_run": total_bytes,
             "mode": mode, "seed": settings.seed,
             "directory": dg.MetadataValue.path(str(layout.hourly_dir(data_dir, mode))),
-            "diurnal_profile": _diurnal_plot(cities, hour_sums / (tally.rows / rows_per_day)),
+            "diurnal_profile": (_diurnal_plot(cities, hour_sums / (tally.rows / rows_per_day)) if plot else
+                                dg.MetadataValue.md(f"Plotted for runs of up to {PLOT_MAX_DAYS} days; "
+                                                    f"see {YEARLY.to_user_string()} for every year.")),
         },
         check_results=tally.results(),
     )
@@ -151,13 +156,14 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
     window = context.partition_time_window
     cities = read_city_profiles(settings)
     per_check: dict[str, list[tuple[int, dg.AssetCheckResult]]] = {}
-    written_files, monthly = [], []
+    written_files, monthly, hour_sums = [], [], np.zeros((cities.height, 24))
     for year in range(window.start.year, window.end.year):
         table = read_year(settings, year)
         table = sorted_by_time_and_city(table)
         tally = aq_checks.IntegrityTally(cities["city_id"])
         tally.add(table)
-        results = tally.results() + aq_checks.distribution_results(table, cities)
+        grid = effects.to_grid(table, cities)
+        results = tally.results() + aq_checks.distribution_results(grid)
         for result in results:
             per_check.setdefault(result.check_name, []).append((year, result))
         if aq_checks.failed(results):
@@ -169,6 +175,7 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
                 metadata={"year": year})
         written_files.append(write_parquet_atomic(table, layout.yearly_path(data_dir, mode, year), MEASUREMENT_SCHEMA))
         monthly.append(_monthly_means(table))
+        hour_sums = hour_sums + effects.sums_by_local_hour(grid) / (grid.values["pm25"].shape[1] / 24)
         context.log.info(f"published {written_files[-1].path} ({table.num_rows:,} rows)")
     with duckdb.get_connection() as connection:
         create_parquet_view(connection, GROUP, "measurements", layout.yearly_dir(data_dir, mode) / "*.parquet")
@@ -185,6 +192,7 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
             "duckdb_view": f"{GROUP}.measurements in {settings.duckdb_path}",
             "mode": mode, "seed": settings.seed,
             "monthly_pm25": _monthly_plot(monthly_frame, cities),
+            "diurnal_profile": _diurnal_plot(cities, hour_sums / len(written_files)),
         },
         check_results=_combine(per_check),
     )

@@ -59,7 +59,7 @@ class IntegrityTally:
         self.rows += frame.height
         self.counts["values_in_model_ranges"].update(checks.count_out_of_range(frame, BOUNDS))
         self.counts["no_nulls"].update(checks.count_nulls(frame, REQUIRED))
-        with_day = frame.select("city_id", day=pl.col("timestamp").dt.date())
+        with_day = frame.select("city_id", day=pl.col("timestamp").dt.epoch("d"))
         self.counts["rows_per_city_day"]["wrong_group_size"] += checks.count_wrong_group_sizes(
             with_day, ["city_id", "day"], HOURS_PER_DAY)
         cities_per_day = with_day.group_by("day").agg(pl.col("city_id").n_unique())
@@ -74,12 +74,13 @@ class IntegrityTally:
                 for name, rule in INTEGRITY_RULES.items()]
 
 
-def distribution_results(table: pa.Table, cities: pl.DataFrame) -> list[dg.AssetCheckResult]:
-    observed = effects.measure_effects(effects.to_grid(table, cities))
+def distribution_results(grid: effects.Grid) -> list[dg.AssetCheckResult]:
+    observed = effects.measure_effects(grid)
+    rows = grid.values["pm25"].size
     return [
         checks.ratio_result(f"distribution_{name}", observed=observed[name], expected=expected,
                             tolerance=DISTRIBUTION_TOLERANCE, what=DISTRIBUTION_RULES[name],
-                            rows_measured=table.num_rows)
+                            rows_measured=rows)
         for name, expected in effects.expected_effects().items()
     ]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -73,7 +73,3 @@ def parse_day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a date; use YYYY-MM-DD") from None
-
-
-def inclusive_end(last_day: date) -> date:
-    return last_day + timedelta(days=1)

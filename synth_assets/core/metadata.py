@@ -54,7 +54,7 @@ def line_plot(x: Sequence[float], series: Mapping[str, Sequence[float]], *, titl
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=90)
+    fig, ax = plt.subplots(figsize=(6.4, 3.0), dpi=80)
     try:
         for label, ys in series.items():
             ax.plot(x, ys, label=label, linewidth=1.3)

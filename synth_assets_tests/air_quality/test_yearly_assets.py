@@ -50,6 +50,7 @@ def test_year_is_rolled_up_sorted_checked_and_queryable_in_duckdb(year_of_days, 
     metadata = result.asset_materializations_for_node("air_quality__yearly_measurements")[0].metadata
     assert metadata["dagster/row_count"].value == 365 * 24 * 10
     assert "data:image/png;base64," in metadata["monthly_pm25"].value
+    assert "data:image/png;base64," in metadata["diurnal_profile"].value
 
 
 def test_rerolling_a_year_gives_the_same_bytes(year_of_days, resources, instance):
