@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from datetime import timedelta
+
+warnings.filterwarnings("ignore", message=".*is currently in (beta|preview)")
 
 from synth_assets.air_quality import generate as aq_generate
 from synth_assets.air_quality.models import DEFAULT_RANGE
