@@ -12,7 +12,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install demo test bench ui generate-data lint clean
+.PHONY: help install demo test bench ui generate-data seed-from-gen-demo seed-from-gen-test lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,6 +36,12 @@ demo: install $(DAGSTER_HOME)/dagster.yaml  ## materialize a sample of every fam
 
 generate-data: install $(DAGSTER_HOME)/dagster.yaml  ## air quality for MODE=sample|full, 2020-2024
 	$(BIN)/synth generate-data --mode $(MODE)
+
+seed-from-gen-demo: install  ## content seed DB, 10,000 per table: DATABASE_URL (*_demo) or data/synth.duckdb
+	$(BIN)/synth seed $(if $(DATABASE_URL),--database-url $(DATABASE_URL),)
+
+seed-from-gen-test: install  ## a small content seed DB (1,000 users, 500 + 500 items) for tests
+	$(BIN)/synth seed --users 1000 --items 500 --items-auto 500 $(if $(DATABASE_URL),--database-url $(DATABASE_URL),)
 
 test: install  ## run the whole test suite
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q

@@ -2,6 +2,7 @@
 
     synth demo                              a sample of every family into data/
     synth generate-data --mode sample|full  air quality, 2020-01-01 .. 2024-12-31
+    synth seed [--database-url URL]         the content-platform seed database
 """
 
 from __future__ import annotations
@@ -56,6 +57,25 @@ Open the UI: make ui   (then http://localhost:3000, asset group air_quality)""")
     return 0
 
 
+def cmd_seed(args: argparse.Namespace) -> int:
+    import os
+
+    if args.start:
+        os.environ["SYNTH_CONTENT_START"] = args.start
+    if args.end:
+        os.environ["SYNTH_CONTENT_END"] = args.end
+    from synth_assets.content.seed import seed
+    from synth_assets.content.settings import ContentSettings
+
+    base = ContentSettings.from_env()
+    overrides = {k: v for k, v in dict(seed=args.seed, users=args.users, content_items=args.items,
+                                       content_items_auto=args.items_auto,
+                                       database_url=args.database_url).items() if v is not None}
+    content = ContentSettings(**{**base.model_dump(), **overrides})
+    seed(content, _settings())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="synth", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -72,6 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--end", default=f"{DEFAULT_RANGE[1] - timedelta(days=1)}",
                           help="last day, inclusive (default %(default)s)")
     generate.set_defaults(handler=cmd_generate_data)
+    seeder = commands.add_parser(
+        "seed", help="seed the content-platform database (DuckDB by default, or PostgreSQL)",
+        description="Users -> content_items / content_items_auto -> generation_jobs for every day of the range, "
+                    "through the content assets; re-seeding replaces rows, never duplicates them.")
+    seeder.add_argument("--database-url", help="postgresql://.../NAME_demo or NAME_test (default: DATABASE_URL, "
+                                               "else the DuckDB file data/synth.duckdb)")
+    seeder.add_argument("--seed", type=int, help="master seed (default SYNTH_SEED or 42)")
+    seeder.add_argument("--users", type=int, help="users to create (default 10,000)")
+    seeder.add_argument("--items", type=int, help="content_items (default 10,000)")
+    seeder.add_argument("--items-auto", type=int, help="content_items_auto (default 10,000)")
+    seeder.add_argument("--start", help="first US-Eastern day (default 2025-05-01)")
+    seeder.add_argument("--end", help="last US-Eastern day (default 2025-09-21)")
+    seeder.set_defaults(handler=cmd_seed)
     return parser
 
 
@@ -79,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except StepFailed as exc:
+    except (StepFailed, RuntimeError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:

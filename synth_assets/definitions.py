@@ -3,11 +3,15 @@
 import dagster as dg
 
 from synth_assets.air_quality import definitions as air_quality
+from synth_assets.content import definitions as content
+from synth_assets.content.settings import ContentSettings
 from synth_assets.core.resources import SynthSettings, duckdb_resource
 
 settings = SynthSettings.from_env()
 
 defs = dg.Definitions.merge(
     air_quality.defs,
-    dg.Definitions(resources={"settings": settings, "duckdb": duckdb_resource(settings)}),
+    content.defs,
+    dg.Definitions(resources={"settings": settings, "duckdb": duckdb_resource(settings),
+                              "content": ContentSettings.from_env()}),
 )

@@ -14,6 +14,8 @@ from synth_assets.core.resources import SynthSettings, duckdb_resource
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
+pytest_plugins = ["synth_assets_tests.postgres_fixture"]
+
 
 def make_settings(data_dir: Path, seed: int = 7, mode: str = "sample") -> SynthSettings:
     return SynthSettings(seed=seed, data_dir=str(data_dir), air_quality_mode=mode)

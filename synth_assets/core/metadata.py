@@ -29,10 +29,14 @@ def markdown_preview(frame: pl.DataFrame, rows: int = 8) -> dg.MarkdownMetadataV
     return dg.MetadataValue.md("\n".join([header, rule, *lines]))
 
 
+PREVIEW_CELL_CHARS = 60
+
+
 def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".")
-    return str(value).replace("|", "\\|")
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= PREVIEW_CELL_CHARS else text[:PREVIEW_CELL_CHARS - 1] + "…"
 
 
 def table_metadata(schema: pa.Schema, rows: int, preview: pl.DataFrame | None = None,

@@ -52,3 +52,10 @@ def check_daily_window(start: date, end: date) -> None:
             f"partition {start:%Y-%m-%d} is before the first partition {PARTITIONS_START:%Y-%m-%d}; "
             f"choose a day from {PARTITIONS_START:%Y-%m-%d} on"
         )
+
+
+def eastern_daily_partitions(first: date, last: date) -> dg.DailyPartitionsDefinition:
+    """One partition per US-Eastern day, ``first`` .. ``last`` inclusive (the content family)."""
+    return dg.DailyPartitionsDefinition(
+        start_date=first.strftime(DAY_FORMAT), end_date=(last + timedelta(days=1)).strftime(DAY_FORMAT),
+        timezone="America/New_York", fmt=DAY_FORMAT)

@@ -1,0 +1,74 @@
+"""One step per content table: generate, replace the window in the target, check the result.
+
+The Dagster assets and `synth seed` both call :func:`load_and_check`, so the shell verb and the UI
+produce and verify exactly the same rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import dagster as dg
+import polars as pl
+
+from synth_assets.content import checks as cc
+from synth_assets.content.items import generate_content
+from synth_assets.content.jobs import generate_jobs
+from synth_assets.content.models import ContentConfig
+from synth_assets.content.tags import tag_pool
+from synth_assets.content.target import Target
+from synth_assets.content.timeline import eastern_day_bounds
+from synth_assets.content.users import generate_users
+
+ROWS_MATCH = "the window's rows per {key} in the database equal the generator's"
+MATCH_KEY = {"users": "is_active", "content_items": "is_private", "content_items_auto": "is_private",
+             "generation_jobs": "status"}
+CONTENT_EXTRA_RULES = {"admin_items_exact": "once all partitions are loaded the admin owns exactly 50 items",
+                       "phrase_counts": "phrase counts inside their ranges",
+                       "tags_from_pool": "tags from the global pool"}
+JOB_EXTRA_RULES = {"completed_share": "98 % of jobs completed (within 0.5 points) once fully loaded"}
+
+
+def sql_checks(table: str) -> dict[str, tuple[str, str]]:
+    if table == "users":
+        return cc.USER_CHECKS
+    if table == "generation_jobs":
+        return cc.JOB_CHECKS
+    return cc.content_checks(table)
+
+
+def check_specs(table: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    extra = {"users": {}, "generation_jobs": JOB_EXTRA_RULES}.get(table, CONTENT_EXTRA_RULES)
+    return cc.specs(asset_key, sql_checks(table),
+                    {**extra, "rows_match_generator": ROWS_MATCH.format(key=MATCH_KEY[table])})
+
+
+def load_and_check(table: str, config: ContentConfig, target: Target, start: datetime,
+                   end: datetime) -> tuple[pl.DataFrame, list[dg.AssetCheckResult], dict[str, object]]:
+    """Replace ``start <= created_at < end`` of ``table``; return the rows, check results and metadata."""
+    extra: dict[str, object] = {}
+    stats = tags = None
+    if table == "users":
+        generated = generate_users(config)
+        frame, extra["username_collisions_resolved"] = generated.frame, generated.collisions_resolved
+    elif table == "generation_jobs":
+        frame = generate_jobs(config)
+    else:
+        content = generate_content(config, table)
+        frame, stats = content.frame, content.prompt_stats
+    in_window = (frame["created_at"] >= start) & (frame["created_at"] < end)
+    rows = frame.filter(in_window)
+    target.replace_window(table, rows, start, end)
+
+    range_end = eastern_day_bounds(config.end)[1]
+    results = cc.sql_results(target, sql_checks(table), start, end, config, range_end)
+    if stats is not None:
+        results += cc.generated_results(stats.filter(in_window), rows["tags"], set(tag_pool(config.tag_pool_size)))
+        results.append(cc.admin_complete_result(target, table, config))
+    if table == "generation_jobs":
+        results.append(cc.completed_share_result(target, config))
+        extra["status_counts"] = dg.MetadataValue.json(dict(rows.group_by("status").len().iter_rows()))
+    key = MATCH_KEY[table]
+    results.append(cc.matches_generator("rows_match_generator", target, table, rows, start, end, key,
+                                        ROWS_MATCH.format(key=key)))
+    return rows, results, extra

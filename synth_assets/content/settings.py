@@ -1,0 +1,69 @@
+"""The content family's resource: generation config and target database, from env or run config.
+
+Environment variables: ``SYNTH_SEED``, ``SYNTH_CONTENT_USERS``, ``SYNTH_CONTENT_ITEMS``,
+``SYNTH_CONTENT_ITEMS_AUTO``, ``SYNTH_CONTENT_START`` / ``SYNTH_CONTENT_END`` (YYYY-MM-DD, US-Eastern
+days; they also define the partitions), and ``DATABASE_URL`` (a PostgreSQL database whose name ends
+in ``_demo`` or ``_test``; unset = the embedded DuckDB file).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import dagster as dg
+from pydantic import Field
+
+from synth_assets.content.models import DEFAULT_ADMIN_ID, DEFAULT_END, DEFAULT_START, ContentConfig
+
+
+def content_range_from_env(environ: dict[str, str] | None = None) -> tuple[date, date]:
+    env = os.environ if environ is None else environ
+    try:
+        start = date.fromisoformat(env.get("SYNTH_CONTENT_START", DEFAULT_START.isoformat()))
+        end = date.fromisoformat(env.get("SYNTH_CONTENT_END", DEFAULT_END.isoformat()))
+    except ValueError as exc:
+        raise ValueError(f"SYNTH_CONTENT_START/END must be YYYY-MM-DD: {exc}") from None
+    if end < start:
+        raise ValueError(f"SYNTH_CONTENT_END {end} is before SYNTH_CONTENT_START {start}")
+    return start, end
+
+
+class ContentSettings(dg.ConfigurableResource):
+    """How much content to generate, with which seed, and where to load it."""
+
+    seed: int = Field(default=42, ge=0)
+    users: int = Field(default=10_000, ge=1)
+    content_items: int = Field(default=10_000, ge=0)
+    content_items_auto: int = Field(default=10_000, ge=0)
+    admin_user_id: str = Field(default=str(DEFAULT_ADMIN_ID))
+    domains: list[str] | None = Field(default=None, description="subset of the 30 prompt domains")
+    tag_pool_size: int = Field(default=2_000)
+    database_url: str | None = Field(default=None, description="PostgreSQL *_demo/*_test; None = DuckDB")
+
+    def config(self, start: date, end: date) -> ContentConfig:
+        """The validated generation config (a Pydantic error names the bad field before any write).
+
+        ``start``/``end`` come from the partitions (``SYNTH_CONTENT_START/END`` at load time).
+        """
+        return ContentConfig(
+            seed=self.seed, users=self.users, content_items=self.content_items,
+            content_items_auto=self.content_items_auto, admin_user_id=self.admin_user_id,
+            domains=tuple(self.domains) if self.domains else None, tag_pool_size=self.tag_pool_size,
+            start=start, end=end)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "ContentSettings":
+        env = os.environ if environ is None else environ
+
+        def number(name: str, default: int) -> int:
+            text = env.get(name, str(default))
+            try:
+                return int(text)
+            except ValueError:
+                raise ValueError(f"{name} must be an integer, got {text!r}") from None
+
+        return cls(seed=number("SYNTH_SEED", 42), users=number("SYNTH_CONTENT_USERS", 10_000),
+                   content_items=number("SYNTH_CONTENT_ITEMS", 10_000),
+                   content_items_auto=number("SYNTH_CONTENT_ITEMS_AUTO", 10_000),
+                   database_url=env.get("DATABASE_URL") or None)

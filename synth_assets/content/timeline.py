@@ -1,0 +1,87 @@
+"""Row ids and timestamps for the content family: vectorised, deterministic, US-Eastern days.
+
+Rows are spread over the configured US-Eastern days with a weekly rhythm and slow growth; times of
+day follow an evening-heavy activity curve; everything is drawn in Eastern time and stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from synth_assets.content.models import TIMEZONE
+
+# Share of a day's activity per local hour: quiet nights, busy evenings (sums to 1 after normalising)
+_HOURLY_ACTIVITY = np.array([2, 1.2, 0.8, 0.5, 0.4, 0.5, 1, 2, 3, 3.5, 4, 4.5,
+                             5, 5, 4.8, 4.8, 5, 5.5, 6.5, 7.5, 8, 7.5, 6, 4])
+HOURLY_ACTIVITY = _HOURLY_ACTIVITY / _HOURLY_ACTIVITY.sum()
+WEEKDAY_ACTIVITY = np.array([1.0, 1.0, 1.02, 1.04, 1.1, 1.25, 1.2])  # Monday .. Sunday
+GROWTH_OVER_RANGE = 1.6  # the last day is 1.6x as busy as the first
+
+
+def days_of(start: date, end: date) -> list[date]:
+    """Inclusive list of days."""
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def allocate(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split ``total`` into integer counts proportional to ``weights`` (largest remainder, exact sum)."""
+    if total == 0:
+        return np.zeros(len(weights), dtype=np.int64)
+    exact = total * weights / weights.sum()
+    counts = np.floor(exact).astype(np.int64)
+    remainder = total - counts.sum()
+    order = np.argsort(-(exact - counts), kind="stable")
+    counts[order[:remainder]] += 1
+    return counts
+
+
+def day_weights(days: list[date]) -> np.ndarray:
+    trend = np.linspace(1.0, GROWTH_OVER_RANGE, len(days))
+    return trend * WEEKDAY_ACTIVITY[[d.weekday() for d in days]]
+
+
+def eastern_times(rng: np.random.Generator, days: list[date], counts: np.ndarray) -> pl.Series:
+    """``counts[i]`` UTC timestamps on Eastern day ``days[i]``, sorted; activity-weighted hours."""
+    n = int(counts.sum())
+    day_index = np.repeat(np.arange(len(days)), counts)
+    hours = rng.choice(24, size=n, p=HOURLY_ACTIVITY)
+    micros = (hours * 3600 + rng.random(n) * 3600) * 1_000_000
+    midnight = np.array([np.datetime64(d, "us") for d in days])[day_index]
+    local = midnight + micros.astype("timedelta64[us]")
+    local = np.sort(local)  # within the day order is by time; days are already in order
+    return wall_clock_to_utc(local)
+
+
+def wall_clock_to_utc(local: np.ndarray) -> pl.Series:
+    """Naive US-Eastern wall-clock times -> UTC. Times skipped by DST move forward one hour."""
+    series = pl.Series("t", local.astype("datetime64[us]"))
+    aware = series.dt.replace_time_zone(TIMEZONE, ambiguous="earliest", non_existent="null")
+    shifted = (series + timedelta(hours=1)).dt.replace_time_zone(TIMEZONE, ambiguous="earliest",
+                                                                 non_existent="null")
+    return aware.fill_null(shifted).dt.convert_time_zone("UTC")
+
+
+def eastern_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """UTC instants of the start and end of an Eastern day."""
+    start = wall_clock_to_utc(np.array([np.datetime64(day, "us"), np.datetime64(day + timedelta(days=1), "us")]))
+    return start[0], start[1]
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_DASHES_AFTER = (8, 12, 16, 20)  # hex digits before each dash of 8-4-4-4-12
+
+
+def uuid4_strings(rng: np.random.Generator, n: int) -> pl.Series:
+    """``n`` random version-4 UUIDs as canonical strings, built from the generator's bytes."""
+    raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    digits = _HEX[np.stack([raw >> 4, raw & 0x0F], axis=-1).reshape(n, 32)]
+    text = np.insert(digits, _DASHES_AFTER, ord("-"), axis=1)  # (n, 36) ASCII bytes
+    offsets = np.arange(0, 36 * (n + 1), 36, dtype=np.int32)
+    array = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(text)))
+    return pl.Series("id", array)
