@@ -13,9 +13,10 @@ from datetime import datetime
 
 import duckdb
 import polars as pl
-from sqlalchemy import ARRAY, JSON, Boolean, DateTime, Float, String, Table, Text, Uuid
+from sqlalchemy import (
+    ARRAY, JSON, Boolean, DateTime, Float, ForeignKeyConstraint, String, Table, Text, UniqueConstraint, Uuid)
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable, DropConstraint, DropIndex
 
 from synth_assets.content.models import SCHEMA, TABLES, metadata
 
@@ -44,6 +45,27 @@ def postgres_ddl() -> list[str]:
         statements += [str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect))
                        for index in sorted(table.indexes, key=lambda i: i.name)]
     return statements
+
+
+BULK_ROWS = 50_000  # from this many rows on, constraints are rebuilt once instead of row by row
+
+
+def _bulk_constraints(table: Table) -> list:
+    return [c for c in table.constraints if isinstance(c, (ForeignKeyConstraint, UniqueConstraint))]
+
+
+def bulk_load_statements(table: Table) -> tuple[list[str], list[str]]:
+    """DDL to drop the table's secondary indexes, unique and foreign keys before a big COPY, and to
+    rebuild them after it: one set-based validation instead of a trigger and an index insert per row.
+    Both run inside the load's transaction, so readers never see the table without them."""
+    dialect = postgresql.dialect()
+    indexes = sorted(table.indexes, key=lambda i: i.name)
+    constraints = sorted(_bulk_constraints(table), key=lambda c: c.name)
+    drop = ([str(DropConstraint(c).compile(dialect=dialect)) for c in constraints]
+            + [str(DropIndex(i).compile(dialect=dialect)) for i in indexes])
+    restore = ([str(CreateIndex(i).compile(dialect=dialect)) for i in indexes]
+               + [str(AddConstraint(c).compile(dialect=dialect)) for c in constraints])
+    return drop, restore
 
 
 def _select_with_casts(table: Table) -> str:
@@ -87,7 +109,14 @@ def replace_window_postgres(conninfo: str, table_name: str, frame: pl.DataFrame,
                     cursor.execute(statement)
         with connection.transaction():
             with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
                 cursor.execute(f'DELETE FROM "{SCHEMA}"."{table_name}" WHERE created_at >= %s AND created_at < %s',
                                (start, end))
+                drop, restore = bulk_load_statements(table) if frame.height >= BULK_ROWS else ([], [])
+                for statement in drop:
+                    cursor.execute(statement)
                 copy_arrow(cursor, f"{SCHEMA}.{table_name}", frame.select([c.name for c in table.columns]).to_arrow())
+                for statement in restore:
+                    cursor.execute(statement)
+                cursor.execute(f'ANALYZE "{SCHEMA}"."{table_name}"')
     return frame.height

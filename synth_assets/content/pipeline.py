@@ -43,19 +43,30 @@ def check_specs(table: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
                     {**extra, "rows_match_generator": ROWS_MATCH.format(key=MATCH_KEY[table])})
 
 
-def load_and_check(table: str, config: ContentConfig, target: Target, start: datetime,
-                   end: datetime) -> tuple[pl.DataFrame, list[dg.AssetCheckResult], dict[str, object]]:
-    """Replace ``start <= created_at < end`` of ``table``; return the rows, check results and metadata."""
+def generate_table(config: ContentConfig, table: str) -> object:
+    """Generate (and cache) a table; pure, so it can run ahead in another thread."""
+    if table == "users":
+        return generate_users(config)
+    if table == "generation_jobs":
+        return generate_jobs(config)
+    return generate_content(config, table)
+
+
+def load_and_check(table: str, config: ContentConfig, target: Target, start: datetime, end: datetime,
+                   generated: object | None = None) -> tuple[pl.DataFrame, list[dg.AssetCheckResult], dict]:
+    """Replace ``start <= created_at < end`` of ``table``; return the rows, check results and metadata.
+
+    ``generated`` is the table's generator output if the caller already has it.
+    """
     extra: dict[str, object] = {}
     stats = tags = None
+    generated = generated if generated is not None else generate_table(config, table)
     if table == "users":
-        generated = generate_users(config)
         frame, extra["username_collisions_resolved"] = generated.frame, generated.collisions_resolved
     elif table == "generation_jobs":
-        frame = generate_jobs(config)
+        frame = generated
     else:
-        content = generate_content(config, table)
-        frame, stats = content.frame, content.prompt_stats
+        frame, stats = generated.frame, generated.prompt_stats
     in_window = (frame["created_at"] >= start) & (frame["created_at"] < end)
     rows = frame.filter(in_window)
     target.replace_window(table, rows, start, end)

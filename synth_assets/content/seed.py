@@ -7,10 +7,11 @@ range, and prints rows, seconds and rows/s per table.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from synth_assets.content.models import LOAD_ORDER
-from synth_assets.content.pipeline import load_and_check
+from synth_assets.content.pipeline import generate_table, load_and_check
 from synth_assets.content.settings import ContentSettings, content_range_from_env
 from synth_assets.content.target import open_target
 from synth_assets.content.timeline import eastern_day_bounds
@@ -41,10 +42,15 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print) -> list[
          f"{config.users:,} users, {config.content_items:,} + {config.content_items_auto:,} items, "
          f"{config.generation_jobs:,} jobs over {first}..{last} (US-Eastern)")
     reports = []
-    with open_target(content.database_url, duckdb_resource(settings)) as target:
-        for table in LOAD_ORDER:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate") as pool, \
+            open_target(content.database_url, duckdb_resource(settings)) as target:
+        upcoming = pool.submit(generate_table, config, LOAD_ORDER[0])
+        for index, table in enumerate(LOAD_ORDER):
             started = time.perf_counter()
-            rows, results, _ = load_and_check(table, config, target, start, end)
+            generated = upcoming.result()
+            if index + 1 < len(LOAD_ORDER):  # generate the next table while this one loads
+                upcoming = pool.submit(generate_table, config, LOAD_ORDER[index + 1])
+            rows, results, _ = load_and_check(table, config, target, start, end, generated)
             report = TableReport(table, rows.height, time.perf_counter() - started)
             failed = [r.check_name for r in results if not r.passed]
             echo(report.line() + (f"   FAILED CHECKS: {', '.join(failed)}" if failed else

@@ -18,10 +18,11 @@ def test_definitions_load_and_every_asset_is_described_grouped_and_kinded():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert keys == {"air_quality/city_profiles", "air_quality/hourly_measurements",
-                    "air_quality/yearly_measurements"}
+                    "air_quality/yearly_measurements", "content/users", "content/content_items",
+                    "content/content_items_auto", "content/generation_jobs"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.group_name == "air_quality"
+        assert node.group_name == key.path[0]  # the family is both the key prefix and the group
         assert node.description and len(node.description) > 40
         assert node.kinds
 
