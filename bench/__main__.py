@@ -12,9 +12,10 @@ import warnings
 
 warnings.filterwarnings("ignore")
 
-from bench import air_quality  # noqa: E402
+from bench import air_quality, content  # noqa: E402
 
-TARGETS = {"generator_rows_per_s": 1_000_000, "backfill_seconds": 60, "ratio": 100}
+TARGETS = {"generator_rows_per_s": 1_000_000, "backfill_seconds": 60, "ratio": 100,
+           "seed_10k_seconds": 5, "seed_1m_seconds": 60, "copy_rows_per_s": 150_000}
 
 
 def _row(label: str, result: dict, target: str = "") -> str:
@@ -24,10 +25,43 @@ def _row(label: str, result: dict, target: str = "") -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--quick", action="store_true", help="skip the five-year CLI backfill")
+    parser.add_argument("--quick", action="store_true", help="skip the five-year CLI backfill and 1M seeding")
+    parser.add_argument("--only", choices=["air_quality", "content"], help="one family")
     args = parser.parse_args()
     print(f"synth_assets bench on {platform.machine()}, {platform.python_version()}, "
           f"{__import__('os').cpu_count()} cores\n")
+    if args.only != "content":
+        bench_air_quality(args)
+    if args.only != "air_quality":
+        bench_content(args)
+
+
+def bench_content(args) -> None:
+    print("\ncontent seed DB")
+    size = 100_000 if args.quick else 1_000_000
+    for table, result in content.generation(size).items():
+        print(_row(f"generate {table}", result))
+    print(_row("seed 10,000 per table into DuckDB (end to end)", content.seed_end_to_end(10_000, None),
+               f"target <= {TARGETS['seed_10k_seconds']} s"))
+    with content.postgres_server() as server:
+        if server is None:
+            print("  PostgreSQL server not installed: skipping the PostgreSQL figures")
+            return
+        print(_row("COPY content_items into PostgreSQL (no indexes)", content.copy_rate(server, size),
+                   f"target >= {TARGETS['copy_rows_per_s']:,}"))
+        print(_row("seed 10,000 per table into PostgreSQL", content.seed_end_to_end(
+            10_000, server.create_database("bench_10k_test")), f"target <= {TARGETS['seed_10k_seconds']} s"))
+        print(_row(f"seed {size:,} per table into PostgreSQL", content.seed_end_to_end(
+            size, server.create_database("bench_big_test")),
+            f"target <= {TARGETS['seed_1m_seconds']} s" if size == 1_000_000 else ""))
+        naive = content.naive(server, 2_000)
+        print(_row("seed's design: Faker + bulk_insert_mappings, 2,000/table", naive))
+        ours = content.seed_end_to_end(10_000, server.create_database("bench_ratio_test"))
+        print(f"  {'ratio synth seed / seed design (rows/s, PostgreSQL)':<58} "
+              f"{ours['rows_per_s'] / naive['rows_per_s']:>12,.0f} x")
+
+
+def bench_air_quality(args) -> None:
     print("air quality")
     generator = air_quality.generator_year()
     print(_row("generator, full mode, one year (300 cities)", generator,
