@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from datetime import timedelta
@@ -46,20 +47,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                    settings.data_path / LOG_DIR_NAME)
     print()
     print(*summary.lines("air quality (sample)"), sep="\n")
+    print("\ncontent seed DB: 10,000 per table into DuckDB, every day of the range in one run")
+    from synth_assets.content.settings import content_range_from_env
+    from synth_assets.core.runner import Step, run_step
+
+    first, last = content_range_from_env()
+    run_step(Step("content (users, items, jobs)", "group:content", partition_range=(f"{first}", f"{last}")),
+             {"DATABASE_URL": "", "SYNTH_DATA_DIR": str(settings.data_path)}, settings.data_path / LOG_DIR_NAME)
     print(f"""
 Where things are:
   {settings.data_path}/air_quality/sample/hourly/YYYY/YYYY-MM-DD.parquet   one file per day
   {settings.data_path}/air_quality/sample/yearly/YYYY.parquet              one file per year
-  {settings.duckdb_path}   DuckDB view air_quality.measurements
+  {settings.duckdb_path}   DuckDB: view air_quality.measurements, tables content.users,
+      content.content_items, content.content_items_auto, content.generation_jobs
 
 Query it:   .venv/bin/python -c "import duckdb; print(duckdb.connect('{settings.duckdb_path}', read_only=True).sql('select city_name, avg(pm25) from air_quality.measurements group by all order by 2 desc'))"
-Open the UI: make ui   (then http://localhost:3000, asset group air_quality)""")
+Open the UI: make ui   (then http://localhost:3000, asset groups air_quality and content)""")
     return 0
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    import os
-
     if args.start:
         os.environ["SYNTH_CONTENT_START"] = args.start
     if args.end:

@@ -31,7 +31,7 @@ class Target:
         sql = sql.replace("{len}", "len" if self.kind == "duckdb" else "cardinality")
         params = {name: params[name] for name in set(_PARAM.findall(sql))}
         if self.kind == "duckdb":
-            return self.connection.execute(_PARAM.sub(r"$\1", sql), params).fetchone()[0]
+            return self.connection.execute(_PARAM.sub(r"$\1", sql), params).fetchall()[0][0]
         with self.connection.cursor() as cursor:
             cursor.execute(_PARAM.sub(r"%(\1)s", sql), params)
             return cursor.fetchone()[0]
