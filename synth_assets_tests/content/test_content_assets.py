@@ -44,7 +44,7 @@ def duck_counts(path) -> dict[str, int]:
 
 def duck_table(path, table) -> pl.DataFrame:
     with duckdb.connect(str(path), read_only=True) as con:
-        return pl.from_arrow(con.execute(f"select * from content.{table} order by id").to_arrow_table())
+        return pl.from_arrow(con.sql(f"select * from content.{table} order by id").to_arrow_table())
 
 
 def test_full_range_into_duckdb_has_the_configured_totals_and_passes_every_check(tmp_path, instance):
