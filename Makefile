@@ -12,7 +12,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install demo test bench ui generate-data seed-from-gen-demo seed-from-gen-test lint clean
+.PHONY: help install demo test bench ui generate-data stream-simulator seed-from-gen-demo seed-from-gen-test lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ demo: install $(DAGSTER_HOME)/dagster.yaml  ## materialize a sample of every fam
 
 generate-data: install $(DAGSTER_HOME)/dagster.yaml  ## air quality for MODE=sample|full, 2020-2024
 	$(BIN)/synth generate-data --mode $(MODE)
+
+stream-simulator: install  ## live sensor messages, MODE=development|production (SINK=stdout|file:PATH|duckdb|...)
+	$(BIN)/synth stream --mode $(if $(filter production,$(MODE)),production,development) --sink $(or $(SINK),stdout)
 
 seed-from-gen-demo: install  ## content seed DB, 10,000 per table: DATABASE_URL (*_demo) or data/synth.duckdb
 	$(BIN)/synth seed $(if $(DATABASE_URL),--database-url $(DATABASE_URL),)

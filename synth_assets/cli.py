@@ -3,6 +3,7 @@
     synth demo                              a sample of every family into data/
     synth generate-data --mode sample|full  air quality, 2020-01-01 .. 2024-12-31
     synth seed [--database-url URL]         the content-platform seed database
+    synth stream --mode development         live sensor messages (see synth stream --help)
 """
 
 from __future__ import annotations
@@ -83,6 +84,42 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stream(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    from datetime import datetime, timezone
+
+    from synth_assets.air_quality.cities import select_cities
+    from synth_assets.air_quality.stream.config import StreamConfig
+    from synth_assets.air_quality.stream.simulator import run
+    from synth_assets.air_quality.stream.sinks import SinkError, make_sink
+
+    start = None
+    if args.start:
+        start = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
+        start = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
+    fields = dict(mode=args.mode, sensors=args.sensors, rate=args.rate, duration=args.duration, count=args.count,
+                  seed=args.seed, start=start, speedup=args.speedup, drop_rate=args.drop_rate,
+                  duplicate_rate=args.duplicate_rate, malformed_rate=args.malformed_rate)
+    config = StreamConfig(**{k: v for k, v in fields.items() if v is not None})
+    settings = _settings()
+    aws = {k: v for k, v in dict(endpoint_url=args.endpoint_url, region=args.region).items() if v}
+    sink = make_sink(args.sink, settings.duckdb_path, args.database_url or os.environ.get("DATABASE_URL"), aws)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"streaming {config.sensor_count} sensors at {config.message_rate:g} msg/s"
+          f"{f' x{config.speedup:g} from {config.start:%Y-%m-%d %H:%M}Z' if config.start else ''} to {sink.name}"
+          f" (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    try:
+        totals = run(config, select_cities("full"), sink, stop)
+    except SinkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(totals.summary(), file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="synth", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -112,6 +149,32 @@ def build_parser() -> argparse.ArgumentParser:
     seeder.add_argument("--start", help="first US-Eastern day (default 2025-05-01)")
     seeder.add_argument("--end", help="last US-Eastern day (default 2025-09-21)")
     seeder.set_defaults(handler=cmd_seed)
+    stream = commands.add_parser(
+        "stream", help="simulate live air-quality sensors (JSON lines, DuckDB, PostgreSQL, Kinesis)",
+        description="Live sensor messages made by the batch family's patterns, with the seed's faults "
+                    "(0.1 %% sensor drops, 0.5 %% duplicates). Stops at --count/--duration or on Ctrl-C/SIGTERM "
+                    "and prints totals on stderr.")
+    stream.add_argument("--mode", choices=["development", "production"], default="development",
+                        help="development: 10 sensors at 1 msg/s; production: 1000 sensors at 33 msg/s")
+    stream.add_argument("--sensors", type=int, help="number of sensors (cities drawn with the seed)")
+    stream.add_argument("--rate", type=float, help="messages per (simulated) second")
+    stream.add_argument("--duration", type=float, help="stop after this many seconds")
+    stream.add_argument("--count", type=int, help="stop after this many readings")
+    stream.add_argument("--seed", type=int, help="seed of sensors, values and faults (default 42)")
+    stream.add_argument("--sink", default="stdout",
+                        help="stdout (JSON lines, default) | file:PATH (JSON lines) | duckdb (data/synth.duckdb: "
+                             "air_quality.stream_realtime + stream_dead_letters) | postgres (same tables; needs "
+                             "--database-url) | kinesis (stream air-quality-measurements by city_id + DynamoDB "
+                             "air-quality-realtime / air-quality-dlq)")
+    stream.add_argument("--start", help="simulated clock start (ISO time, UTC); default: real UTC time")
+    stream.add_argument("--speedup", type=float, help="simulated seconds per wall second (needs --start)")
+    stream.add_argument("--drop-rate", type=float, help="chance a reading starts a sensor drop (default 0.001)")
+    stream.add_argument("--duplicate-rate", type=float, help="chance a message is sent twice (default 0.005)")
+    stream.add_argument("--malformed-rate", type=float, help="chance a message breaks the contract (default 0)")
+    stream.add_argument("--database-url", help="for --sink postgres: a *_demo/*_test database")
+    stream.add_argument("--endpoint-url", help="for --sink kinesis: AWS-compatible endpoint (e.g. LocalStack)")
+    stream.add_argument("--region", help="for --sink kinesis (default us-east-1)")
+    stream.set_defaults(handler=cmd_stream)
     return parser
 
 

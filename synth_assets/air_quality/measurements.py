@@ -61,33 +61,43 @@ def _tiled_strings(values: pa.Array, repeats: int) -> pa.Array:
                                        pa.py_buffer(np.tile(data, repeats)))
 
 
-def _generate_days(cities: pl.DataFrame, first: date, n_days: int, seed: int) -> pa.Table:
-    n_cities, n_hours = cities.height, n_days * HOURS_PER_DAY
-    column = lambda name: cities[name].to_numpy()[:, None]  # noqa: E731  (cities, 1) for broadcasting
+def measurement_values(cities: pl.DataFrame, calendar: patterns.LocalCalendar, uniforms: np.ndarray,
+                       day_uniforms: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Every measured value of each (city row, hour) from its draws: the seed's patterns, in one place.
+
+    ``cities`` has one row per grid row (a city, or in the stream one message's sensor city);
+    ``calendar`` fields and the returned arrays have shape (rows, hours); ``uniforms`` has
+    HOURLY_WORDS planes and ``day_uniforms`` 2 planes of that shape. Returns the values by column
+    name and the rain flags. Used by the batch generator and the stream simulator alike.
+    """
+    column = lambda name: cities[name].to_numpy()[:, None]  # noqa: E731  (rows, 1) for broadcasting
     latitude, coastal, industrial = column("latitude"), column("coastal"), column("industrial")
-    country_codes = cities["country_code"].to_list()
-
-    u, daily_u = _city_uniforms(seed, cities["city_id"].to_numpy(), _day_index(first), n_days)
-    normals = rng.box_muller(u[0:4], u[4:8], axis=0)  # (8, cities, hours)
-    day_normals = np.repeat(rng.box_muller(daily_u[0:1], daily_u[1:2], axis=0), HOURS_PER_DAY, axis=2)
-
-    start = np.datetime64(first, "h")
-    hours_utc = start + np.arange(n_hours).astype("timedelta64[h]")
-    calendar = patterns.local_calendar(hours_utc, cities["timezone"].to_list())
+    normals = rng.box_muller(uniforms[0:4], uniforms[4:8], axis=0)  # (8, rows, hours)
+    day_normals = rng.box_muller(day_uniforms[0:1], day_uniforms[1:2], axis=0)
 
     temperature = patterns.temperature(latitude, coastal, calendar, day_normals[0], normals[6])
     humidity = patterns.humidity(temperature, latitude, coastal, day_normals[1], normals[7])
-    wind = rng.gamma_integer_shape(u[8:8 + m.PATTERNS.wind_gamma_shape], m.PATTERNS.wind_gamma_scale, axis=0)
-    raining = u[11] < patterns.rain_probability(humidity)
+    wind = rng.gamma_integer_shape(uniforms[8:8 + m.PATTERNS.wind_gamma_shape], m.PATTERNS.wind_gamma_scale,
+                                   axis=0)
+    raining = uniforms[11] < patterns.rain_probability(humidity)
 
     level = (column("base_pollution_level")
              * patterns.geographic_factor(coastal, industrial)
-             * patterns.temporal_factor(calendar, latitude, country_codes)
+             * patterns.temporal_factor(calendar, latitude, cities["country_code"].to_list())
              * patterns.weather_factor(wind, raining))
     ratios = {"pm25": 1.0, **m.PATTERNS.pollutant_ratios}
     values = {name: level * ratios[name] * patterns.noise_factor(normals[i])
               for i, name in enumerate(POLLUTANTS)}
     values.update(temperature_c=temperature, humidity_pct=humidity, wind_speed_kmh=wind)
+    return {name: np.clip(np.round(array, _ROUNDING[name]), *_BOUNDS[name]) for name, array in values.items()}, raining
+
+
+def _generate_days(cities: pl.DataFrame, first: date, n_days: int, seed: int) -> pa.Table:
+    n_cities, n_hours = cities.height, n_days * HOURS_PER_DAY
+    u, daily_u = _city_uniforms(seed, cities["city_id"].to_numpy(), _day_index(first), n_days)
+    hours_utc = np.datetime64(first, "h") + np.arange(n_hours).astype("timedelta64[h]")
+    calendar = patterns.local_calendar(hours_utc, cities["timezone"].to_list())
+    values, raining = measurement_values(cities, calendar, u, np.repeat(daily_u[0:2], HOURS_PER_DAY, axis=2))
 
     columns: dict[str, pa.Array] = {}
     for name in ("city_id", "city_name", "country_name", "country_code", "latitude", "longitude"):
@@ -99,8 +109,7 @@ def _generate_days(cities: pl.DataFrame, first: date, n_days: int, seed: int) ->
     columns["timestamp"] = pa.array(np.repeat(hours_utc.astype("datetime64[us]"), n_cities),
                                     type=pa.timestamp("us", tz="UTC"))
     for name, array in values.items():
-        low, high = _BOUNDS[name]
-        columns[name] = pa.array(np.clip(np.round(array.T.ravel(), _ROUNDING[name]), low, high))
+        columns[name] = pa.array(array.T.ravel())
     columns["is_raining"] = pa.array(raining.T.ravel())
     return pa.table(columns).select(m.MEASUREMENT_SCHEMA.names).cast(m.MEASUREMENT_SCHEMA)
 

@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from synth_assets.content.models import TIMEZONE
+from synth_assets.core.ids import uuid4_from_bytes
 
 # Share of a day's activity per local hour: quiet nights, busy evenings (sums to 1 after normalising)
 _HOURLY_ACTIVITY = np.array([2, 1.2, 0.8, 0.5, 0.4, 0.5, 1, 2, 3, 3.5, 4, 4.5,
@@ -71,17 +71,6 @@ def eastern_day_bounds(day: date) -> tuple[datetime, datetime]:
     return start[0], start[1]
 
 
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-_DASHES_AFTER = (8, 12, 16, 20)  # hex digits before each dash of 8-4-4-4-12
-
-
 def uuid4_strings(rng: np.random.Generator, n: int) -> pl.Series:
     """``n`` random version-4 UUIDs as canonical strings, built from the generator's bytes."""
-    raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
-    digits = _HEX[np.stack([raw >> 4, raw & 0x0F], axis=-1).reshape(n, 32)]
-    text = np.insert(digits, _DASHES_AFTER, ord("-"), axis=1)  # (n, 36) ASCII bytes
-    offsets = np.arange(0, 36 * (n + 1), 36, dtype=np.int32)
-    array = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(text)))
-    return pl.Series("id", array)
+    return uuid4_from_bytes(rng.integers(0, 256, size=(n, 16), dtype=np.uint8))

@@ -1,0 +1,1 @@
+"""Live air-quality sensor stream: the batch family's patterns, one message at a time."""

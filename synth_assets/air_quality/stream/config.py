@@ -1,0 +1,58 @@
+"""Stream simulator configuration (Pydantic) and the message contract."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from synth_assets.air_quality.models import AirQualityMeasurement
+
+MODES = {"development": {"sensors": 10, "rate": 1.0}, "production": {"sensors": 1000, "rate": 33.0}}
+
+
+class StreamConfig(BaseModel):
+    """One simulator run. ``rate`` is messages per simulated second; with ``speedup`` the wall-clock
+    rate is ``rate * speedup`` (a replay keeps the data's density and plays it faster)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mode: Literal["development", "production"] = "development"
+    sensors: int | None = Field(default=None, ge=1, le=100_000)
+    rate: float | None = Field(default=None, gt=0, le=1_000_000)
+    duration: float | None = Field(default=None, gt=0, description="stop after this many wall seconds")
+    count: int | None = Field(default=None, ge=1, description="stop after this many readings")
+    seed: int = Field(default=42, ge=0)
+    start: AwareDatetime | None = Field(default=None, description="simulated clock start; None = real time")
+    speedup: float = Field(default=1.0, gt=0, le=1_000_000)
+    drop_rate: float = Field(default=0.001, ge=0, le=1, description="chance a reading starts a sensor drop")
+    silence_seconds: float = Field(default=30.0, gt=0, description="mean simulated length of a drop")
+    duplicate_rate: float = Field(default=0.005, ge=0, le=1)
+    malformed_rate: float = Field(default=0.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _real_time_is_not_sped_up(self) -> "StreamConfig":
+        if self.start is None and self.speedup != 1.0:
+            raise ValueError("--speedup needs a simulated clock: give --start too")
+        return self
+
+    @property
+    def sensor_count(self) -> int:
+        return self.sensors or MODES[self.mode]["sensors"]
+
+    @property
+    def message_rate(self) -> float:
+        return self.rate or MODES[self.mode]["rate"]
+
+    @property
+    def wall_rate(self) -> float:
+        return self.message_rate * self.speedup
+
+
+class StreamMessage(AirQualityMeasurement):
+    """A sensor reading on the wire: the measurement plus delivery metadata."""
+
+    message_id: uuid.UUID
+    sensor_id: str = Field(pattern=r"^sensor-\d{5}$")
+    is_duplicate: bool
