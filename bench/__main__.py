@@ -12,7 +12,7 @@ import warnings
 
 warnings.filterwarnings("ignore")
 
-from bench import air_quality, content  # noqa: E402
+from bench import air_quality, content, stream  # noqa: E402
 
 TARGETS = {"generator_rows_per_s": 1_000_000, "backfill_seconds": 60, "ratio": 100,
            "seed_10k_seconds": 5, "seed_1m_seconds": 60, "copy_rows_per_s": 150_000}
@@ -26,14 +26,26 @@ def _row(label: str, result: dict, target: str = "") -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="skip the five-year CLI backfill and 1M seeding")
-    parser.add_argument("--only", choices=["air_quality", "content"], help="one family")
+    parser.add_argument("--only", choices=["air_quality", "content", "stream"], help="one part")
     args = parser.parse_args()
     print(f"synth_assets bench on {platform.machine()}, {platform.python_version()}, "
           f"{__import__('os').cpu_count()} cores\n")
-    if args.only != "content":
+    if args.only in (None, "air_quality"):
         bench_air_quality(args)
-    if args.only != "air_quality":
+    if args.only in (None, "stream"):
+        bench_stream()
+    if args.only in (None, "content"):
         bench_content(args)
+
+
+def bench_stream() -> None:
+    print("\nair-quality stream simulator")
+    file_rate, duckdb_rate = stream.max_rate("file"), stream.max_rate("duckdb")
+    print(_row("highest sustained rate, file sink (JSON lines)", file_rate, "target >= 10,000 msg/s"))
+    print(_row("highest sustained rate, DuckDB sink (validated)", duckdb_rate, "target >= 10,000 msg/s"))
+    naive = stream.naive_messages()
+    print(_row("seed's design: one validated object per message", naive))
+    print(f"  {'ratio file sink / per-message design':<58} {file_rate['rows_per_s'] / naive['rows_per_s']:>12,.0f} x")
 
 
 def bench_content(args) -> None:
@@ -47,8 +59,10 @@ def bench_content(args) -> None:
         if server is None:
             print("  PostgreSQL server not installed: skipping the PostgreSQL figures")
             return
-        print(_row("COPY content_items into PostgreSQL (no indexes)", content.copy_rate(server, size),
-                   f"target >= {TARGETS['copy_rows_per_s']:,}"))
+        for table in ("users", "content_items"):
+            rate = content.copy_rate(server, size, table)
+            print(_row(f"COPY {table} into PostgreSQL (no indexes)", rate,
+                       f"target >= {TARGETS['copy_rows_per_s']:,} ({rate['mb'] / rate['seconds']:,.0f} MB/s stored)"))
         print(_row("seed 10,000 per table into PostgreSQL", content.seed_end_to_end(
             10_000, server.create_database("bench_10k_test")), f"target <= {TARGETS['seed_10k_seconds']} s"))
         print(_row(f"seed {size:,} per table into PostgreSQL", content.seed_end_to_end(

@@ -53,24 +53,26 @@ def generation(n: int) -> dict[str, dict]:
     return out
 
 
-def copy_rate(server, n: int) -> dict:
-    """COPY of ``n`` generated content_items into an empty table without indexes (the raw load rate)."""
+def copy_rate(server, n: int, table: str) -> dict:
+    """COPY of ``n`` generated rows of ``table`` into an empty copy of it without indexes or keys."""
     import psycopg
 
-    from synth_assets.core.postgres import copy_arrow
+    from synth_assets.content.load import postgres_ddl
+    from synth_assets.core.postgres import copy_arrow, psycopg_conninfo
 
-    frame = items.generate_content(ContentConfig(users=n, content_items=n, content_items_auto=0),
-                                   "content_items").frame
-    url = server.create_database("bench_copy_test")
-    with psycopg.connect(url) as connection, connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE copy_target (id uuid, title text, content_type text, content_data text, "
-                       "prompt text, item_metadata jsonb, creator_id uuid, tags text[], quality_score float8, "
-                       "is_private bool, created_at timestamptz, updated_at timestamptz)")
+    config = ContentConfig(users=n, content_items=n, content_items_auto=0)
+    frame = users.generate_users(config).frame if table == "users" else items.generate_content(config, table).frame
+    url = server.create_database(f"bench_copy_{table}_test")
+    with psycopg.connect(psycopg_conninfo(url)) as connection, connection.cursor() as cursor:
+        for statement in postgres_ddl():
+            cursor.execute(statement)
+        cursor.execute(f"CREATE TABLE copy_target (LIKE content.{table})")
         started = time.perf_counter()
         rows = copy_arrow(cursor, "copy_target", frame.to_arrow())
         connection.commit()
         seconds = time.perf_counter() - started
-    return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
+        size = cursor.execute("SELECT pg_total_relation_size('copy_target')").fetchone()[0]
+    return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "mb": size / 1e6}
 
 
 def seed_end_to_end(n: int, database_url: str | None) -> dict:
