@@ -146,7 +146,8 @@ class KinesisSink:
             nonlocal pending
             response = self.kinesis.put_records(StreamName=self.stream_name, Records=pending)
             if response.get("FailedRecordCount", 0):
-                failed = [(entry, result) for entry, result in zip(pending, response["Records"]) if "ErrorCode" in result]
+                failed = [(entry, result) for entry, result in zip(pending, response["Records"])
+                          if "ErrorCode" in result]
                 pending = [entry for entry, _ in failed]
                 codes = sorted({result["ErrorCode"] for _, result in failed})
                 raise RuntimeError(f"{len(failed)} of {len(response['Records'])} records rejected ({', '.join(codes)})")
