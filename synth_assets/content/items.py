@@ -7,6 +7,7 @@ completes, and the job was created and started earlier on the same US-Eastern da
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -92,16 +93,21 @@ def generate_content(config: ContentConfig, table: str) -> ContentTable:
                                      pl.lit(end_utc) - pl.duration(microseconds=1)),
     ).with_columns(item_metadata=pl.struct("width", "height", "model", "steps", "cfg_scale", "sampler",
                                            "image_seed", "domain").struct.json_encode())
-    job_times = _job_times(rng, created) if table == "content_items" else pl.DataFrame()
+    job_times = pl.DataFrame()
+    if table == "content_items":
+        creator_created = frame.select("creator_id").join(
+            users.select(pl.col("id").alias("creator_id"), "created_at"), on="creator_id", how="left",
+            maintain_order="left")["created_at"]
+        job_times = _job_times(rng, created, creator_created)
     columns = ["id", "title", "content_type", "content_data", "prompt", "item_metadata", "creator_id", "tags",
-               "quality_score", "is_private", "created_at", "updated_at"]
+               "quality_score", "is_private", "created_at", "updated_at"]  # models.content_items order
     return ContentTable(frame=frame.select(columns),
                         prompt_stats=prompts.select("domain", "general_phrases", "domain_phrases"),
                         job_times=job_times)
 
 
-def _job_times(rng: np.random.Generator, completed: pl.Series) -> pl.DataFrame:
-    """Created <= started <= completed, all on the Eastern day the job completed."""
+def _job_times(rng: np.random.Generator, completed: pl.Series, creator_created: pl.Series) -> pl.DataFrame:
+    """Created <= started <= completed, on the Eastern day the job completed, after its user existed."""
     n = len(completed)
     running = JOB_MEDIAN_SECONDS * np.exp(JOB_SIGMA * rng.standard_normal(n))
     queued = rng.exponential(QUEUE_MEAN_SECONDS, n)
@@ -109,4 +115,8 @@ def _job_times(rng: np.random.Generator, completed: pl.Series) -> pl.DataFrame:
     room = (completed - day_start).dt.total_microseconds().to_numpy() / 1e6
     scale = np.minimum(1.0, room / (running + queued))  # a job completing just after midnight was quick
     started = completed - _seconds(running * scale)
-    return pl.DataFrame({"job_started_at": started, "job_created_at": started - _seconds(queued * scale)})
+    created = started - _seconds(queued * scale)
+    floor = creator_created + timedelta(microseconds=1)  # a user's job cannot predate the user
+    return pl.DataFrame({"job_started_at": started, "job_created_at": created}).with_columns(
+        job_created_at=pl.max_horizontal("job_created_at", floor)).with_columns(
+        job_started_at=pl.max_horizontal("job_started_at", "job_created_at"))

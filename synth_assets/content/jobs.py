@@ -33,10 +33,6 @@ COLUMNS = ["id", "user_id", "job_type", "prompt", "parameters", "status", "conte
            "started_at", "completed_at", "error_message"]
 
 
-def _parameters(frame: pl.DataFrame) -> pl.Expr:
-    return pl.struct("width", "height", "steps", "cfg_scale", "sampler", "seed", "model").struct.json_encode()
-
-
 def _draw_parameters(rng: np.random.Generator, n: int) -> dict[str, object]:
     size = pick(("1024x1024", "768x768", "512x512", "1216x832", "832x1216"), rng, n).str.split("x")
     return {"width": size.list.first().cast(pl.Int32), "height": size.list.last().cast(pl.Int32),
@@ -57,16 +53,16 @@ def generate_jobs(config: ContentConfig) -> pl.DataFrame:
         "user_id": items.frame["creator_id"],
         "job_type": pick(job_types, rng, n_done, p=list(JOB_TYPE_SHARES.values())),
         "prompt": items.frame["prompt"],
-        **_draw_parameters(rng, n_done),
-        "status": pl.Series(["completed"] * n_done, dtype=pl.String),
+        "parameters": items.frame["item_metadata"],  # the settings that made the item
+        "status": pl.repeat("completed", n_done, dtype=pl.String, eager=True),
         "content_id": items.frame["id"],
         "created_at": items.job_times["job_created_at"] if n_done else pl.Series([], dtype=pl.Datetime("us", "UTC")),
         "started_at": items.job_times["job_started_at"] if n_done else pl.Series([], dtype=pl.Datetime("us", "UTC")),
         "completed_at": items.frame["created_at"],
-        "error_message": pl.Series([None] * n_done, dtype=pl.String),
+        "error_message": pl.repeat(None, n_done, dtype=pl.String, eager=True),
     })
     frames = [completed, _other_jobs(config, rng)] if config.other_jobs else [completed]
-    jobs = pl.concat([f.with_columns(parameters=_parameters(f)).select(COLUMNS) for f in frames], how="vertical")
+    jobs = pl.concat([f.select(COLUMNS) for f in frames], how="vertical")
     return jobs.sort("created_at", maintain_order=True)
 
 
@@ -92,7 +88,7 @@ def _other_jobs(config: ContentConfig, rng: np.random.Generator) -> pl.DataFrame
                                 config.domains)["prompt"],
         **_draw_parameters(rng, n),
         "status": statuses,
-        "content_id": pl.Series([None] * n, dtype=pl.String),
+        "content_id": pl.repeat(None, n, dtype=pl.String, eager=True),
         "created_at": created,
         "queued": to_duration(queued), "ran": to_duration(ran),
         "error": pick(ERROR_MESSAGES, rng, n),
@@ -100,6 +96,7 @@ def _other_jobs(config: ContentConfig, rng: np.random.Generator) -> pl.DataFrame
     last = pl.lit(end_utc) - pl.duration(microseconds=1)
     started = pl.min_horizontal(pl.col("created_at") + pl.col("queued"), last)
     return frame.with_columns(
+        parameters=pl.struct("width", "height", "steps", "cfg_scale", "sampler", "seed", "model").struct.json_encode(),
         started_at=pl.when(pl.col("status").is_in(["running", "failed"])).then(started),
         completed_at=pl.when(pl.col("status") == "failed").then(pl.min_horizontal(started + pl.col("ran"), last)),
         error_message=pl.when(pl.col("status") == "failed").then(pl.col("error")),

@@ -78,7 +78,7 @@ def replace_window_duckdb(connection: duckdb.DuckDBPyConnection, table_name: str
     table = TABLES[table_name]
     connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
     connection.execute(duckdb_ddl(table))
-    arrow = frame.select([c.name for c in table.columns]).to_arrow()  # noqa: F841  (read by DuckDB below)
+    arrow = frame.select([c.name for c in table.columns]).to_arrow()
     connection.execute("BEGIN TRANSACTION")
     try:
         connection.execute(f'DELETE FROM "{SCHEMA}"."{table_name}" WHERE created_at >= ? AND created_at < ?',
@@ -110,13 +110,32 @@ def replace_window_postgres(conninfo: str, table_name: str, frame: pl.DataFrame,
         with connection.transaction():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                drop, restore = bulk_load_statements(table) if frame.height >= BULK_ROWS else ([], [])
+                for statement in drop:  # before the DELETE: ALTER TABLE refuses pending FK trigger events
+                    cursor.execute(statement)
                 cursor.execute(f'DELETE FROM "{SCHEMA}"."{table_name}" WHERE created_at >= %s AND created_at < %s',
                                (start, end))
-                drop, restore = bulk_load_statements(table) if frame.height >= BULK_ROWS else ([], [])
-                for statement in drop:
-                    cursor.execute(statement)
                 copy_arrow(cursor, f"{SCHEMA}.{table_name}", frame.select([c.name for c in table.columns]).to_arrow())
+                if restore:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # settle the deferred checks first
                 for statement in restore:
                     cursor.execute(statement)
                 cursor.execute(f'ANALYZE "{SCHEMA}"."{table_name}"')
     return frame.height
+
+
+def clear_all(target_kind: str, connection) -> None:
+    """Empty every content table (children first): `synth seed` replaces the whole database."""
+    tables = ", ".join(f'"{SCHEMA}"."{name}"' for name in reversed(list(TABLES)))
+    if target_kind == "postgres":
+        exists = connection.execute("SELECT to_regclass('content.users') IS NOT NULL").fetchone()[0]
+        if exists:
+            connection.execute(f"TRUNCATE {tables}")
+        return
+    present = {row[0] for row in connection.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [SCHEMA]).fetchall()}
+    connection.execute("BEGIN TRANSACTION")
+    for name in reversed(list(TABLES)):
+        if name in present:
+            connection.execute(f'DELETE FROM "{SCHEMA}"."{name}"')
+    connection.execute("COMMIT")

@@ -15,6 +15,8 @@ from sqlalchemy import (
     String, Table, Text, UniqueConstraint, Uuid)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from synth_assets.content.vocabulary import DOMAIN_VOCABULARIES
+
 SCHEMA = "content"
 DEFAULT_ADMIN_ID = uuid.UUID("121e194b-4caa-4b81-ad4f-86ca3919d5b9")
 ADMIN_ITEMS_PER_TABLE = 50
@@ -49,6 +51,13 @@ class ContentConfig(BaseModel):
     def _consistent(self) -> "ContentConfig":
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.domains is not None:
+            unknown = sorted(set(self.domains) - set(DOMAIN_VOCABULARIES))
+            if unknown or not self.domains:
+                raise ValueError(f"unknown or empty domains {unknown or list(self.domains)}; valid: "
+                                 f"{', '.join(DOMAIN_VOCABULARIES)}")
+        if self.users < 2 and (self.content_items or self.content_items_auto):
+            raise ValueError("content needs at least one user besides the admin: set users >= 2")
         for table in ("content_items", "content_items_auto"):
             if 0 < getattr(self, table) < ADMIN_ITEMS_PER_TABLE:
                 raise ValueError(f"{table}={getattr(self, table)}: the admin user alone owns "

@@ -45,6 +45,7 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print) -> list[
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate") as pool, \
             open_target(content.database_url, duckdb_resource(settings)) as target:
         upcoming = pool.submit(generate_table, config, LOAD_ORDER[0])
+        target.clear_all()  # a seed replaces the whole database, whatever the previous config was
         for index, table in enumerate(LOAD_ORDER):
             started = time.perf_counter()
             generated = upcoming.result()

@@ -49,7 +49,7 @@ class ContentSettings(dg.ConfigurableResource):
         return ContentConfig(
             seed=self.seed, users=self.users, content_items=self.content_items,
             content_items_auto=self.content_items_auto, admin_user_id=self.admin_user_id,
-            domains=tuple(self.domains) if self.domains else None, tag_pool_size=self.tag_pool_size,
+            domains=None if self.domains is None else tuple(self.domains), tag_pool_size=self.tag_pool_size,
             start=start, end=end)
 
     @classmethod

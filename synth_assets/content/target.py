@@ -41,6 +41,9 @@ class Target:
             return load.replace_window_duckdb(self.connection, table, frame, start, end)
         return load.replace_window_postgres(self.conninfo, table, frame, start, end)
 
+    def clear_all(self) -> None:
+        load.clear_all(self.kind, self.connection)
+
     @property
     def description(self) -> str:
         return "DuckDB" if self.kind == "duckdb" else "PostgreSQL"

@@ -52,8 +52,7 @@ def eastern_times(rng: np.random.Generator, days: list[date], counts: np.ndarray
     micros = (hours * 3600 + rng.random(n) * 3600) * 1_000_000
     midnight = np.array([np.datetime64(d, "us") for d in days])[day_index]
     local = midnight + micros.astype("timedelta64[us]")
-    local = np.sort(local)  # within the day order is by time; days are already in order
-    return wall_clock_to_utc(local)
+    return wall_clock_to_utc(local).sort()  # sorted in UTC: skipped DST hours move forward
 
 
 def wall_clock_to_utc(local: np.ndarray) -> pl.Series:

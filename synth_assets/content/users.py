@@ -88,7 +88,7 @@ def _make_unique(names: pl.Series) -> tuple[pl.Series, int]:
         if not clash.any():
             return names, resolved
         resolved += int(clash.sum())
-        names = frame.select(pl.when(clash).then(pl.format("{}_{}", "name", pl.col("seen") + 1))
+        names = frame.select(pl.when(clash).then(pl.format("{}_{}", "name", pl.col("seen")))
                              .otherwise("name")).to_series().alias("username")
 
 
