@@ -67,8 +67,14 @@ JOB_CHECKS = {
     "timestamps_ordered": (
         f"SELECT count(*) FROM {S}.generation_jobs t WHERE {IN_WINDOW.format(a='t')} AND "
         f"(t.started_at < t.created_at OR t.completed_at < t.started_at OR t.completed_at >= :range_end "
-        f"OR (t.status = 'completed' AND (t.started_at IS NULL OR t.completed_at IS NULL)))",
-        "created <= started <= completed inside the range"),
+        f"OR (t.status IN ('completed', 'failed') AND (t.started_at IS NULL OR t.completed_at IS NULL)) "
+        f"OR (t.status = 'running' AND (t.started_at IS NULL OR t.completed_at IS NOT NULL)) "
+        f"OR (t.status IN ('pending', 'cancelled') AND t.completed_at IS NOT NULL) "
+        f"OR (t.status = 'pending' AND t.started_at IS NOT NULL))",
+        "created <= started <= completed inside the range; which times are set follows the status"),
+    "user_existed_first": (
+        f"SELECT count(*) FROM {S}.generation_jobs t JOIN {S}.users u ON u.id = t.user_id "
+        f"WHERE {IN_WINDOW.format(a='t')} AND u.created_at >= t.created_at", "a job's user existed before the job"),
     "status_consistency": (
         f"SELECT count(*) FROM {S}.generation_jobs t WHERE {IN_WINDOW.format(a='t')} AND NOT ("
         f"(t.status = 'completed') = (t.content_id IS NOT NULL) AND "

@@ -10,6 +10,7 @@ integrity there).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable
 
 import duckdb
 import polars as pl
@@ -72,9 +73,28 @@ def _select_with_casts(table: Table) -> str:
     return ", ".join(f'CAST("{c.name}" AS {duckdb_type(c.type)})' for c in table.columns)
 
 
+class ChecksFailed(Exception):
+    """Raised inside a load's transaction when a blocking check fails, so the load rolls back."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(f"blocking checks failed: {', '.join(names)}")
+        self.names = names
+
+
+def _verify_or_abort(verify: Callable[[], list] | None) -> list:
+    results = verify() if verify else []
+    failed = [r.check_name for r in results if not r.passed]
+    if failed:
+        error = ChecksFailed(failed)
+        error.results = results
+        raise error
+    return results
+
+
 def replace_window_duckdb(connection: duckdb.DuckDBPyConnection, table_name: str, frame: pl.DataFrame,
-                          start: datetime, end: datetime) -> int:
-    """Delete the window's rows of ``table_name`` and insert ``frame``, in one transaction."""
+                          start: datetime, end: datetime, verify: Callable[[], list] | None = None) -> list:
+    """Delete the window's rows of ``table_name``, insert ``frame`` and run ``verify`` (the checks) in
+    one transaction; commit only if every check passed (else :class:`ChecksFailed`, rolled back)."""
     table = TABLES[table_name]
     connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
     connection.execute(duckdb_ddl(table))
@@ -86,42 +106,42 @@ def replace_window_duckdb(connection: duckdb.DuckDBPyConnection, table_name: str
         connection.register("incoming_rows", arrow)
         connection.execute(f'INSERT INTO "{SCHEMA}"."{table_name}" SELECT {_select_with_casts(table)} FROM incoming_rows')
         connection.unregister("incoming_rows")
+        results = _verify_or_abort(verify)
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-    return frame.height
+    return results
 
 
-def replace_window_postgres(conninfo: str, table_name: str, frame: pl.DataFrame, start: datetime,
-                            end: datetime) -> int:
-    """The same for PostgreSQL, with COPY; the transaction commits only if everything succeeded."""
-    import psycopg
-
+def replace_window_postgres(connection, table_name: str, frame: pl.DataFrame, start: datetime,
+                            end: datetime, verify: Callable[[], list] | None = None) -> list:
+    """The same for PostgreSQL (an autocommit psycopg connection), with COPY; checks run before COMMIT."""
     from synth_assets.core.postgres import copy_arrow
 
     table = TABLES[table_name]
-    with psycopg.connect(conninfo) as connection:
-        with connection.transaction():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('synth_assets.content.ddl'))")
-                for statement in postgres_ddl():
-                    cursor.execute(statement)
-        with connection.transaction():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                drop, restore = bulk_load_statements(table) if frame.height >= BULK_ROWS else ([], [])
-                for statement in drop:  # before the DELETE: ALTER TABLE refuses pending FK trigger events
-                    cursor.execute(statement)
-                cursor.execute(f'DELETE FROM "{SCHEMA}"."{table_name}" WHERE created_at >= %s AND created_at < %s',
-                               (start, end))
-                copy_arrow(cursor, f"{SCHEMA}.{table_name}", frame.select([c.name for c in table.columns]).to_arrow())
-                if restore:
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # settle the deferred checks first
-                for statement in restore:
-                    cursor.execute(statement)
-                cursor.execute(f'ANALYZE "{SCHEMA}"."{table_name}"')
-    return frame.height
+    with connection.transaction():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('synth_assets.content.ddl'))")
+            for statement in postgres_ddl():
+                cursor.execute(statement)
+    with connection.transaction():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            drop, restore = bulk_load_statements(table) if frame.height >= BULK_ROWS else ([], [])
+            for statement in drop:  # before the DELETE: ALTER TABLE refuses pending FK trigger events
+                cursor.execute(statement)
+            cursor.execute(f'DELETE FROM "{SCHEMA}"."{table_name}" WHERE created_at >= %s AND created_at < %s',
+                           (start, end))
+            copy_arrow(cursor, f"{SCHEMA}.{table_name}", frame.select([c.name for c in table.columns]).to_arrow())
+            if restore:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # settle the deferred checks first
+            for statement in restore:
+                cursor.execute(statement)
+            cursor.execute(f'ANALYZE "{SCHEMA}"."{table_name}"')
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # foreign keys too, before the checks
+            results = _verify_or_abort(verify)
+    return results
 
 
 def clear_all(target_kind: str, connection) -> None:

@@ -14,6 +14,7 @@ import polars as pl
 from synth_assets.content import checks as cc
 from synth_assets.content.items import generate_content
 from synth_assets.content.jobs import generate_jobs
+from synth_assets.content.load import ChecksFailed
 from synth_assets.content.models import ContentConfig
 from synth_assets.content.tags import tag_pool
 from synth_assets.content.target import Target
@@ -69,17 +70,26 @@ def load_and_check(table: str, config: ContentConfig, target: Target, start: dat
         frame, stats = generated.frame, generated.prompt_stats
     in_window = (frame["created_at"] >= start) & (frame["created_at"] < end)
     rows = frame.filter(in_window)
-    target.replace_window(table, rows, start, end)
-
     range_end = eastern_day_bounds(config.end)[1]
-    results = cc.sql_results(target, sql_checks(table), start, end, config, range_end)
-    if stats is not None:
-        results += cc.generated_results(stats.filter(in_window), rows["tags"], set(tag_pool(config.tag_pool_size)))
-        results.append(cc.admin_complete_result(target, table, config))
+
+    def verify() -> list[dg.AssetCheckResult]:
+        """Every check of the table, run inside the load's transaction (before COMMIT)."""
+        results = cc.sql_results(target, sql_checks(table), start, end, config, range_end)
+        if stats is not None:
+            results += cc.generated_results(stats.filter(in_window), rows["tags"],
+                                            set(tag_pool(config.tag_pool_size)))
+            results.append(cc.admin_complete_result(target, table, config))
+        if table == "generation_jobs":
+            results.append(cc.completed_share_result(target, config))
+        key = MATCH_KEY[table]
+        results.append(cc.matches_generator("rows_match_generator", target, table, rows, start, end, key,
+                                            ROWS_MATCH.format(key=key)))
+        return results
+
+    try:
+        results = target.replace_window(table, rows, start, end, verify)
+    except ChecksFailed as failure:  # rolled back: the previous rows are still there
+        results = failure.results
     if table == "generation_jobs":
-        results.append(cc.completed_share_result(target, config))
         extra["status_counts"] = dg.MetadataValue.json(dict(rows.group_by("status").len().iter_rows()))
-    key = MATCH_KEY[table]
-    results.append(cc.matches_generator("rows_match_generator", target, table, rows, start, end, key,
-                                        ROWS_MATCH.format(key=key)))
     return rows, results, extra

@@ -10,7 +10,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator
+from typing import Callable, Iterator
 
 import polars as pl
 
@@ -36,10 +36,12 @@ class Target:
             cursor.execute(_PARAM.sub(r"%(\1)s", sql), params)
             return cursor.fetchone()[0]
 
-    def replace_window(self, table: str, frame: pl.DataFrame, start: datetime, end: datetime) -> int:
+    def replace_window(self, table: str, frame: pl.DataFrame, start: datetime, end: datetime,
+                       verify: Callable[[], list] | None = None) -> list:
+        """Replace the window in one transaction that commits only if ``verify()``'s checks pass."""
         if self.kind == "duckdb":
-            return load.replace_window_duckdb(self.connection, table, frame, start, end)
-        return load.replace_window_postgres(self.conninfo, table, frame, start, end)
+            return load.replace_window_duckdb(self.connection, table, frame, start, end, verify)
+        return load.replace_window_postgres(self.connection, table, frame, start, end, verify)
 
     def clear_all(self) -> None:
         load.clear_all(self.kind, self.connection)

@@ -75,3 +75,24 @@ def test_bulk_path_reseeds_and_a_new_config_replaces_the_old_data(tmp_path, fres
     with psycopg.connect(psycopg_conninfo(fresh_database)) as con:
         constraints = {r[0] for r in con.execute("select conname from pg_constraint where contype in ('f', 'u')")}
     assert {"fk_jobs_content", "fk_content_items_creator", "uq_users_email"} <= constraints  # rebuilt
+
+
+def test_a_failing_check_rolls_the_load_back(tmp_path):
+    from synth_assets.content.pipeline import load_and_check
+    from synth_assets.content.target import open_target
+    from synth_assets.content.timeline import eastern_day_bounds
+    from synth_assets.core.resources import duckdb_resource
+
+    settings = make_settings(tmp_path / "data")
+    content = ContentSettings(seed=3, users=300, content_items=200, content_items_auto=100)
+    seed(content, settings, echo=lambda *_: None)
+    config = content.config(date(2025, 5, 1), date(2025, 9, 21))
+    start, end = eastern_day_bounds(config.start)[0], eastern_day_bounds(config.end)[1]
+    with open_target(None, duckdb_resource(settings)) as target:
+        before = target.connection.execute("select id, prompt from content.content_items order by id").fetchall()
+        target.connection.execute("delete from content.users where username <> 'admin'")  # orphan the items
+        rows, results, _ = load_and_check("content_items", config, target, start, end)
+        failed = {r.check_name for r in results if not r.passed}
+        after = target.connection.execute("select id, prompt from content.content_items order by id").fetchall()
+    assert "creator_fk" in failed and rows.height == 200
+    assert after == before  # the failed load was rolled back
