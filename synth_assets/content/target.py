@@ -65,4 +65,7 @@ def open_target(database_url: str | None, duckdb_resource) -> Iterator[Target]:
             yield Target("postgres", connection, conninfo)
     else:
         with duckdb_resource.get_connection() as connection:
-            yield Target("duckdb", connection)
+            try:
+                yield Target("duckdb", connection)
+            finally:  # the resource does not close it when the body raises
+                connection.close()
