@@ -18,7 +18,8 @@ def test_definitions_load_and_every_asset_is_described_grouped_and_kinded():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert keys == {"air_quality/city_profiles", "air_quality/hourly_measurements",
-                    "air_quality/yearly_measurements", "content/users", "content/content_items",
+                    "air_quality/yearly_measurements", "air_quality/streamed_measurements", "content/users",
+                    "content/content_items",
                     "content/content_items_auto", "content/generation_jobs"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
