@@ -17,7 +17,7 @@ import polars as pl
 from sqlalchemy import (
     ARRAY, JSON, Boolean, DateTime, Float, ForeignKeyConstraint, String, Table, Text, UniqueConstraint, Uuid)
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable, DropConstraint, DropIndex
+from sqlalchemy.schema import CreateIndex, CreateTable, DropConstraint, DropIndex
 
 from synth_assets.content.models import SCHEMA, TABLES, metadata
 
@@ -64,8 +64,12 @@ def bulk_load_statements(table: Table) -> tuple[list[str], list[str]]:
     constraints = sorted(_bulk_constraints(table), key=lambda c: c.name)
     drop = ([str(DropConstraint(c).compile(dialect=dialect)) for c in constraints]
             + [str(DropIndex(i).compile(dialect=dialect)) for i in indexes])
+    # The constraint clause is rendered directly: sqlalchemy's AddConstraint() would mark the shared
+    # constraint objects as "added separately" and drop them from every later CREATE TABLE.
+    compiler = dialect.ddl_compiler(dialect, None)
+    qualified = f'"{SCHEMA}"."{table.name}"'
     restore = ([str(CreateIndex(i).compile(dialect=dialect)) for i in indexes]
-               + [str(AddConstraint(c).compile(dialect=dialect)) for c in constraints])
+               + [f"ALTER TABLE {qualified} ADD {compiler.process(c)}" for c in constraints])
     return drop, restore
 
 

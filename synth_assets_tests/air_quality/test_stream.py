@@ -114,7 +114,7 @@ def test_bad_sink_and_bad_config_are_refused(tmp_path):
     assert done.returncode == 2 and "--speedup needs a simulated clock" in done.stderr
 
 
-def test_landing_asset_lands_each_day_deduplicated_and_validated(tmp_path):
+def test_landing_asset_lands_each_day_deduplicated_and_validated(tmp_path, instance):
     settings = make_settings(tmp_path / "data")
     landing = stream_assets.landing_dir(settings)
     landing.mkdir(parents=True)
@@ -122,7 +122,7 @@ def test_landing_asset_lands_each_day_deduplicated_and_validated(tmp_path):
                           duplicate_rate=0.02, seed=4)  # 20,000 readings at 33/s = about 7 simulated days
     totals = run(config, CITIES, make_sink(f"file:{landing / 'live.jsonl'}", tmp_path / "x.duckdb", None))
     result = dg.materialize([stream_assets.streamed_measurements], resources={"settings": settings},
-                            instance=dg.DagsterInstance.ephemeral(),
+                            instance=instance,
                             tags={"dagster/asset_partition_range_start": "2024-02-10",
                                   "dagster/asset_partition_range_end": "2024-02-20"})
     metadata = result.asset_materializations_for_node("air_quality__streamed_measurements")[0].metadata

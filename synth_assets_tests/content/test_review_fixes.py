@@ -96,3 +96,15 @@ def test_a_failing_check_rolls_the_load_back(tmp_path):
         after = target.connection.execute("select id, prompt from content.content_items order by id").fetchall()
     assert "creator_fk" in failed and rows.height == 200
     assert after == before  # the failed load was rolled back
+
+
+def test_bulk_statements_leave_the_table_ddl_intact():
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateTable
+
+    from synth_assets.content.models import generation_jobs
+
+    drop, restore = load.bulk_load_statements(generation_jobs)
+    assert any("ADD CONSTRAINT fk_jobs_content FOREIGN KEY" in s for s in restore)
+    ddl = str(CreateTable(generation_jobs).compile(dialect=postgresql.dialect()))
+    assert "fk_jobs_content FOREIGN KEY" in ddl and "uq_jobs_content_id UNIQUE" in ddl
