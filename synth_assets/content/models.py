@@ -27,9 +27,6 @@ DOMAIN_PHRASES = (4, 30)    # per prompt, inclusive
 TAGS_PER_ITEM = (0, 200)    # per item, inclusive
 COMPLETED_SHARE = 0.98
 OTHER_STATUS_SHARES = {"failed": 0.45, "cancelled": 0.20, "running": 0.15, "pending": 0.20}
-JOB_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
-CONTENT_TYPES = ("image",)
-JOB_TYPES = ("image_generation", "image_upscale", "image_variation")
 
 
 class ContentConfig(BaseModel):
