@@ -7,8 +7,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import pyarrow as pa
-
 from synth_assets.content import items, jobs, users
 from synth_assets.content.models import ContentConfig
 from synth_assets.content.settings import ContentSettings
@@ -106,5 +104,3 @@ def naive(server, n: int) -> dict:
     seconds = sum(s for _, s in timings.values())
     return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
 
-
-__all__ = ["copy_rate", "generation", "naive", "postgres_server", "seed_end_to_end", "pa"]

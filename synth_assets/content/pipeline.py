@@ -60,7 +60,7 @@ def load_and_check(table: str, config: ContentConfig, target: Target, start: dat
     ``generated`` is the table's generator output if the caller already has it.
     """
     extra: dict[str, object] = {}
-    stats = tags = None
+    stats = None
     generated = generated if generated is not None else generate_table(config, table)
     if table == "users":
         frame, extra["username_collisions_resolved"] = generated.frame, generated.collisions_resolved

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from synth_assets.air_quality import cities
@@ -23,7 +25,7 @@ def test_unknown_mode_names_the_valid_modes():
         select_cities("demo")
 
 
-def _copy_with(tmp_path, line_number: int, transform) -> "Path":
+def _copy_with(tmp_path: Path, line_number: int, transform) -> Path:
     lines = REFERENCE_CSV.read_text(encoding="utf-8").splitlines()
     lines[line_number - 1] = transform(lines[line_number - 1])
     path = tmp_path / "cities.csv"
