@@ -37,14 +37,9 @@ class ContentTable:
     job_times: pl.DataFrame      # job_created_at, job_started_at per row (content_items only, else empty)
 
 
-def _seconds(values: np.ndarray) -> pl.Series:
-    return pl.Series((values * 1e6).astype(np.int64)).cast(pl.Duration("us"))
-
-
 def _creators(rng: np.random.Generator, users: pl.DataFrame, created: pl.Series, n_admin: int) -> pl.Series:
     """A user created before the item for every row; ``n_admin`` random rows belong to the admin."""
-    user_times = users["created_at"].dt.epoch("us").to_numpy()
-    available = np.searchsorted(user_times, created.dt.epoch("us").to_numpy(), side="left")
+    available = timeline.existing_before(users["created_at"], created)
     others = np.maximum(available - 1, 1)  # users other than the admin (row 0) that exist by then
     index = 1 + np.floor(others * rng.random(len(created)) ** CREATOR_SKEW).astype(np.int64)
     index[rng.choice(len(created), n_admin, replace=False)] = 0
@@ -79,9 +74,8 @@ def generate_content(config: ContentConfig, table: str) -> ContentTable:
         "quality_score": np.round(rng.beta(5.0, 2.0, n), 3),
         "is_private": rng.random(n) < PRIVATE_SHARE,
         "created_at": created,
-        "updated_after": _seconds(rng.exponential(2 * 86400, n)),
+        "updated_after": timeline.seconds(rng.exponential(2 * 86400, n)),
     })
-    end_utc = timeline.eastern_day_bounds(config.end)[1]
     frame = frame.with_columns(
         content_type=pl.lit("image"),
         content_data=pl.concat_str([pl.lit(f"/data/images/{table}/"),
@@ -90,7 +84,7 @@ def generate_content(config: ContentConfig, table: str) -> ContentTable:
         width=pl.col("size").str.split("x").list.first().cast(pl.Int32),
         height=pl.col("size").str.split("x").list.last().cast(pl.Int32),
         updated_at=pl.min_horizontal(pl.col("created_at") + pl.col("updated_after"),
-                                     pl.lit(end_utc) - pl.duration(microseconds=1)),
+                                     pl.lit(timeline.last_instant(config.end))),
     ).with_columns(item_metadata=pl.struct("width", "height", "model", "steps", "cfg_scale", "sampler",
                                            "image_seed", "domain").struct.json_encode())
     job_times = pl.DataFrame()
@@ -114,8 +108,8 @@ def _job_times(rng: np.random.Generator, completed: pl.Series, creator_created: 
     day_start = completed.dt.convert_time_zone(TIMEZONE).dt.truncate("1d").dt.convert_time_zone("UTC")
     room = (completed - day_start).dt.total_microseconds().to_numpy() / 1e6
     scale = np.minimum(1.0, room / (running + queued))  # a job completing just after midnight was quick
-    started = completed - _seconds(running * scale)
-    created = started - _seconds(queued * scale)
+    started = completed - timeline.seconds(running * scale)
+    created = started - timeline.seconds(queued * scale)
     floor = creator_created + timedelta(microseconds=1)  # a user's job cannot predate the user
     return pl.DataFrame({"job_started_at": started, "job_created_at": created}).with_columns(
         job_created_at=pl.max_horizontal("job_created_at", floor)).with_columns(

@@ -13,7 +13,8 @@ import numpy as np
 import polars as pl
 
 from synth_assets.content import timeline
-from synth_assets.content.items import JOB_MEDIAN_SECONDS, JOB_SIGMA, QUEUE_MEAN_SECONDS, generate_content
+from synth_assets.content.items import (
+    IMAGE_SIZES, JOB_MEDIAN_SECONDS, JOB_SIGMA, MODELS, QUEUE_MEAN_SECONDS, SAMPLERS, generate_content)
 from synth_assets.content.models import OTHER_STATUS_SHARES, ContentConfig
 from synth_assets.content.prompts import build_prompts
 from synth_assets.content.users import generate_users, pick
@@ -34,12 +35,12 @@ COLUMNS = ["id", "user_id", "job_type", "prompt", "parameters", "status", "conte
 
 
 def _draw_parameters(rng: np.random.Generator, n: int) -> dict[str, object]:
-    size = pick(("1024x1024", "768x768", "512x512", "1216x832", "832x1216"), rng, n).str.split("x")
+    """Settings of a job that made no item, from the same choices as the items' settings."""
+    size = pick(IMAGE_SIZES, rng, n).str.split("x")
     return {"width": size.list.first().cast(pl.Int32), "height": size.list.last().cast(pl.Int32),
             "steps": rng.integers(20, 51, n), "cfg_scale": np.round(rng.uniform(4.0, 12.0, n), 1),
-            "sampler": pick(("euler_a", "dpm++_2m_karras", "ddim", "dpm++_sde"), rng, n),
-            "seed": rng.integers(0, 2**32, n, dtype=np.int64),
-            "model": pick(("sdxl-1.0", "sd-1.5", "flux-dev", "playground-v2.5"), rng, n)}
+            "sampler": pick(SAMPLERS, rng, n), "seed": rng.integers(0, 2**32, n, dtype=np.int64),
+            "model": pick(MODELS, rng, n)}
 
 
 @lru_cache(maxsize=8)
@@ -73,13 +74,10 @@ def _other_jobs(config: ContentConfig, rng: np.random.Generator) -> pl.DataFrame
     created = timeline.eastern_times(rng, days, timeline.allocate(n, timeline.day_weights(days)))
     statuses = np.repeat(list(OTHER_STATUS_SHARES), timeline.allocate(n, np.array(list(OTHER_STATUS_SHARES.values()))))
     statuses = pl.Series(statuses[rng.permutation(n)])
-    available = np.searchsorted(users["created_at"].dt.epoch("us").to_numpy(),
-                                created.dt.epoch("us").to_numpy(), side="left")
+    available = timeline.existing_before(users["created_at"], created)
     user_index = np.floor(np.maximum(available, 1) * rng.random(n)).astype(np.int64)
     queued = rng.exponential(QUEUE_MEAN_SECONDS, n)
     ran = JOB_MEDIAN_SECONDS * np.exp(JOB_SIGMA * rng.standard_normal(n)) * rng.uniform(0.1, 1.0, n)
-    end_utc = timeline.eastern_day_bounds(config.end)[1]
-    to_duration = lambda s: pl.Series((s * 1e6).astype(np.int64)).cast(pl.Duration("us"))  # noqa: E731
     frame = pl.DataFrame({
         "id": timeline.uuid4_strings(rng, n),
         "user_id": users["id"].gather(user_index),
@@ -90,10 +88,10 @@ def _other_jobs(config: ContentConfig, rng: np.random.Generator) -> pl.DataFrame
         "status": statuses,
         "content_id": pl.repeat(None, n, dtype=pl.String, eager=True),
         "created_at": created,
-        "queued": to_duration(queued), "ran": to_duration(ran),
+        "queued": timeline.seconds(queued), "ran": timeline.seconds(ran),
         "error": pick(ERROR_MESSAGES, rng, n),
     })
-    last = pl.lit(end_utc) - pl.duration(microseconds=1)
+    last = pl.lit(timeline.last_instant(config.end))
     started = pl.min_horizontal(pl.col("created_at") + pl.col("queued"), last)
     return frame.with_columns(
         parameters=pl.struct("width", "height", "steps", "cfg_scale", "sampler", "seed", "model").struct.json_encode(),

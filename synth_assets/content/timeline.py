@@ -73,3 +73,18 @@ def eastern_day_bounds(day: date) -> tuple[datetime, datetime]:
 def uuid4_strings(rng: np.random.Generator, n: int) -> pl.Series:
     """``n`` random version-4 UUIDs as canonical strings, built from the generator's bytes."""
     return uuid4_from_bytes(rng.integers(0, 256, size=(n, 16), dtype=np.uint8))
+
+
+def seconds(values: np.ndarray) -> pl.Series:
+    """A duration series from float seconds (microsecond precision)."""
+    return pl.Series((np.asarray(values) * 1e6).astype(np.int64)).cast(pl.Duration("us"))
+
+
+def last_instant(last_day: date) -> datetime:
+    """The last microsecond of an Eastern day: every timestamp of the range stays at or before it."""
+    return eastern_day_bounds(last_day)[1] - timedelta(microseconds=1)
+
+
+def existing_before(created_sorted: pl.Series, moments: pl.Series) -> np.ndarray:
+    """For each moment, how many rows of ``created_sorted`` (ascending) were created before it."""
+    return np.searchsorted(created_sorted.dt.epoch("us").to_numpy(), moments.dt.epoch("us").to_numpy(), side="left")

@@ -127,7 +127,7 @@ def generate_users(config: ContentConfig) -> Users:
         email=pl.concat_str([pl.col("username"), pl.lit("@"), pl.col("email")]),
         created_at="created_at",
         updated_at=pl.min_horizontal(pl.col("created_at") + pl.col("updated_after"),
-                                     pl.lit(timeline.eastern_day_bounds(config.end)[1]) - pl.duration(microseconds=1)),
+                                     pl.lit(timeline.last_instant(config.end))),
         is_active="is_active",
         preferences=pl.struct("theme", "language", "email_notifications", "nsfw_filter",
                               "images_per_page").struct.json_encode(),
