@@ -1,6 +1,8 @@
-"""The stream's landing asset: JSON-lines files from `synth stream --sink file:...` -> daily Parquet."""
+"""The stream's landing asset: JSON-lines files from `synth stream --sink file:...` -> daily Parquet.
 
-
+Lines that cannot be parsed (a truncated last line, garbage) are skipped, logged as a warning and
+listed in the materialization's metadata as ``PATH:LINE: reason`` (``stream/bad_lines``, ``bad_lines``).
+"""
 
 import dagster as dg
 import polars as pl
@@ -15,6 +17,7 @@ from synth_assets.core.storage import write_parquet_atomic
 
 STREAMED = dg.AssetKey([GROUP, "streamed_measurements"])
 LANDING_GLOB = "*.jsonl"
+BAD_LINES_SHOWN = 20  # listed in the metadata and the warning; the count covers all
 
 
 def landing_dir(settings: SynthSettings):
@@ -31,9 +34,10 @@ def streamed_measurements(context: dg.AssetExecutionContext, settings: SynthSett
     window = context.partition_time_window
     files = sorted(landing_dir(settings).glob(LANDING_GLOB))
     totals = {"rows": 0, "messages": 0, "duplicates_removed": 0, "invalid": 0}
-    last = None
+    last, bad_lines = None, {}
     for day in days_in_window(window.start.date(), window.end.date()):
         landed = land_day(files, day)
+        bad_lines.update(dict.fromkeys(landed.bad_lines))  # every day reads the same files: report once
         target = landing_dir(settings) / "daily" / f"{day:%Y}" / f"{day:%Y-%m-%d}.parquet"
         write_parquet_atomic(landed.frame.to_arrow(), target)
         for key, value in (("rows", landed.frame.height), ("messages", landed.messages),
@@ -41,11 +45,21 @@ def streamed_measurements(context: dg.AssetExecutionContext, settings: SynthSett
             totals[key] += value
         last = (day, landed.frame)
     day, frame = last
+    report = _bad_lines_report(list(bad_lines))
+    if bad_lines:
+        context.log.warning(f"skipped {len(bad_lines)} unparseable line(s) of the landing files:\n{report}")
     return dg.MaterializeResult(metadata={
         **md.table_metadata(frame.to_arrow().schema, totals["rows"], frame.head(5)),
         **{f"stream/{k}": v for k, v in totals.items()}, "landing_files": len(files),
+        "stream/bad_lines": len(bad_lines), "bad_lines": dg.MetadataValue.text(report or "none"),
         "compared_with_batch": _comparison(settings, day, frame),
     })
+
+
+def _bad_lines_report(bad_lines: list[str]) -> str:
+    shown = bad_lines[:BAD_LINES_SHOWN]
+    more = len(bad_lines) - len(shown)
+    return "\n".join(shown + ([f"... and {more} more"] if more else []))
 
 
 def _comparison(settings: SynthSettings, day, streamed: pl.DataFrame) -> dg.MarkdownMetadataValue:
@@ -58,6 +72,3 @@ def _comparison(settings: SynthSettings, day, streamed: pl.DataFrame) -> dg.Mark
     stream = streamed.group_by("city_name").agg(stream_pm25=pl.col("pm25").mean(), messages=pl.len())
     both = stream.join(batch, on="city_name").sort("messages", descending=True)
     return md.markdown_preview(both, rows=15)
-
-
-
