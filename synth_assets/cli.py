@@ -18,6 +18,7 @@ warnings.filterwarnings("ignore", message=".*is currently in (beta|preview)")
 
 from synth_assets.air_quality import generate as aq_generate
 from synth_assets.air_quality.models import DEFAULT_RANGE
+from synth_assets.core.errors import explain
 from synth_assets.core.resources import AIR_QUALITY_MODES, SynthSettings
 from synth_assets.core.runner import StepFailed
 
@@ -182,12 +183,21 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (StepFailed, RuntimeError) as exc:
+    except StepFailed as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:  # noqa: BLE001  (known causes get a paragraph; anything else re-raises)
+        explained = explain(exc)
+        if explained:
+            print(f"error: {explained}", file=sys.stderr)
+            return 1
+        if isinstance(exc, ValueError):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if isinstance(exc, RuntimeError):
+            print(f"\nerror: {exc}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

@@ -7,11 +7,11 @@ from synth_assets.content import definitions as content
 from synth_assets.content.settings import ContentSettings
 from synth_assets.core.resources import SynthSettings, duckdb_resource
 
-settings = SynthSettings.from_env()
+settings = SynthSettings()  # unset values come from the environment when a run starts
 
 defs = dg.Definitions.merge(
     air_quality.defs,
     content.defs,
     dg.Definitions(resources={"settings": settings, "duckdb": duckdb_resource(settings),
-                              "content": ContentSettings.from_env()}),
+                              "content": ContentSettings()}),
 )

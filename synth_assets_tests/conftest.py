@@ -31,6 +31,17 @@ def sha256_tree(root: Path, pattern: str = "**/*.parquet") -> dict[str, str]:
             for p in sorted(root.glob(pattern))}
 
 
+# Settings fall back to these variables; a developer's shell must not steer the tests.
+_SETTINGS_ENV = ("SYNTH_SEED", "SYNTH_DATA_DIR", "SYNTH_AIR_QUALITY_MODE", "SYNTH_CONTENT_USERS", "SYNTH_CONTENT_ITEMS",
+                 "SYNTH_CONTENT_ITEMS_AUTO", "DATABASE_URL", "PGDATABASE", "PGSERVICE", "PGOPTIONS")
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _SETTINGS_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> SynthSettings:
     return make_settings(tmp_path / "data")

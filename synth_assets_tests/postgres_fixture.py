@@ -170,6 +170,20 @@ def start_server(bin_dir: Path, attempts: int = 5) -> PostgresServer:
         raise
 
 
+def pause_server(server: PostgresServer, mode: str = "immediate") -> None:
+    """Stop a running cluster but keep its directory (``mode`` immediate = like a crash)."""
+    _check(_run(_command(server.bin_dir, "pg_ctl", "-D", str(server.data_dir), "-w", "-t", "60", "-m", mode,
+                         "stop", run_as=server.run_as), cwd=server.base_dir), "pg_ctl stop", server)
+
+
+def resume_server(server: PostgresServer) -> None:
+    """Start a paused cluster again on the same port (crash recovery replays its WAL)."""
+    options = f"-p {server.port} -k {server.base_dir} {_SERVER_OPTIONS}"
+    _check(_run(_command(server.bin_dir, "pg_ctl", "-D", str(server.data_dir), "-l", str(server.log_file), "-w",
+                         "-t", "60", "-o", options, "start", run_as=server.run_as), cwd=server.base_dir),
+           "pg_ctl start", server)
+
+
 def stop_server(server: PostgresServer) -> None:
     """Stop the cluster (fast, then immediate, then SIGKILL) and remove its directory."""
     try:
@@ -188,6 +202,19 @@ def stop_server(server: PostgresServer) -> None:
                         pass
     finally:
         shutil.rmtree(server.base_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres_server() -> Iterator[PostgresServer]:
+    """A cluster of the test's own, for tests that stop, crash or restart the server."""
+    bin_dir = find_server_binaries()
+    if bin_dir is None:
+        pytest.skip(_MISSING)
+    server = start_server(bin_dir)
+    try:
+        yield server
+    finally:
+        stop_server(server)
 
 
 @pytest.fixture(scope="session")

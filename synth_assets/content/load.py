@@ -9,6 +9,8 @@ integrity there).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Callable
 
@@ -96,26 +98,51 @@ def _verify_or_abort(verify: Callable[[], list] | None) -> list:
 
 
 def replace_window_duckdb(connection: duckdb.DuckDBPyConnection, table_name: str, frame: pl.DataFrame,
-                          start: datetime, end: datetime, verify: Callable[[], list] | None = None) -> list:
+                          start: datetime, end: datetime, verify: Callable[[], list] | None = None,
+                          in_transaction: bool = False) -> list:
     """Delete the window's rows of ``table_name``, insert ``frame`` and run ``verify`` (the checks) in
-    one transaction; commit only if every check passed (else :class:`ChecksFailed`, rolled back)."""
+    one transaction; commit only if every check passed (else :class:`ChecksFailed`, rolled back).
+
+    With ``in_transaction`` the caller owns an open transaction (a whole re-seed): nothing is
+    committed or rolled back here, a failure propagates and the caller rolls everything back.
+    """
     table = TABLES[table_name]
-    connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
-    connection.execute(duckdb_ddl(table))
     arrow = frame.select([c.name for c in table.columns]).to_arrow()
-    connection.execute("BEGIN TRANSACTION")
-    try:
+    with duckdb_transaction(connection, own=not in_transaction):
+        connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
+        connection.execute(duckdb_ddl(table))
         connection.execute(f'DELETE FROM "{SCHEMA}"."{table_name}" WHERE created_at >= ? AND created_at < ?',
                            [start, end])
         connection.register("incoming_rows", arrow)
-        connection.execute(f'INSERT INTO "{SCHEMA}"."{table_name}" SELECT {_select_with_casts(table)} FROM incoming_rows')
-        connection.unregister("incoming_rows")
-        results = _verify_or_abort(verify)
-        connection.execute("COMMIT")
+        try:
+            connection.execute(f'INSERT INTO "{SCHEMA}"."{table_name}" SELECT {_select_with_casts(table)} '
+                               f'FROM incoming_rows')
+        finally:
+            connection.unregister("incoming_rows")
+        return _verify_or_abort(verify)
+
+
+@contextmanager
+def duckdb_transaction(connection: duckdb.DuckDBPyConnection, own: bool = True) -> Iterator[None]:
+    """BEGIN ... COMMIT, or ROLLBACK on any exception (the original error is the one raised).
+
+    DuckDB may already have aborted the transaction itself (a full disk, an I/O error): the
+    ROLLBACK's own complaint ("no transaction is active") must not hide the real cause.
+    ``own=False`` is a no-op: an outer transaction is in charge.
+    """
+    if not own:
+        yield
+        return
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        yield
     except BaseException:
-        connection.execute("ROLLBACK")
+        try:
+            connection.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # already rolled back by DuckDB; keep the original exception
         raise
-    return results
+    connection.execute("COMMIT")
 
 
 def replace_window_postgres(connection, table_name: str, frame: pl.DataFrame, start: datetime,
@@ -149,17 +176,19 @@ def replace_window_postgres(connection, table_name: str, frame: pl.DataFrame, st
 
 
 def clear_all(target_kind: str, connection) -> None:
-    """Empty every content table (children first): `synth seed` replaces the whole database."""
-    tables = ", ".join(f'"{SCHEMA}"."{name}"' for name in reversed(list(TABLES)))
+    """Empty every content table (children first): `synth seed` replaces the whole database.
+
+    Runs in the caller's transaction (the seed's one transaction), so a seed that fails later
+    rolls the emptying back too.
+    """
     if target_kind == "postgres":
         exists = connection.execute("SELECT to_regclass('content.users') IS NOT NULL").fetchone()[0]
         if exists:
+            tables = ", ".join(f'"{SCHEMA}"."{name}"' for name in reversed(list(TABLES)))
             connection.execute(f"TRUNCATE {tables}")
         return
     present = {row[0] for row in connection.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [SCHEMA]).fetchall()}
-    connection.execute("BEGIN TRANSACTION")
     for name in reversed(list(TABLES)):
         if name in present:
             connection.execute(f'DELETE FROM "{SCHEMA}"."{name}"')
-    connection.execute("COMMIT")

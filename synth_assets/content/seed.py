@@ -2,6 +2,10 @@
 
 Calls the same per-table step as the Dagster assets (generate, replace, check), once for the whole
 range, and prints rows, seconds and rows/s per table.
+
+A seed is one transaction from the first delete to the last check: the previous database stays whole
+until the new one has loaded and passed every check, whatever stops the seed on the way (a failing
+check, a killed process, a lost server, a full disk, a lock held by a reader).
 """
 
 from __future__ import annotations
@@ -38,26 +42,37 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print) -> list[
     first, last = content_range_from_env()
     config = content.config(first, last)  # validated before anything is written
     start, end = eastern_day_bounds(first)[0], eastern_day_bounds(last)[1]
-    echo(f"seeding {content.database_url or settings.duckdb_path} with seed {config.seed}: "
+    echo(f"seeding {_where(content, settings)} with seed {config.seed}: "
          f"{config.users:,} users, {config.content_items:,} + {config.content_items_auto:,} items, "
          f"{config.generation_jobs:,} jobs over {first}..{last} (US-Eastern)")
     reports = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate") as pool, \
             open_target(content.database_url, duckdb_resource(settings)) as target:
         upcoming = pool.submit(generate_table, config, LOAD_ORDER[0])
-        target.clear_all()  # a seed replaces the whole database, whatever the previous config was
-        for index, table in enumerate(LOAD_ORDER):
-            started = time.perf_counter()
-            generated = upcoming.result()
-            if index + 1 < len(LOAD_ORDER):  # generate the next table while this one loads
-                upcoming = pool.submit(generate_table, config, LOAD_ORDER[index + 1])
-            rows, results, _ = load_and_check(table, config, target, start, end, generated)
-            report = TableReport(table, rows.height, time.perf_counter() - started)
-            failed = [r.check_name for r in results if not r.passed]
-            echo(report.line() + (f"   FAILED CHECKS: {', '.join(failed)}" if failed else
-                                  f"   {len(results)} checks passed"))
-            reports.append(report)
-            if failed:
-                raise SeedCheckFailed(f"{table}: checks failed: {', '.join(failed)}")
+        with target.transaction():
+            target.clear_all()  # a seed replaces the whole database, whatever the previous config was
+            for index, table in enumerate(LOAD_ORDER):
+                started = time.perf_counter()
+                generated = upcoming.result()
+                if index + 1 < len(LOAD_ORDER):  # generate the next table while this one loads
+                    upcoming = pool.submit(generate_table, config, LOAD_ORDER[index + 1])
+                rows, results, _ = load_and_check(table, config, target, start, end, generated)
+                report = TableReport(table, rows.height, time.perf_counter() - started)
+                failed = [r.check_name for r in results if not r.passed]
+                echo(report.line() + (f"   FAILED CHECKS: {', '.join(failed)}" if failed else
+                                      f"   {len(results)} checks passed"))
+                reports.append(report)
+                if failed:  # raising inside the transaction rolls the whole seed back
+                    raise SeedCheckFailed(f"{table}: checks failed: {', '.join(failed)}; "
+                                          f"nothing was changed, the previous data is still there")
+            echo("  committing (the previous data stays until this succeeds)")
     echo(TableReport("total", sum(r.rows for r in reports), sum(r.seconds for r in reports)).line())
     return reports
+
+
+def _where(content: ContentSettings, settings: SynthSettings) -> str:
+    if content.database_url:
+        from synth_assets.core.postgres import mask_url
+
+        return mask_url(content.database_url)
+    return str(settings.duckdb_path)

@@ -12,9 +12,10 @@ import os
 from datetime import date
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from synth_assets.content.models import DEFAULT_ADMIN_ID, DEFAULT_END, DEFAULT_START, ContentConfig
+from synth_assets.core.env import FromEnv, parse_int, resolve_from_env
 
 
 def content_range_from_env(environ: dict[str, str] | None = None) -> tuple[date, date]:
@@ -29,17 +30,38 @@ def content_range_from_env(environ: dict[str, str] | None = None) -> tuple[date,
     return start, end
 
 
-class ContentSettings(dg.ConfigurableResource):
-    """How much content to generate, with which seed, and where to load it."""
+CONTENT_FROM_ENV = (
+    FromEnv("seed", "SYNTH_SEED", 42, parse_int, "a non-negative integer"),
+    FromEnv("users", "SYNTH_CONTENT_USERS", 10_000, parse_int, "an integer"),
+    FromEnv("content_items", "SYNTH_CONTENT_ITEMS", 10_000, parse_int, "an integer"),
+    FromEnv("content_items_auto", "SYNTH_CONTENT_ITEMS_AUTO", 10_000, parse_int, "an integer"),
+    FromEnv("database_url", "DATABASE_URL", None),
+)
 
-    seed: int = Field(default=42, ge=0)
-    users: int = Field(default=10_000, ge=1)
-    content_items: int = Field(default=10_000, ge=0)
-    content_items_auto: int = Field(default=10_000, ge=0)
+
+class ContentSettings(dg.ConfigurableResource):
+    """How much content to generate, with which seed, and where to load it.
+
+    A field left unset takes its environment variable (``SYNTH_SEED``, ``SYNTH_CONTENT_USERS``,
+    ``SYNTH_CONTENT_ITEMS``, ``SYNTH_CONTENT_ITEMS_AUTO``, ``DATABASE_URL``) when the run starts, so a
+    partial run config changes only what it names. ``database_url: ""`` forces the DuckDB file.
+    """
+
+    seed: int | None = Field(default=None, ge=0, description="unset: SYNTH_SEED, else 42")
+    users: int | None = Field(default=None, ge=1, description="unset: SYNTH_CONTENT_USERS, else 10,000")
+    content_items: int | None = Field(default=None, ge=0, description="unset: SYNTH_CONTENT_ITEMS, else 10,000")
+    content_items_auto: int | None = Field(default=None, ge=0,
+                                           description="unset: SYNTH_CONTENT_ITEMS_AUTO, else 10,000")
     admin_user_id: str = Field(default=str(DEFAULT_ADMIN_ID))
     domains: list[str] | None = Field(default=None, description="subset of the 30 prompt domains")
     tag_pool_size: int = Field(default=2_000)
-    database_url: str | None = Field(default=None, description="PostgreSQL *_demo/*_test; None = DuckDB")
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL *_demo/*_test; unset: DATABASE_URL; empty or unset: the DuckDB file")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data):
+        return resolve_from_env(data, CONTENT_FROM_ENV)
 
     def config(self, start: date, end: date) -> ContentConfig:
         """The validated generation config (a Pydantic error names the bad field before any write).
@@ -54,16 +76,5 @@ class ContentSettings(dg.ConfigurableResource):
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "ContentSettings":
-        env = os.environ if environ is None else environ
-
-        def number(name: str, default: int) -> int:
-            text = env.get(name, str(default))
-            try:
-                return int(text)
-            except ValueError:
-                raise ValueError(f"{name} must be an integer, got {text!r}") from None
-
-        return cls(seed=number("SYNTH_SEED", 42), users=number("SYNTH_CONTENT_USERS", 10_000),
-                   content_items=number("SYNTH_CONTENT_ITEMS", 10_000),
-                   content_items_auto=number("SYNTH_CONTENT_ITEMS_AUTO", 10_000),
-                   database_url=env.get("DATABASE_URL") or None)
+        """The settings an empty run config gives, read from ``environ`` (default: the process's)."""
+        return cls(**resolve_from_env({}, CONTENT_FROM_ENV, environ))

@@ -26,6 +26,7 @@ class Target:
     kind: str  # "duckdb" | "postgres"
     connection: object
     conninfo: str | None = None
+    in_transaction: bool = False  # inside :meth:`transaction`: every load joins it
 
     def scalar(self, sql: str, **params) -> object:
         sql = sql.replace("{len}", "len" if self.kind == "duckdb" else "cardinality")
@@ -40,8 +41,27 @@ class Target:
                        verify: Callable[[], list] | None = None) -> list:
         """Replace the window in one transaction that commits only if ``verify()``'s checks pass."""
         if self.kind == "duckdb":
-            return load.replace_window_duckdb(self.connection, table, frame, start, end, verify)
+            return load.replace_window_duckdb(self.connection, table, frame, start, end, verify,
+                                              in_transaction=self.in_transaction)
+        # PostgreSQL nests: inside an outer transaction the load's own block becomes a savepoint
         return load.replace_window_postgres(self.connection, table, frame, start, end, verify)
+
+    @contextmanager
+    def transaction(self) -> Iterator["Target"]:
+        """One transaction around everything done inside (a whole re-seed): all of it commits at the
+        end, or none of it does. A kill, a lost server or a full disk leaves the previous data whole."""
+        if self.in_transaction:
+            raise RuntimeError("a transaction is already open on this target")
+        self.in_transaction = True
+        try:
+            if self.kind == "duckdb":
+                with load.duckdb_transaction(self.connection):
+                    yield self
+            else:
+                with self.connection.transaction():
+                    yield self
+        finally:
+            self.in_transaction = False
 
     def clear_all(self) -> None:
         load.clear_all(self.kind, self.connection)
@@ -55,14 +75,11 @@ class Target:
 def open_target(database_url: str | None, duckdb_resource) -> Iterator[Target]:
     """PostgreSQL if ``database_url`` is set (refused unless *_demo/*_test), else the DuckDB resource."""
     if database_url:
-        import psycopg
+        from synth_assets.core.postgres import connect
 
-        from synth_assets.core.postgres import check_database_url, psycopg_conninfo
-
-        check_database_url(database_url)  # refuses before any connection
-        conninfo = psycopg_conninfo(database_url)
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            yield Target("postgres", connection, conninfo)
+        # refuses an unsafe URL before any connection, and checks current_database() once connected
+        with connect(database_url, autocommit=True) as connection:
+            yield Target("postgres", connection)
     else:
         with duckdb_resource.get_connection() as connection:
             try:

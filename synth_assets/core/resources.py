@@ -7,17 +7,19 @@ Environment variables (all optional):
 - ``SYNTH_AIR_QUALITY_MODE``     ``sample`` (10 cities, default) or ``full`` (300 cities)
 
 Each value can also be overridden for a single run in run config, e.g.
-``{"resources": {"settings": {"config": {"air_quality_mode": "full"}}}}``.
+``{"resources": {"settings": {"config": {"air_quality_mode": "full"}}}}``; a value given there
+overrides that value only, the others keep coming from the environment (see :mod:`synth_assets.core.env`).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
+
+from synth_assets.core.env import FromEnv, parse_int, resolve_from_env
 
 DEFAULT_SEED = 42
 DEFAULT_DATA_DIR = "data"
@@ -38,12 +40,32 @@ def check_air_quality_mode(mode: str) -> str:
     return mode
 
 
-class SynthSettings(dg.ConfigurableResource):
-    """Seed, output directory and per-family modes for one run."""
+def _mode_from_env(text: str) -> str:
+    return check_air_quality_mode(text)
 
-    seed: int = Field(default=DEFAULT_SEED, ge=0, description="Master seed of every random stream.")
-    data_dir: str = Field(default=DEFAULT_DATA_DIR, description="Directory for generated files.")
-    air_quality_mode: str = Field(default="sample", description="'sample' (10 cities) or 'full' (300).")
+
+SETTINGS_FROM_ENV = (
+    FromEnv("seed", "SYNTH_SEED", DEFAULT_SEED, parse_int, "a non-negative integer"),
+    FromEnv("data_dir", "SYNTH_DATA_DIR", DEFAULT_DATA_DIR),
+    FromEnv("air_quality_mode", "SYNTH_AIR_QUALITY_MODE", "sample", _mode_from_env,
+            f"one of {', '.join(AIR_QUALITY_MODES)}"),
+)
+
+
+class SynthSettings(dg.ConfigurableResource):
+    """Seed, output directory and per-family modes for one run (unset = from the environment)."""
+
+    seed: int | None = Field(default=None, ge=0,
+                             description="Master seed of every random stream (unset: SYNTH_SEED, else 42).")
+    data_dir: str | None = Field(default=None,
+                                 description="Directory for generated files (unset: SYNTH_DATA_DIR, else data).")
+    air_quality_mode: str | None = Field(
+        default=None, description="'sample' (10 cities) or 'full' (300); unset: SYNTH_AIR_QUALITY_MODE, else sample.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data):
+        return resolve_from_env(data, SETTINGS_FROM_ENV)
 
     @field_validator("air_quality_mode")
     @classmethod
@@ -60,17 +82,8 @@ class SynthSettings(dg.ConfigurableResource):
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "SynthSettings":
-        env = os.environ if environ is None else environ
-        seed_text = env.get("SYNTH_SEED", str(DEFAULT_SEED))
-        try:
-            seed = int(seed_text)
-        except ValueError:
-            raise ValueError(f"SYNTH_SEED must be a non-negative integer, got {seed_text!r}") from None
-        return cls(
-            seed=seed,
-            data_dir=env.get("SYNTH_DATA_DIR", DEFAULT_DATA_DIR),
-            air_quality_mode=check_air_quality_mode(env.get("SYNTH_AIR_QUALITY_MODE", "sample")),
-        )
+        """The settings an empty run config gives, read from ``environ`` (default: the process's)."""
+        return cls(**resolve_from_env({}, SETTINGS_FROM_ENV, environ))
 
 
 def duckdb_resource(settings: SynthSettings) -> DuckDBResource:
