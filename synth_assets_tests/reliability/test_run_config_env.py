@@ -1,0 +1,81 @@
+"""A value in run config overrides that value only; everything else keeps coming from the environment."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+import dagster as dg
+import polars as pl
+import psycopg
+import pytest
+
+from synth_assets.content import assets
+from synth_assets.content.settings import ContentSettings
+from synth_assets.content.users import generate_users
+from synth_assets.core.resources import SynthSettings, duckdb_resource
+
+USERS = assets.KEYS["users"]
+FIRST_DAY = assets.partitions.get_first_partition_key()
+
+
+@dg.asset
+def settings_probe(settings: SynthSettings) -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"seed": settings.seed, "data_dir": settings.data_dir,
+                                          "mode": settings.air_quality_mode})
+
+
+def test_partial_content_config_keeps_database_url_and_seed_from_the_environment(
+        tmp_path, fresh_database, instance, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", fresh_database)
+    monkeypatch.setenv("SYNTH_SEED", "5")
+    monkeypatch.setenv("SYNTH_CONTENT_ITEMS", "0")
+    settings = SynthSettings(data_dir=str(tmp_path / "data"))
+    # as definitions.py builds them: nothing fixed at import, everything resolved when the run starts
+    resources = {"content": ContentSettings(), "duckdb": duckdb_resource(settings), "settings": settings}
+
+    result = dg.materialize([assets.users], partition_key=FIRST_DAY, resources=resources, instance=instance,
+                            run_config={"resources": {"content": {"config": {"users": 100}}}})
+
+    assert result.success
+    metadata = result.asset_materializations_for_node("content__users")[0].metadata
+    assert metadata["database"].value == "PostgreSQL"
+    with psycopg.connect(fresh_database) as connection:
+        in_postgres = connection.execute("SELECT count(*) FROM content.users").fetchone()[0]
+    assert in_postgres == metadata["dagster/row_count"].value > 0
+    assert not settings.duckdb_path.exists()  # nothing went to DuckDB instead
+    # seed 5 (SYNTH_SEED) and 100 users (run config): exactly the rows an explicit config generates
+    explicit = ContentSettings(seed=5, users=100, content_items=0, content_items_auto=10_000, database_url="")
+    window = assets.partitions.time_window_for_partition_key(FIRST_DAY)
+    expected = generate_users(explicit.config(assets.FIRST_DAY, assets.LAST_DAY)).frame.filter(
+        (pl.col("created_at") >= window.start.astimezone(timezone.utc))
+        & (pl.col("created_at") < window.end.astimezone(timezone.utc)))
+    with psycopg.connect(fresh_database) as connection:
+        loaded = {str(row[0]) for row in connection.execute("SELECT id FROM content.users")}
+    assert loaded == {str(u) for u in expected["id"].to_list()}
+
+
+def test_partial_settings_config_keeps_the_other_values_from_the_environment(tmp_path, instance, monkeypatch):
+    monkeypatch.setenv("SYNTH_SEED", "11")
+    monkeypatch.setenv("SYNTH_DATA_DIR", str(tmp_path / "from_env"))
+    result = dg.materialize([settings_probe], resources={"settings": SynthSettings()}, instance=instance,
+                            run_config={"resources": {"settings": {"config": {"air_quality_mode": "full"}}}})
+    metadata = result.asset_materializations_for_node("settings_probe")[0].metadata
+    assert metadata["seed"].value == 11
+    assert metadata["data_dir"].value == str(tmp_path / "from_env")
+    assert metadata["mode"].value == "full"
+
+
+def test_the_environment_is_read_when_the_run_starts_not_at_import(tmp_path, instance, monkeypatch):
+    resources = {"settings": SynthSettings()}  # built first, like the code location at import
+    monkeypatch.setenv("SYNTH_SEED", "23")
+    result = dg.materialize([settings_probe], resources=resources, instance=instance)
+    assert result.asset_materializations_for_node("settings_probe")[0].metadata["seed"].value == 23
+
+
+@pytest.mark.parametrize("variable, value", [("SYNTH_SEED", "forty-two"), ("SYNTH_AIR_QUALITY_MODE", "huge"),
+                                             ("SYNTH_CONTENT_USERS", "many")])
+def test_a_bad_environment_value_is_one_clear_error_naming_the_variable(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(Exception) as caught:
+        SynthSettings() if not variable.startswith("SYNTH_CONTENT") else ContentSettings()
+    assert variable in str(caught.value) and repr(value) in str(caught.value)
