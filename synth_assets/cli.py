@@ -165,7 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--sink", default="stdout",
                         help="stdout (JSON lines, default) | file:PATH (JSON lines) | duckdb (data/synth.duckdb: "
                              "air_quality.stream_realtime + stream_dead_letters) | postgres (same tables; needs "
-                             "--database-url) | kinesis (stream air-quality-measurements by city_id + DynamoDB "
+                             "--database-url; survives a dropped connection or server restart: reconnects with "
+                             "backoff and writes each batch exactly once, ledger air_quality.stream_batches; gives up "
+                             "with an error after 60 s of failing) | kinesis (stream air-quality-measurements by "
+                             "city_id + DynamoDB "
                              "air-quality-realtime / air-quality-dlq)")
     stream.add_argument("--start", help="simulated clock start (ISO time, UTC); default: real UTC time")
     stream.add_argument("--speedup", type=float, help="simulated seconds per wall second (needs --start)")
