@@ -1,8 +1,10 @@
 """PostgreSQL helpers: a guard that only lets seeding touch throw-away databases, and a fast loader.
 
-Seeding a PostgreSQL database deletes and rewrites whole tables, so every URL is checked *before*
-anything connects: the database name must end in ``_demo`` or ``_test``
-(:func:`check_database_url`). :func:`connect` and :func:`create_engine` apply that check themselves.
+Seeding a PostgreSQL database deletes and rewrites whole tables, so every URL is judged *before*
+anything connects, by the parameters libpq will really use, and the connected database is checked
+again: see :mod:`synth_assets.core.database_guard`, whose API (:func:`check_database_url`,
+:func:`psycopg_conninfo`, :func:`connect`, :func:`create_engine`, :func:`verify_connected_database`,
+:func:`mask_url`, :class:`UnsafeDatabaseError`) is re-exported here.
 
 :func:`copy_arrow` bulk-loads an Arrow table with ``COPY ... FROM STDIN (FORMAT csv)``. Columns are
 converted to PostgreSQL's text forms with vectorised Arrow and Polars kernels (no per-row Python),
@@ -29,7 +31,6 @@ from __future__ import annotations
 
 import io
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import polars as pl
 import psycopg
@@ -38,92 +39,20 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
 from sqlalchemy.schema import CreateSchema
 
-SAFE_SUFFIXES = ("_demo", "_test")
-POSTGRES_SCHEMES = ("postgresql", "postgres")
+from synth_assets.core.database_guard import (  # noqa: F401 - the guard's public API, re-exported
+    POSTGRES_SCHEMES, SAFE_SUFFIXES, UnsafeDatabaseError, check_database_url, connect, create_engine, mask_url,
+    psycopg_conninfo, sqlalchemy_url, verify_connected_database)
+
+__all__ = ["POSTGRES_SCHEMES", "SAFE_SUFFIXES", "UnsafeDatabaseError", "check_database_url", "connect",
+           "copy_arrow", "create_engine", "create_schema", "mask_url", "psycopg_conninfo", "sqlalchemy_url",
+           "verify_connected_database"]
 
 # Unquoted marker for NULL in the CSV stream; string values are always quoted, so no clash.
 _NULL_MARKER = r"\N"
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="needed", null_string=_NULL_MARKER,
                                    batch_size=8192)
-
-
-class UnsafeDatabaseError(ValueError):
-    """A database URL that seeding must not touch (it deletes and rewrites tables)."""
-
-
-# --- the guard -------------------------------------------------------------------------------------
-
-def _parse(url: str | URL) -> URL:
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError) as error:
-        raise ValueError(f"not a database URL: {error}") from None
-    backend = parsed.drivername.split("+", 1)[0]
-    if backend not in POSTGRES_SCHEMES:
-        raise ValueError(f"{parsed.render_as_string(hide_password=True)!r} is not a PostgreSQL URL "
-                         f"(expected postgresql://, postgresql+psycopg:// or postgres://)")
-    return parsed
-
-
-def check_database_url(url: str | URL) -> str:
-    """Return the database name of a PostgreSQL URL if it is a throw-away database, else raise.
-
-    Pure string parsing: nothing connects. Raises :class:`UnsafeDatabaseError` when the name is
-    missing, does not end in one of :data:`SAFE_SUFFIXES` (with something before the suffix), or
-    the query string tries to name the database a second time (``?dbname=...``).
-    """
-    parsed = _parse(url)
-    shown = parsed.render_as_string(hide_password=True)
-    why = ("seeding deletes and rewrites tables, so only throw-away databases whose name ends in "
-           + " or ".join(repr(s) for s in SAFE_SUFFIXES) + " are allowed")
-    overrides = sorted(k for k in parsed.query if k.lower() in ("dbname", "database", "service"))
-    if overrides:
-        raise UnsafeDatabaseError(f"refusing {shown!r}: the database must be named in the URL path, "
-                                  f"not through {', '.join(overrides)}; {why}")
-    name = parsed.database
-    if not name:
-        raise UnsafeDatabaseError(f"refusing {shown!r}: the URL names no database; {why}")
-    if not any(name.endswith(suffix) and len(name) > len(suffix) for suffix in SAFE_SUFFIXES):
-        raise UnsafeDatabaseError(f"refusing database {name!r}: {why}")
-    return name
-
-
-def psycopg_conninfo(url: str | URL) -> str:
-    """A libpq/psycopg conninfo string for a SQLAlchemy-style PostgreSQL URL (``+driver`` dropped).
-
-    Does not check the database name; use :func:`check_database_url` (or :func:`connect`) for that.
-    """
-    parsed = _parse(url)
-    params: dict[str, Any] = {}
-    for key, value in parsed.query.items():
-        params[key] = ",".join(value) if isinstance(value, tuple) else value
-    for key, value in (("host", parsed.host), ("port", parsed.port), ("user", parsed.username),
-                       ("password", parsed.password), ("dbname", parsed.database)):
-        if value is not None:
-            params[key] = str(value)
-    return make_conninfo("", **params)
-
-
-def sqlalchemy_url(url: str | URL) -> URL:
-    """The same URL with the ``postgresql+psycopg`` driver (psycopg 3), for ``sqlalchemy.create_engine``."""
-    return _parse(url).set(drivername="postgresql+psycopg")
-
-
-def connect(url: str | URL, **kwargs: Any) -> psycopg.Connection:
-    """``psycopg.connect`` after :func:`check_database_url` (so an unsafe URL never connects)."""
-    check_database_url(url)
-    return psycopg.connect(psycopg_conninfo(url), **kwargs)
-
-
-def create_engine(url: str | URL, **kwargs: Any) -> sa.Engine:
-    """``sqlalchemy.create_engine`` (psycopg 3 driver) after :func:`check_database_url`."""
-    check_database_url(url)
-    return sa.create_engine(sqlalchemy_url(url), **kwargs)
 
 
 # --- DDL ---------------------------------------------------------------------------------------------
