@@ -25,7 +25,7 @@ PostgreSQL and dropped connections (:class:`PostgresSink`):
   deleted at any time.
 * Dead peers are noticed by libpq TCP keepalives (about 25 s) and ``tcp_user_timeout`` (30 s); the
   session sets ``idle_in_transaction_session_timeout`` (30 s) so the server ends a transaction whose
-  client vanished and releases its batch id.
+  client vanished and releases its batch id. A stop request (Ctrl-C) waits for the retrying to end.
 """
 
 from __future__ import annotations
