@@ -357,12 +357,8 @@ def _url_parameters(url: str) -> set[str]:
 
 
 def _masked(url: str) -> str:
-    try:
-        from synth_assets.core.postgres import mask_url
-    except ImportError:  # an older core.postgres
-        from sqlalchemy.engine import make_url
+    from synth_assets.core.postgres import mask_url
 
-        return make_url(url).render_as_string(hide_password=True)
     return mask_url(url)
 
 
