@@ -20,7 +20,7 @@ from synth_assets.air_quality import generate as aq_generate
 from synth_assets.air_quality.models import DEFAULT_RANGE
 from synth_assets.core.errors import explain
 from synth_assets.core.resources import AIR_QUALITY_MODES, SynthSettings
-from synth_assets.core.runner import StepFailed
+from synth_assets.core.runner import Interrupted, StepFailed
 
 LOG_DIR_NAME = "logs"
 
@@ -186,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except Interrupted as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return exc.exit_code
     except StepFailed as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1

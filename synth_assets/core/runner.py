@@ -1,29 +1,39 @@
-"""Run `dagster asset materialize` as a subprocess, with a progress line while it works.
+"""Run one selection of assets as a Dagster run in a worker process, with progress, while staying in charge.
 
 The CLI verbs (`synth generate-data`, `synth demo`) use this so that what a user runs from the shell
-is exactly what the UI and the schedules run: the assets of ``synth_assets.definitions``.
+is exactly what the UI and the schedules run: the assets of ``synth_assets.definitions``, as one run on
+the instance of ``DAGSTER_HOME`` (:mod:`synth_assets.core.run_worker`). While the worker runs, this
+process
+
+* reaps runs whose worker was killed, so their ``duckdb`` pool slot is freed (:mod:`run_health`), and
+  says which run a blocked step is waiting for instead of spinning silently;
+* passes Ctrl-C / SIGTERM on to the worker, waits for it to stop at a safe point (killing it after
+  :data:`STOP_GRACE_SECONDS`), and reports what was finished (:class:`Interrupted`);
+* on failure prints the worker's one-paragraph cause, and where the full log is.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-DEFINITIONS_MODULE = "synth_assets.definitions"
 POLL_SECONDS = 0.5
-IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
+HEALTH_SECONDS = 3.0  # how often dead runs are looked for while a step runs
+STOP_GRACE_SECONDS = 30.0  # after Ctrl-C/SIGTERM, how long the worker may take to stop cleanly
 
 
 @dataclass(frozen=True)
 class Step:
-    """One `dagster asset materialize` call; ``progress`` returns (done, total) units of work."""
+    """One run; ``progress`` returns (done, total) units of work."""
 
     label: str
     select: str
@@ -31,20 +41,30 @@ class Step:
     partition_range: tuple[str, str] | None = None
     progress: Callable[[], tuple[int, int]] | None = None
     unit: str = "partitions"
+    run_config: dict | None = None
 
-    def command(self) -> list[str]:
-        dagster = Path(sys.executable).with_name("dagster")
-        command = [str(dagster), "asset", "materialize", "-m", DEFINITIONS_MODULE, "--select", self.select]
+    def command(self, error_file: Path) -> list[str]:
+        command = [sys.executable, "-m", "synth_assets.core.run_worker", "--select", self.select,
+                   "--error-file", str(error_file)]
         if self.partition:
             command += ["--partition", self.partition]
         if self.partition_range:
             command += ["--partition-range", f"{self.partition_range[0]}...{self.partition_range[1]}"]
-        # one asset per step: run it in this process instead of forking a step worker
-        return command + ["--config-json", json.dumps(IN_PROCESS)]
+        if self.run_config:
+            command += ["--config-json", json.dumps(self.run_config)]
+        return command
 
 
 class StepFailed(RuntimeError):
     pass
+
+
+class Interrupted(RuntimeError):
+    """The user stopped a verb; ``exit_code`` is 128 + the signal, as a shell reports it."""
+
+    def __init__(self, message: str, signum: int):
+        super().__init__(message)
+        self.exit_code = 128 + signum
 
 
 def _bar(done: int, total: int, width: int = 30) -> str:
@@ -52,33 +72,135 @@ def _bar(done: int, total: int, width: int = 30) -> str:
     return "#" * filled + "." * (width - filled)
 
 
+@contextmanager
+def _signals_recorded() -> Iterator[list[int]]:
+    """Record SIGINT/SIGTERM instead of dying, so the worker can be stopped cleanly first."""
+    received: list[int] = []
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for signum in previous:
+        signal.signal(signum, lambda number, _frame: received.append(number))
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _instance():
+    """The persistent instance the worker uses, or None (no DAGSTER_HOME: nothing outlives the run)."""
+    if not os.environ.get("DAGSTER_HOME"):
+        return None
+    import dagster as dg
+
+    return dg.DagsterInstance.get()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGINT to the worker (Dagster stops the run at a safe point), SIGKILL after the grace period."""
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        process.wait()
+
+
+class _Monitor:
+    """Reaps dead runs and explains waits while a worker runs (only with a persistent instance)."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.instance = _instance()
+        self.last_check = 0.0
+        self.last_said: set[str] = set()
+
+    def reap(self) -> None:
+        if self.instance is not None:
+            from synth_assets.core.run_health import reap_dead_runs
+
+            reap_dead_runs(self.instance, echo=lambda line: print(line, flush=True))
+
+    def tick(self, worker_pid: int, progressed: bool) -> None:
+        if self.instance is None or time.monotonic() - self.last_check < HEALTH_SECONDS:
+            return
+        self.last_check = time.monotonic()
+        self.reap()
+        if progressed:
+            return
+        from synth_assets.core.run_health import blocking_holders
+
+        lines = {holder.line() for holder in blocking_holders(self.instance, worker_pid)}
+        for line in sorted(lines - self.last_said):
+            print(f"\n  {self.label}: waiting; {line}", flush=True)
+        self.last_said = lines
+
+    def close(self) -> None:
+        if self.instance is not None:
+            self.instance.dispose()
+
+
 def run_step(step: Step, env: dict[str, str], log_dir: Path) -> float:
-    """Run one step; print progress; on failure print the tail of dagster's log and raise."""
+    """Run one step; print progress; on failure print its cause and raise; on a signal stop it and raise."""
     log_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     interactive = sys.stdout.isatty()
-    with tempfile.NamedTemporaryFile("w+", dir=log_dir, prefix=step.label.replace("/", "_") + ".",
-                                     suffix=".log", delete=False) as log:
-        process = subprocess.Popen(step.command(), stdout=log, stderr=subprocess.STDOUT,
-                                   env={**os.environ, **env})
-        last_tenth = -1
-        while process.poll() is None:
-            time.sleep(POLL_SECONDS)
-            if step.progress is None:
-                continue
-            done, total = step.progress()
-            if interactive:
-                print(f"\r  {step.label:<34} [{_bar(done, total)}] {done:>5}/{total} {step.unit}",
-                      end="", flush=True)
-            elif total and done * 10 // total > last_tenth:
-                last_tenth = done * 10 // total
-                print(f"  {step.label:<34} {done:>5}/{total} {step.unit}", flush=True)
-        seconds = time.perf_counter() - started
-        if interactive and step.progress is not None:
-            print("\r", end="")
-        if process.returncode != 0:
-            log.seek(0)
-            tail = "".join(log.readlines()[-40:])
-            raise StepFailed(f"{step.label} failed (exit {process.returncode}); full log: {log.name}\n{tail}")
+    monitor = _Monitor(step.label)
+    try:
+        monitor.reap()
+        with tempfile.NamedTemporaryFile("w+", dir=log_dir, prefix=step.label.replace("/", "_") + ".",
+                                         suffix=".log", delete=False) as log, _signals_recorded() as received:
+            error_file = Path(log.name).with_suffix(".error")
+            error_file.unlink(missing_ok=True)
+            # its own session: a terminal's Ctrl-C reaches this process only, which stops the worker cleanly
+            process = subprocess.Popen(step.command(error_file), stdout=log, stderr=subprocess.STDOUT,
+                                       env={**os.environ, **env}, start_new_session=True)
+            last_tenth, last_done = -1, None
+            while process.poll() is None:
+                time.sleep(POLL_SECONDS)
+                if received:
+                    _stop(process)
+                    monitor.reap()  # a worker killed after the grace period leaves its run to reap
+                    raise Interrupted(_interrupted_message(step, received[0]), received[0])
+                done = total = 0
+                if step.progress is not None:
+                    done, total = step.progress()
+                    if interactive:
+                        print(f"\r  {step.label:<34} [{_bar(done, total)}] {done:>5}/{total} {step.unit}",
+                              end="", flush=True)
+                    elif total and done * 10 // total > last_tenth:
+                        last_tenth = done * 10 // total
+                        print(f"  {step.label:<34} {done:>5}/{total} {step.unit}", flush=True)
+                monitor.tick(process.pid, progressed=done != last_done and last_done is not None)
+                last_done = done
+            seconds = time.perf_counter() - started
+            if interactive and step.progress is not None:
+                print("\r", end="")
+            if received:
+                raise Interrupted(_interrupted_message(step, received[0]), received[0])
+            if process.returncode != 0:
+                raise StepFailed(_failure_message(step, process.returncode, error_file, log))
+    finally:
+        monitor.close()
     print(f"  {step.label:<34} done in {seconds:6.1f} s")
     return seconds
+
+
+def _interrupted_message(step: Step, signum: int) -> str:
+    name = signal.Signals(signum).name
+    finished = ""
+    if step.progress is not None:
+        done, total = step.progress()
+        finished = f" {done:,} of {total:,} {step.unit} were written, each one complete;"
+    return (f"stopped by {name} during {step.label}:{finished} nothing is half-written (every file is "
+            f"written whole and renamed into place). Run the same command again to finish; what was "
+            f"already written comes out byte-identical.")
+
+
+def _failure_message(step: Step, code: int, error_file: Path, log) -> str:
+    cause = error_file.read_text(encoding="utf-8").strip() if error_file.exists() else ""
+    if not cause:
+        log.seek(0)
+        cause = "".join(log.readlines()[-40:])
+    return f"{step.label} failed (exit {code}): {cause}\nfull log: {log.name}"

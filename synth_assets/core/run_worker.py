@@ -1,0 +1,115 @@
+"""Run a selection of the code location's assets as one Dagster run, the way `synth` verbs do.
+
+    python -m synth_assets.core.run_worker --select air_quality/hourly_measurements \
+        --partition-range 2020-01-01...2024-12-31 [--config-json '{...}'] [--error-file PATH]
+
+This is `dagster asset materialize` (same implicit asset job, same instance from ``DAGSTER_HOME``,
+in-process execution) plus three things the verbs need:
+
+* the run is tagged with this worker's host, pid and process start time, so a later `synth` can tell
+  a run whose worker was killed (``kill -9``) from one still working, mark it failed and free the
+  concurrency-pool slots it held (:mod:`synth_assets.core.run_health`);
+* SIGTERM is handled like Ctrl-C (Dagster's interrupt handling): the run stops at the next safe
+  point, is marked canceled and releases its slots; every file written before is complete;
+* on failure the root cause is written to ``--error-file`` as one paragraph
+  (:func:`synth_assets.core.errors.explain`), so the verb can print it instead of a log tail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+warnings.filterwarnings("ignore", message=".*is currently in (beta|preview)")
+
+import dagster as dg  # noqa: E402
+from dagster._utils.interrupts import capture_interrupts  # noqa: E402  (what `dagster asset materialize` uses)
+
+from synth_assets.core.errors import explain  # noqa: E402
+from synth_assets.core.run_health import worker_tags  # noqa: E402
+
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+INTERRUPTED_EXIT = 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m synth_assets.core.run_worker")
+    parser.add_argument("--select", required=True, help="comma-separated asset selection")
+    parser.add_argument("--partition")
+    parser.add_argument("--partition-range", help="FIRST...LAST")
+    parser.add_argument("--config-json", default="{}")
+    parser.add_argument("--error-file", type=Path)
+    return parser
+
+
+def run_config_from_json(text: str) -> dict:
+    """The run config given as JSON; anything but a JSON object is refused with one clear sentence."""
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"run config is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"run config must be a JSON object (a mapping such as {{\"resources\": {{...}}}}), "
+                         f"got a {type(config).__name__}: {text[:80]}")
+    return config
+
+
+def materialize(select: str, partition: str | None, partition_range: str | None, run_config: dict) -> bool:
+    from synth_assets.definitions import defs
+
+    asset_graph = defs.resolve_asset_graph()
+    keys = dg.AssetSelection.from_coercible(select.split(",")).resolve(asset_graph)
+    job = defs.resolve_implicit_job_def_def_for_assets(list(keys))
+    tags = worker_tags()
+    if partition_range:
+        first, sep, last = partition_range.partition("...")
+        if not sep or not first or not last:
+            raise ValueError(f"partition range {partition_range!r} is not FIRST...LAST")
+        tags |= {RANGE_START: first, RANGE_END: last}
+    # no DAGSTER_HOME: a throw-away instance, as `dagster asset materialize` uses then
+    with (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()) as instance:
+        result = job.execute_in_process(run_config=run_config, instance=instance, partition_key=partition,
+                                        asset_selection=list(keys), tags=tags, raise_on_error=True)
+    return result.success
+
+
+def _describe(exc: BaseException) -> str:
+    explained = explain(exc)
+    if explained:
+        return explained
+    root = exc
+    while root.__cause__ is not None or (root.__context__ is not None and not root.__suppress_context__):
+        root = root.__cause__ or root.__context__
+    lines = traceback.format_exception_only(type(root), root)
+    return "".join(lines).strip()[:4000]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        run_config = run_config_from_json(args.config_json)
+        with capture_interrupts():  # SIGINT and SIGTERM stop the run cleanly, as in `dagster asset materialize`
+            ok = materialize(args.select, args.partition, args.partition_range, run_config)
+        return 0 if ok else 1
+    except (KeyboardInterrupt, dg.DagsterExecutionInterruptedError):
+        _write_error(args.error_file, "interrupted: the run stopped at a safe point and was marked canceled")
+        return INTERRUPTED_EXIT
+    except Exception as exc:  # noqa: BLE001  (reported as one paragraph; the full traceback is in the log)
+        traceback.print_exc()
+        _write_error(args.error_file, _describe(exc))
+        return 1
+
+
+def _write_error(path: Path | None, text: str) -> None:
+    print(f"error: {text}", file=sys.stderr)
+    if path is not None:
+        path.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
