@@ -144,8 +144,9 @@ def _parameter_problem(key: str, values: tuple[str, ...], where: str) -> str | N
     if key.lower() in TARGET_PARAMETERS:
         return f"the {where} {key!r} {TARGET_PARAMETERS[key.lower()]}"
     if key not in ALLOWED_PARAMETERS:
-        return (f"{key!r} is not an accepted connection parameter (accepted: "
-                f"{', '.join(sorted(ALLOWED_PARAMETERS))})")
+        return (f"{key!r} is not an accepted connection parameter (accepted: host, hostaddr, port, user, "
+                "password, connect_timeout, application_name, client_encoding, sslmode and the other ssl "
+                "settings, keepalives*, target_session_attrs and a few more, see ALLOWED_PARAMETERS)")
     if len(values) > 1 and key not in MULTI_VALUED:
         return f"the {where} {key!r} is given more than once"
     if any(_has_control(v) for v in values):
@@ -165,6 +166,22 @@ def _parse(url: str | URL) -> URL:
     return parsed
 
 
+def _parameters(url: str | URL, parsed: URL, extra: Mapping[str, Any]) -> dict[str, str]:
+    """Query parameters, then the URL's own user/password/host/port, then keyword arguments; each key judged."""
+    query = {k: v if isinstance(v, tuple) else (v,) for k, v in parsed.query.items()}
+    keywords = {k: tuple(v) if isinstance(v, (tuple, list)) else (v,) for k, v in extra.items() if v is not None}
+    for where, mapping in (("query parameter", query), ("connection keyword", keywords)):
+        for key, values in mapping.items():
+            problem = _parameter_problem(str(key), tuple(str(v) for v in values), where)
+            if problem:
+                raise _refuse(url, problem)
+    params = {k: ",".join(v) for k, v in query.items()}
+    params.update({k: str(v) for k, v in (("host", parsed.host), ("port", parsed.port), ("user", parsed.username),
+                                          ("password", parsed.password)) if v is not None})
+    params.update({k: ",".join(str(v) for v in values) for k, values in keywords.items()})
+    return params
+
+
 def _judge(url: str | URL, extra: Mapping[str, Any] | None = None) -> tuple[dict[str, str], str]:
     """The libpq parameters for ``url`` (plus ``extra`` keyword parameters) and their conninfo, or raise."""
     if isinstance(url, str) and _has_control(url):
@@ -174,23 +191,7 @@ def _judge(url: str | URL, extra: Mapping[str, Any] | None = None) -> tuple[dict
                          ("host", parsed.host), ("database name", parsed.database)):
         if value is not None and _has_control(value):
             raise _refuse(url, f"the {label} contains a control character (libpq stops reading at a NUL)")
-    params: dict[str, str] = {}
-    sources = [(parsed.query, "query parameter"), (extra or {}, "connection keyword")]
-    for mapping, where in sources:
-        for key, value in mapping.items():
-            values = tuple(str(v) for v in value) if isinstance(value, (tuple, list)) else (str(value),)
-            problem = _parameter_problem(str(key), values, where)
-            if problem:
-                raise _refuse(url, problem)
-        if where == "query parameter":  # the URL's own parts override its query, keywords override both
-            params.update({k: ",".join(v) if isinstance(v, tuple) else v for k, v in mapping.items()})
-            for key, value in (("host", parsed.host), ("port", parsed.port), ("user", parsed.username),
-                               ("password", parsed.password)):
-                if value is not None:
-                    params[key] = str(value)
-        else:
-            params.update({k: ",".join(map(str, v)) if isinstance(v, (tuple, list)) else str(v)
-                           for k, v in mapping.items() if v is not None})
+    params = _parameters(url, parsed, extra or {})
     problem = _name_problem(parsed.database)
     if problem:
         raise _refuse(url, problem)

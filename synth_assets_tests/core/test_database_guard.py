@@ -23,7 +23,6 @@ import dagster as dg
 import psycopg
 import pytest
 import sqlalchemy as sa
-from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from synth_assets.core import database_guard
@@ -230,6 +229,18 @@ def test_keyword_arguments_are_judged_like_query_parameters(victims, clean_env):
     victims.assert_untouched(offset)
 
 
+def test_libpq_parse_back_catches_what_the_earlier_checks_would_miss(monkeypatch):
+    """Layer 6 alone: with the control-character and plain-name checks switched off, libpq's own
+    parser still shows that it would read something else than what was judged."""
+    monkeypatch.setattr(database_guard, "_has_control", lambda text: False)
+    monkeypatch.setattr(database_guard, "SAFE_NAME", re.compile(r".+", re.S))
+    for url in ("postgresql://u@h/prod%00_test", "postgresql:///x_test?host=h%00x&user=u",
+                "postgresql://u:pw%00x@h/x_test"):
+        with pytest.raises(UnsafeDatabaseError, match="libpq would read its parameters differently"):
+            check_database_url(url)
+    assert check_database_url("postgresql://u@h/odd'name x_test") == "odd'name x_test"  # quoting round-trips
+
+
 def test_without_the_guard_the_tricks_do_reach_the_victims(victims, clean_env):
     """Control: the old string check's holes are real, and the log check sees such connections."""
     offset = victims.log_offset()
@@ -295,7 +306,8 @@ def test_a_password_never_appears_in_errors(victims, clean_env):
     # a failed connection: psycopg's message carries no password, and a password that happens to
     # occur in the server's text is masked there too
     for password, where in ((PASSWORD, "missing_test"), ("does not exist", "missing_test")):
-        url = f"postgresql://postgres:{password.replace(' ', '%20')}@{victims.server.host}:{victims.server.port}/{where}"
+        server = victims.server
+        url = f"postgresql://postgres:{password.replace(' ', '%20')}@{server.host}:{server.port}/{where}"
         with pytest.raises(psycopg.OperationalError) as error:
             connect(url)
         assert password not in str(error.value) and "missing_test" in str(error.value)
@@ -355,7 +367,7 @@ def test_synth_stream_to_postgres_refuses_crafted_urls(victims, tmp_path):
     victims.assert_untouched(offset)
 
 
-def test_dagster_run_config_refuses_crafted_urls(victims, clean_env, tmp_path, instance):
+def test_dagster_run_config_refuses_crafted_urls(victims, clean_env, tmp_path, instance, capfd):
     from synth_assets.content import assets
     from synth_assets.content.settings import ContentSettings
     from synth_assets.core.resources import duckdb_resource
@@ -375,4 +387,6 @@ def test_dagster_run_config_refuses_crafted_urls(victims, clean_env, tmp_path, i
         messages = [error.to_string()] + [str(e.message) for e in result.all_events]
         assert any("UnsafeDatabaseError" in m and phrase in m for m in messages), messages
         assert not any(PASSWORD in m for m in messages)
+    printed = capfd.readouterr()
+    assert "UnsafeDatabaseError" in printed.err and PASSWORD not in printed.out + printed.err
     victims.assert_untouched(offset)
