@@ -20,6 +20,7 @@ from synth_assets.air_quality import generate as aq_generate
 from synth_assets.air_quality.models import DEFAULT_RANGE
 from synth_assets.core.errors import explain
 from synth_assets.core.resources import AIR_QUALITY_MODES, SynthSettings
+from synth_assets.core.run_worker import run_config_from_json
 from synth_assets.core.runner import Interrupted, StepFailed
 
 LOG_DIR_NAME = "logs"
@@ -33,10 +34,12 @@ def cmd_generate_data(args: argparse.Namespace) -> int:
     settings = _settings()
     start, last = aq_generate.parse_day(args.start), aq_generate.parse_day(args.end)
     end = last + timedelta(days=1)
+    run_config = run_config_from_json(args.config_json) if args.config_json else None
+    aq_generate.check_request(args.mode, start, end)  # refused before anything runs
     print(f"air quality, mode {args.mode}, {start} .. {last}, "
           f"seed {settings.seed}, into {settings.data_path}")
     summary = aq_generate.generate(args.mode, start, end, settings.data_path, settings.seed,
-                                   settings.data_path / LOG_DIR_NAME)
+                                   settings.data_path / LOG_DIR_NAME, run_config)
     print(*summary.lines("air quality"), sep="\n")
     return 0
 
@@ -105,7 +108,11 @@ def cmd_stream(args: argparse.Namespace) -> int:
     config = StreamConfig(**{k: v for k, v in fields.items() if v is not None})
     settings = _settings()
     aws = {k: v for k, v in dict(endpoint_url=args.endpoint_url, region=args.region).items() if v}
-    sink = make_sink(args.sink, settings.duckdb_path, args.database_url or os.environ.get("DATABASE_URL"), aws)
+    try:  # the sink's own message (what it tried, for how long) says more than its cause's
+        sink = make_sink(args.sink, settings.duckdb_path, args.database_url or os.environ.get("DATABASE_URL"), aws)
+    except SinkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -136,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--start", default=f"{DEFAULT_RANGE[0]}", help="first day (default %(default)s)")
     generate.add_argument("--end", default=f"{DEFAULT_RANGE[1] - timedelta(days=1)}",
                           help="last day, inclusive (default %(default)s)")
+    generate.add_argument("--config-json", help="extra Dagster run config (a JSON object) for every run, "
+                                                "e.g. '{\"resources\": {\"settings\": {\"config\": {\"seed\": 7}}}}'")
     generate.set_defaults(handler=cmd_generate_data)
     seeder = commands.add_parser(
         "seed", help="seed the content-platform database (DuckDB by default, or PostgreSQL)",
@@ -153,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     stream = commands.add_parser(
         "stream", help="simulate live air-quality sensors (JSON lines, DuckDB, PostgreSQL, Kinesis)",
         description="Live sensor messages made by the batch family's patterns, with the seed's faults "
-                    "(0.1 %% sensor drops, 0.5 %% duplicates). Stops at --count/--duration or on Ctrl-C/SIGTERM "
+                    "(0.1 % sensor drops, 0.5 % duplicates). Stops at --count/--duration or on Ctrl-C/SIGTERM "
                     "and prints totals on stderr.")
     stream.add_argument("--mode", choices=["development", "production"], default="development",
                         help="development: 10 sensors at 1 msg/s; production: 1000 sensors at 33 msg/s")

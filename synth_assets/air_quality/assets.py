@@ -178,8 +178,8 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
         hour_sums = hour_sums + effects.sums_by_local_hour(grid) / (grid.values["pm25"].shape[1] / 24)
         context.log.info(f"published {written_files[-1].path} ({table.num_rows:,} rows)")
     with duckdb.get_connection() as connection:
-        create_parquet_view(connection, GROUP, "measurements", layout.yearly_dir(data_dir, mode) / "*.parquet")
-        create_parquet_view(connection, GROUP, "city_profiles", layout.city_profiles_path(data_dir, mode))
+        create_parquet_view(connection, GROUP, "measurements", layout.yearly_glob(data_dir, mode), MEASUREMENT_SCHEMA)
+        create_parquet_view(connection, GROUP, "city_profiles", layout.city_profiles_path(data_dir, mode), CITY_SCHEMA)
     monthly_frame = pl.concat(monthly)
     yield dg.MaterializeResult(
         metadata={

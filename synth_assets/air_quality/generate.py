@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from synth_assets.air_quality import layout
 from synth_assets.air_quality.assets import CITY_PROFILES, HOURLY, YEARLY
-from synth_assets.core.partitions import check_daily_window, days_in_window
+from synth_assets.core.partitions import check_daily_window, check_not_in_future, days_in_window
 from synth_assets.core.resources import check_air_quality_mode
 from synth_assets.core.runner import Step, run_step
 
@@ -42,10 +42,17 @@ def _files_newer_than(paths: list[Path], since: float) -> int:
     return count
 
 
-def generate(mode: str, start: date, end: date, data_dir: Path, seed: int, log_dir: Path) -> Summary:
-    """Materialize the air-quality family for ``mode`` over ``start <= day < end``."""
+def check_request(mode: str, start: date, end: date) -> None:
+    """Refuse an unknown mode or a window outside the partitions before anything runs."""
     check_air_quality_mode(mode)
     check_daily_window(start, end)
+    check_not_in_future(end)
+
+
+def generate(mode: str, start: date, end: date, data_dir: Path, seed: int, log_dir: Path,
+             run_config: dict | None = None) -> Summary:
+    """Materialize the air-quality family for ``mode`` over ``start <= day < end``."""
+    check_request(mode, start, end)
     days = days_in_window(start, end)
     years = [y for y in sorted({d.year for d in days}) if date(y, 1, 1) >= start and date(y + 1, 1, 1) <= end]
     daily_files = [layout.daily_path(data_dir, mode, d) for d in days]
@@ -53,13 +60,13 @@ def generate(mode: str, start: date, end: date, data_dir: Path, seed: int, log_d
     env = {"SYNTH_AIR_QUALITY_MODE": mode, "SYNTH_DATA_DIR": str(data_dir), "SYNTH_SEED": str(seed)}
     began = time.time()
     steps = [
-        Step("air_quality/city_profiles", CITY_PROFILES.to_user_string()),
-        Step("air_quality/hourly_measurements", HOURLY.to_user_string(),
+        Step("air_quality/city_profiles", CITY_PROFILES.to_user_string(), run_config=run_config),
+        Step("air_quality/hourly_measurements", HOURLY.to_user_string(), run_config=run_config,
              partition_range=(f"{days[0]}", f"{days[-1]}"), unit="days",
              progress=lambda: (_files_newer_than(daily_files, began), len(daily_files))),
     ]
     if years:  # only whole years are rolled up
-        steps.append(Step("air_quality/yearly_measurements", YEARLY.to_user_string(),
+        steps.append(Step("air_quality/yearly_measurements", YEARLY.to_user_string(), run_config=run_config,
                           partition_range=(str(years[0]), str(years[-1])), unit="years",
                           progress=lambda: (_files_newer_than(yearly_files, began), len(yearly_files))))
     seconds = sum(run_step(step, env, log_dir) for step in steps)

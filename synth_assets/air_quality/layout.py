@@ -30,3 +30,11 @@ def yearly_dir(data_dir: Path, mode: str) -> Path:
 
 def yearly_path(data_dir: Path, mode: str, year: int) -> Path:
     return yearly_dir(data_dir, mode) / f"{year}.parquet"
+
+
+YEARLY_FILE_GLOB = "[0-9][0-9][0-9][0-9].parquet"
+"""Only files named like a year belong to the yearly view; a stray ``notes.parquet`` is not read."""
+
+
+def yearly_glob(data_dir: Path, mode: str) -> Path:
+    return yearly_dir(data_dir, mode) / YEARLY_FILE_GLOB

@@ -47,7 +47,8 @@ def resolve_from_env(data: Any, sources: tuple[FromEnv, ...], environ: Mapping[s
             continue
         try:
             filled[source.field] = source.parse(text)
-        except ValueError:
-            raise ValueError(f"environment variable {source.variable}={text!r} is not {source.expected} "
-                             f"(it sets {source.field!r}; unset it or give {source.field} in run config)") from None
+        except ValueError as exc:
+            # keep the parser's error class (e.g. UnknownModeError) and its reason, and name the variable
+            raise type(exc)(f"environment variable {source.variable}={text!r} is not {source.expected} ({exc}); "
+                            f"it sets {source.field!r}: unset it or give {source.field} in run config") from None
     return filled

@@ -44,14 +44,29 @@ def last_complete_day(now: datetime | None = None) -> date:
 
 
 def check_daily_window(start: date, end: date) -> None:
-    """Refuse a window that is empty, reversed or starts before ``PARTITIONS_START``."""
+    """Refuse a window that is empty, reversed or starts before ``PARTITIONS_START``.
+
+    ``end`` is exclusive; messages name the last day (``end - 1``), the day a user typed.
+    """
     if end <= start:
-        raise PartitionOutOfRangeError(f"empty partition window {start} .. {end}")
+        last = end - timedelta(days=1)
+        raise PartitionOutOfRangeError(f"empty partition window: the last day {last} is before the first day "
+                                       f"{start}; give a last day on or after the first")
     if start < PARTITIONS_START:
         raise PartitionOutOfRangeError(
             f"partition {start:%Y-%m-%d} is before the first partition {PARTITIONS_START:%Y-%m-%d}; "
             f"choose a day from {PARTITIONS_START:%Y-%m-%d} on"
         )
+
+
+def check_not_in_future(end: date, today: date | None = None) -> None:
+    """Refuse a window (``end`` exclusive) reaching past the newest daily partition (yesterday, UTC)."""
+    newest = last_complete_day() if today is None else today - timedelta(days=1)
+    last = end - timedelta(days=1)
+    if last > newest:
+        raise PartitionOutOfRangeError(
+            f"partition {last} is in the future: daily partitions run from {PARTITIONS_START} up to "
+            f"yesterday ({newest}, UTC); choose a last day on or before {newest}")
 
 
 def eastern_daily_partitions(first: date, last: date) -> dg.DailyPartitionsDefinition:

@@ -99,9 +99,25 @@ def sql_string(value: str | Path) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def create_parquet_view(connection, schema: str, view: str, glob: Path | str) -> None:
-    """(Re)create ``schema.view`` in DuckDB as a view over the Parquet files matching ``glob``."""
+def create_parquet_view(connection, schema: str, view: str, glob: Path | str,
+                        expected: pa.Schema | None = None) -> None:
+    """(Re)create ``schema.view`` in DuckDB as a view over the Parquet files matching ``glob``.
+
+    With ``expected``, every matching file's footer is checked first (cheap: no data is read), so a
+    file the view could not read with the others is refused by name and the previous view stays.
+    """
+    glob = Path(glob)
+    if expected is not None:
+        for path in sorted(glob.parent.glob(glob.name)):
+            try:
+                found = pq.read_schema(path).remove_metadata()
+            except (pa.ArrowException, OSError) as exc:
+                raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}); the view {schema}.{view} "
+                                       f"was not changed. Fix: remove it or re-make it") from exc
+            if not found.equals(expected.remove_metadata()):
+                raise CorruptFileError(
+                    f"{path} does not hold {schema}.{view} rows (columns {found.names}); the view was not changed. "
+                    f"Fix: move the file out of {glob.parent}")
     connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     connection.execute(
-        f'CREATE OR REPLACE VIEW "{schema}"."{view}" AS SELECT * FROM read_parquet({sql_string(glob)})'
-    )
+        f'CREATE OR REPLACE VIEW "{schema}"."{view}" AS SELECT * FROM read_parquet({sql_string(glob)})')

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from synth_assets.core import partitions as p
-from synth_assets.core.partitions import PartitionOutOfRangeError, check_daily_window
+from synth_assets.core.partitions import PartitionOutOfRangeError, check_daily_window, check_not_in_future
 
 UTC = timezone.utc
 
@@ -93,7 +93,23 @@ def test_check_daily_window_accepts_valid_windows(start, end):
 def test_check_daily_window_refuses_empty_and_reversed_windows(start, end):
     with pytest.raises(PartitionOutOfRangeError) as info:
         check_daily_window(start, end)
-    assert str(start) in str(info.value) and str(end) in str(info.value)
+    last_typed = end - timedelta(days=1)  # the window is exclusive; the user typed the last day
+    assert str(start) in str(info.value) and f"last day {last_typed}" in str(info.value)
+
+
+@pytest.mark.parametrize("last, today, refused", [
+    (date(2026, 11, 29), date(2026, 11, 30), False),   # yesterday is the newest partition
+    (date(2026, 11, 30), date(2026, 11, 30), True),    # today is not complete yet
+    (date(2030, 1, 1), date(2026, 11, 30), True),
+])
+def test_a_window_reaching_into_the_future_is_refused_naming_the_day(last, today, refused):
+    if not refused:
+        check_not_in_future(last + timedelta(days=1), today)
+        return
+    with pytest.raises(PartitionOutOfRangeError) as info:
+        check_not_in_future(last + timedelta(days=1), today)
+    assert f"partition {last} is in the future" in str(info.value)
+    assert str(today - timedelta(days=1)) in str(info.value)
 
 
 @pytest.mark.parametrize("start, end", [
