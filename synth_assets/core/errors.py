@@ -78,6 +78,10 @@ def _postgres(error: BaseException) -> str | None:
     if "does not exist" in low and "database" in low:
         return (f"PostgreSQL: {message}. Create it first (createdb NAME_test) or fix the name in the URL; "
                 f"only databases ending in _demo or _test are ever used.")
+    if isinstance(error, psycopg.errors.DiskFull) or _ENOSPC.lower() in low:
+        return (f"PostgreSQL ran out of disk space: {message}. Free space on the database server's disk (or "
+                f"move the database to a larger tablespace), then run the command again. Nothing was changed: "
+                f"the transaction was rolled back, so the database holds what it held before.")
     if "password authentication failed" in low or "no password supplied" in low:
         return f"PostgreSQL: {message}. Check the user and password in the database URL (or ~/.pgpass)."
     if isinstance(error, psycopg.OperationalError) or "connection" in low or "terminating" in low:

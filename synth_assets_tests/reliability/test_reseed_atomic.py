@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
 import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -113,3 +116,38 @@ def test_duckdb_reseed_on_a_full_disk_says_so_and_keeps_the_previous_data(small_
     assert "No space left on device" in failed.stderr, failed.stderr
     assert "cannot rollback" not in failed.stderr and "Traceback" not in failed.stderr
     assert fingerprint_duckdb(data_dir / "synth.duckdb") == before
+
+
+def test_postgres_reseed_on_a_full_disk_says_so_and_keeps_the_previous_data(tmp_path, private_postgres_server):
+    """The database lives in a tablespace on a small tmpfs (its WAL stays on the big disk)."""
+    server = private_postgres_server
+    mount_point = Path(tempfile.mkdtemp(prefix="synth-small-"))  # not under pytest's 0700 tmp dir
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m,mode=0755", "tmpfs", str(mount_point)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        shutil.rmtree(mount_point, ignore_errors=True)
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); the full-disk case needs root")
+    try:
+        if server.run_as:
+            entry = pwd.getpwnam(server.run_as)
+            os.chown(mount_point, entry.pw_uid, entry.pw_gid)
+        with server.admin_connect() as admin:
+            admin.execute(f"CREATE TABLESPACE small LOCATION '{mount_point}'")
+            admin.execute("CREATE DATABASE full_test TEMPLATE template0 TABLESPACE small")
+        url = server.url("full_test")
+        env = synth_env(tmp_path / "data")
+        _seeded([*SMALL, "--database-url", url], env)
+        before = fingerprint_postgres(url)
+
+        failed = run_seed([*BIG, "--database-url", url], env)
+
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert "No space left on device" in failed.stderr and "ran out of disk space" in failed.stderr
+        assert "Traceback" not in failed.stderr
+        assert fingerprint_postgres(url) == before
+    finally:
+        server.drop_database("full_test")
+        with server.admin_connect() as admin:
+            admin.execute("DROP TABLESPACE IF EXISTS small")
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
+        shutil.rmtree(mount_point, ignore_errors=True)
