@@ -31,15 +31,20 @@ def _settings() -> SynthSettings:
 
 
 def cmd_generate_data(args: argparse.Namespace) -> int:
-    settings = _settings()
     start, last = aq_generate.parse_day(args.start), aq_generate.parse_day(args.end)
     end = last + timedelta(days=1)
-    run_config = run_config_from_json(args.config_json) if args.config_json else None
+    run_config = run_config_from_json(args.config_json) if args.config_json else {}
     aq_generate.check_request(args.mode, start, end)  # refused before anything runs
+    # the run config's settings override the environment's, for the runs and for what this verb reports
+    given = run_config.get("resources", {}).get("settings", {}).get("config", {})
+    if given.get("air_quality_mode") not in (None, args.mode):
+        raise ValueError(f"--mode {args.mode} and run config air_quality_mode {given['air_quality_mode']!r} "
+                         f"disagree; give the mode once, with --mode")
+    settings = SynthSettings(**{**given, "air_quality_mode": args.mode})
     print(f"air quality, mode {args.mode}, {start} .. {last}, "
           f"seed {settings.seed}, into {settings.data_path}")
     summary = aq_generate.generate(args.mode, start, end, settings.data_path, settings.seed,
-                                   settings.data_path / LOG_DIR_NAME, run_config)
+                                   settings.data_path / LOG_DIR_NAME, run_config or None)
     print(*summary.lines("air quality"), sep="\n")
     return 0
 

@@ -58,6 +58,9 @@ def generate(mode: str, start: date, end: date, data_dir: Path, seed: int, log_d
     daily_files = [layout.daily_path(data_dir, mode, d) for d in days]
     yearly_files = [layout.yearly_path(data_dir, mode, y) for y in years]
     env = {"SYNTH_AIR_QUALITY_MODE": mode, "SYNTH_DATA_DIR": str(data_dir), "SYNTH_SEED": str(seed)}
+    settings_config = {"air_quality_mode": mode, "data_dir": str(data_dir), "seed": seed}
+    resources = {**(run_config or {}).get("resources", {}), "settings": {"config": settings_config}}
+    run_config = {**(run_config or {}), "resources": resources}  # the same values as the environment above
     began = time.time()
     steps = [
         Step("air_quality/city_profiles", CITY_PROFILES.to_user_string(), run_config=run_config),

@@ -12,7 +12,7 @@ import os
 from datetime import date
 
 import dagster as dg
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from synth_assets.content.models import DEFAULT_ADMIN_ID, DEFAULT_END, DEFAULT_START, ContentConfig
 from synth_assets.core.env import FromEnv, parse_int, resolve_from_env
@@ -46,6 +46,8 @@ class ContentSettings(dg.ConfigurableResource):
     ``SYNTH_CONTENT_ITEMS``, ``SYNTH_CONTENT_ITEMS_AUTO``, ``DATABASE_URL``) when the run starts, so a
     partial run config changes only what it names. ``database_url: ""`` forces the DuckDB file.
     """
+
+    model_config = ConfigDict(hide_input_in_errors=True)  # an error must not echo a database password
 
     seed: int | None = Field(default=None, ge=0, description="unset: SYNTH_SEED, else 42")
     users: int | None = Field(default=None, ge=1, description="unset: SYNTH_CONTENT_USERS, else 10,000")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from synth_assets.core.env import FromEnv, parse_int, resolve_from_env
 
@@ -54,6 +54,8 @@ SETTINGS_FROM_ENV = (
 
 class SynthSettings(dg.ConfigurableResource):
     """Seed, output directory and per-family modes for one run (unset = from the environment)."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)  # an error must not echo a database password
 
     seed: int | None = Field(default=None, ge=0,
                              description="Master seed of every random stream (unset: SYNTH_SEED, else 42).")

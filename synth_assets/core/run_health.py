@@ -44,19 +44,33 @@ def worker_tags(pid: int | None = None) -> dict[str, str]:
 
 
 def worker_alive(tags: dict[str, str]) -> bool | None:
-    """True/False for a synth worker on this host; None if the run was not started here by synth."""
+    """True/False for a synth worker on this host; None when it cannot be told (not started here by
+    synth, or no /proc to read a start time from): such a run is never judged dead."""
     if tags.get(HOST_TAG) != socket.gethostname() or not tags.get(PID_TAG, "").isdigit():
         return None
-    started = _process_start_ticks(int(tags[PID_TAG]))
-    return started is not None and started == tags.get(STARTED_TAG)
+    pid = int(tags[PID_TAG])
+    if not tags.get(STARTED_TAG) or not Path("/proc/self/stat").exists():
+        try:  # no start time to compare: only "no such process" counts as dead
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return None
+    started = _process_start_ticks(pid)
+    return started is not None and started == tags[STARTED_TAG]
 
 
 def reap_dead_runs(instance: dg.DagsterInstance, echo: Callable[[str], None] = print) -> list[str]:
     """Mark every in-progress synth run whose worker is gone as failed and free its slots; return ids."""
     reaped = []
     for record in instance.get_run_records(dg.RunsFilter(statuses=list(IN_PROGRESS_RUN_STATUSES))):
-        run = record.dagster_run
-        if worker_alive(dict(run.tags)) is not False:
+        if worker_alive(dict(record.dagster_run.tags)) is not False:
+            continue
+        # the worker is gone, so the run's status can no longer change: re-read it now (it may have
+        # ended between the listing and the check) and fail it only if it is still in progress
+        run = instance.get_run_by_id(record.dagster_run.run_id)
+        if run is None or run.is_finished:
             continue
         message = (f"the run's worker process (pid {run.tags[PID_TAG]} on {run.tags[HOST_TAG]}) is gone "
                    f"(killed or crashed); marked failed by synth's run monitoring and its pool slots freed")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import traceback
 import warnings
@@ -44,7 +45,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--partition-range", help="FIRST...LAST")
     parser.add_argument("--config-json", default="{}")
     parser.add_argument("--error-file", type=Path)
+    parser.add_argument("--parent-pid", type=int, help="stop (as on Ctrl-C) when this process dies")
     return parser
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def stop_with_parent(parent_pid: int) -> None:
+    """Ask Linux to send this worker SIGINT when its parent dies (even by SIGKILL), so a worker never
+    goes on alone after `synth` is gone. Elsewhere, or if the parent is already gone, stop now."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGINT, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # no prctl (not Linux): the parent still forwards every signal it can catch
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        raise KeyboardInterrupt
 
 
 def run_config_from_json(text: str) -> dict:
@@ -93,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         run_config = run_config_from_json(args.config_json)
+        if args.parent_pid:
+            stop_with_parent(args.parent_pid)
         with capture_interrupts():  # SIGINT and SIGTERM stop the run cleanly, as in `dagster asset materialize`
             ok = materialize(args.select, args.partition, args.partition_range, run_config)
         return 0 if ok else 1

@@ -45,7 +45,7 @@ class Step:
 
     def command(self, error_file: Path) -> list[str]:
         command = [sys.executable, "-m", "synth_assets.core.run_worker", "--select", self.select,
-                   "--error-file", str(error_file)]
+                   "--error-file", str(error_file), "--parent-pid", str(os.getpid())]
         if self.partition:
             command += ["--partition", self.partition]
         if self.partition_range:
@@ -72,11 +72,16 @@ def _bar(done: int, total: int, width: int = 30) -> str:
     return "#" * filled + "." * (width - filled)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+
 @contextmanager
 def _signals_recorded() -> Iterator[list[int]]:
-    """Record SIGINT/SIGTERM instead of dying, so the worker can be stopped cleanly first."""
+    """Record Ctrl-C, SIGTERM, a closed terminal (SIGHUP) and SIGQUIT instead of dying, so the worker can
+    be stopped cleanly first. (If this process dies anyway, the worker gets SIGINT from the kernel:
+    see ``run_worker.stop_with_parent``.)"""
     received: list[int] = []
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
     for signum in previous:
         signal.signal(signum, lambda number, _frame: received.append(number))
     try:

@@ -132,3 +132,22 @@ def test_the_landing_asset_reports_bad_lines_in_its_metadata(tmp_path, instance)
     assert any("skipped 2 unparseable line(s)" in message and f"{path}:11" in message for message in warnings)
     written = stream_assets.landing_dir(settings) / "daily" / "2024" / "2024-02-10.parquet"
     assert written.exists()
+
+
+def test_appending_after_a_cut_line_starts_a_new_line(tmp_path):
+    """A killed writer left half a line: the next `synth stream --sink file:` must not glue onto it."""
+    from datetime import date as _date
+
+    path = tmp_path / "live.jsonl"
+    path.write_text('{"message_id": "cut-off", "sensor_id": "s-1", "city_na')  # no newline: killed mid-line
+    sink = make_sink(f"file:{path}", tmp_path / "unused.duckdb", None)
+    record = {"message_id": "00000000-0000-0000-0000-000000000001", "sensor_id": "s-2", "is_duplicate": False,
+              "city_id": 1, "city_name": "Oslo", "country_name": "Norway", "country_code": "NO", "latitude": 59.9,
+              "longitude": 10.7, "timestamp": "2024-03-01T12:00:00Z", "pm25": 10.0, "pm10": 15.0, "no2": 4.0,
+              "so2": 3.0, "co": 0.8, "o3": 5.0, "temperature_c": 1.0, "humidity_pct": 70.0, "wind_speed_kmh": 9.0,
+              "is_raining": False}
+    sink.write([record])
+    sink.close()
+    landed = land_day([path], _date(2024, 3, 1))
+    assert landed.frame["message_id"].to_list() == [record["message_id"]]  # the complete message landed
+    assert len(landed.bad_lines) == 1 and f"{path}:1:" in landed.bad_lines[0]

@@ -114,7 +114,7 @@ def test_a_blocked_verb_says_which_run_it_waits_for(shell_env, tmp_path):
         instance.dispose()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_stopping_generate_data_stops_the_worker_and_a_rerun_resumes_identically(shell_env, tmp_path, signum):
     data = tmp_path / "data"
     # full mode (300 cities) so that the days take long enough to stop midway; not a whole year: no roll-up
@@ -139,8 +139,51 @@ def test_stopping_generate_data_stops_the_worker_and_a_rerun_resumes_identically
     finally:
         instance.dispose()
 
+    if signum != signal.SIGTERM:
+        return  # resuming is the same whatever stopped the verb: checked once, after SIGTERM
     again = subprocess.run(args, env=shell_env, capture_output=True, text=True, timeout=300, cwd=REPO)
     assert again.returncode == 0, again.stderr[-3000:]
     after = sha256_tree(hourly)
     assert len(after) == 365
     assert {name: after[name] for name in written} == written  # complete days unchanged, byte for byte
+
+
+def test_a_verb_killed_with_9_takes_its_worker_down_cleanly(shell_env, tmp_path):
+    """`synth` itself gets SIGKILL (nothing to catch): the kernel tells the worker, which stops cleanly."""
+    data = tmp_path / "data"
+    process = subprocess.Popen([SYNTH, "generate-data", "--mode", "full", "--start", "2020-01-01", "--end", "2020-12-30"],
+                               env=shell_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+    hourly = layout.hourly_dir(data, "full")
+    _wait_for(lambda: len(list(hourly.glob("*/*.parquet"))) >= 20, 120, "the first daily files")
+    instance = _instance(shell_env)
+    try:
+        [run] = instance.get_runs(dg.RunsFilter(tags={"dagster/asset_partition_range_start": "2020-01-01"}))
+        worker_pid = int(run.tags[PID_TAG])
+        process.kill()
+        process.wait()
+        _wait_for(lambda: not Path(f"/proc/{worker_pid}").exists(), 60, "the worker to stop")
+        written = sha256_tree(hourly)
+        time.sleep(2)
+        assert sha256_tree(hourly) == written and len(written) < 365  # it stopped midway, not at the end
+        ended = instance.get_run_by_id(run.run_id)
+        assert ended.is_finished and ended.status != dg.DagsterRunStatus.SUCCESS
+        assert not instance.event_log_storage.get_concurrency_info("duckdb").claimed_slots
+    finally:
+        if process.poll() is None:
+            process.kill()
+        instance.dispose()
+
+
+def test_a_worker_is_judged_dead_only_when_that_can_be_told(tmp_path):
+    from synth_assets.core.run_health import HOST_TAG, STARTED_TAG, worker_alive, worker_tags
+
+    assert worker_alive(worker_tags()) is True
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    assert worker_alive(worker_tags(gone.pid) | {STARTED_TAG: "12345"}) is False
+    # the pid now runs something else (another start time): that is not our worker
+    assert worker_alive(worker_tags() | {STARTED_TAG: "1"}) is False
+    # no start time recorded: only "no such process" counts, a live pid is unknown, never dead
+    assert worker_alive(worker_tags() | {STARTED_TAG: ""}) is None
+    assert worker_alive(worker_tags(gone.pid) | {STARTED_TAG: ""}) is False
+    assert worker_alive(worker_tags() | {HOST_TAG: "another-host"}) is None

@@ -79,3 +79,36 @@ def test_a_bad_environment_value_is_one_clear_error_naming_the_variable(monkeypa
     with pytest.raises(Exception) as caught:
         SynthSettings() if not variable.startswith("SYNTH_CONTENT") else ContentSettings()
     assert variable in str(caught.value) and repr(value) in str(caught.value)
+
+
+def test_an_error_about_a_setting_never_echoes_a_database_password(monkeypatch):
+    monkeypatch.setenv("SYNTH_SEED", "abc")
+    with pytest.raises(Exception) as caught:
+        ContentSettings(database_url="postgresql://u:hunter22@db/app_test")
+    assert "SYNTH_SEED" in str(caught.value) and "hunter22" not in str(caught.value)
+
+
+def test_generate_data_config_json_settings_drive_the_runs_and_the_report(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from synth_assets.air_quality import layout
+
+    repo = Path(__file__).resolve().parents[2]
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(repo / "dagster.yaml", home / "dagster.yaml")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SYNTH_")}, "DAGSTER_HOME": str(home),
+           "SYNTH_DATA_DIR": str(tmp_path / "env_data"), "SYNTH_SEED": "42"}
+    config = {"resources": {"settings": {"config": {"data_dir": str(tmp_path / "cfg_data"), "seed": 7}}}}
+    done = subprocess.run([str(Path(sys.executable).with_name("synth")), "generate-data", "--start", "2021-03-01",
+                           "--end", "2021-03-02", "--config-json", __import__("json").dumps(config)],
+                          env=env, capture_output=True, text=True, timeout=180, cwd=repo)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"seed 7, into {tmp_path / 'cfg_data'}" in done.stdout
+    assert "480 rows in 2 files" in done.stdout
+    assert layout.daily_path(tmp_path / "cfg_data", "sample", __import__("datetime").date(2021, 3, 2)).exists()
+    assert not (tmp_path / "env_data" / "air_quality").exists()
