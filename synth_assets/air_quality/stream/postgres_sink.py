@@ -28,7 +28,8 @@ import time
 import uuid
 from typing import Callable
 
-from synth_assets.air_quality.stream.sinks import REALTIME_COLUMNS, SinkError, _rows, realtime_ddl, validate
+from synth_assets.air_quality.stream.sinks import (
+    BACKOFF_SECONDS, REALTIME_COLUMNS, SinkError, _rows, realtime_ddl, validate)
 
 RETRY_SECONDS = 60.0          # PostgresSink: how long one outage is retried before SinkError
 MAX_BACKOFF_SECONDS = 5.0
@@ -46,7 +47,6 @@ CONNECT_OPTIONS = {"connect_timeout": 5, "application_name": "synth stream", "ke
 RETRIED_SQLSTATE_CLASSES = ("08", "40", "53", "57", "58")
 PERMANENT_CONNECT_ERRORS = ("does not exist", "authentication failed", "no pg_hba.conf entry", "permission denied",
                             "no password supplied")
-KINESIS_STREAM, REALTIME_TABLE, DLQ_TABLE = "air-quality-measurements", "air-quality-realtime", "air-quality-dlq"
 
 
 class PostgresSink:

@@ -26,6 +26,9 @@ from synth_assets.air_quality.stream.config import StreamMessage
 
 RETRIES = 5
 BACKOFF_SECONDS = 0.1
+KINESIS_STREAM, REALTIME_TABLE, DLQ_TABLE = "air-quality-measurements", "air-quality-realtime", "air-quality-dlq"
+
+
 class SinkError(RuntimeError):
     """A write that failed after every retry."""
 
