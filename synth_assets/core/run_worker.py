@@ -22,6 +22,8 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
 import traceback
 import warnings
 from pathlib import Path
@@ -52,18 +54,35 @@ def _parser() -> argparse.ArgumentParser:
 _PR_SET_PDEATHSIG = 1
 
 
+ORPHAN_GRACE_SECONDS = 10.0  # after its parent died: time to stop cleanly before the worker kills itself
+
+
 def stop_with_parent(parent_pid: int) -> None:
-    """Ask Linux to send this worker SIGINT when its parent dies (even by SIGKILL), so a worker never
-    goes on alone after `synth` is gone. Elsewhere, or if the parent is already gone, stop now."""
+    """Never go on alone after `synth` is gone (even killed with -9).
+
+    Linux sends this worker SIGINT the moment its parent dies (``PR_SET_PDEATHSIG``); a watchdog thread
+    (for other systems, and for a run that cannot act on SIGINT, such as a step waiting for a pool slot,
+    which Dagster's in-process executor does not interrupt) notices the new parent, interrupts, and after
+    :data:`ORPHAN_GRACE_SECONDS` kills the worker. A run left behind that way is reaped by the next `synth`.
+    """
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGINT, 0, 0, 0)
     except (OSError, AttributeError):
-        pass  # no prctl (not Linux): the parent still forwards every signal it can catch
+        pass  # no prctl (not Linux): the watchdog below still notices
     if os.getppid() != parent_pid:  # the parent died before the request took effect
         raise KeyboardInterrupt
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="parent-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(ORPHAN_GRACE_SECONDS)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def run_config_from_json(text: str) -> dict:

@@ -111,6 +111,9 @@ def test_a_blocked_verb_says_which_run_it_waits_for(shell_env, tmp_path):
                 process.wait()
                 if process.stdout:
                     process.stdout.close()
+        # the waiting verb's worker cannot act on SIGINT while it waits for the slot: its watchdog kills it
+        workers = [int(r.tags[PID_TAG]) for r in instance.get_runs(dg.RunsFilter(tags={"dagster/asset_partition_range_start": "2021"}))]
+        _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 30, "orphaned workers to stop")
         instance.dispose()
 
 
