@@ -37,8 +37,15 @@ class TableReport:
         return f"  {self.table:<22} {self.rows:>12,} rows {self.seconds:>8.2f} s {rate:>14,.0f} rows/s"
 
 
-def seed(content: ContentSettings, settings: SynthSettings, echo=print) -> list[TableReport]:
-    """Load every content table; stops at the first table whose checks fail."""
+LOCK_TIMEOUT_SECONDS = 30.0  # PostgreSQL: how long the seed waits for a table another session holds
+
+
+def seed(content: ContentSettings, settings: SynthSettings, echo=print,
+         lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS) -> list[TableReport]:
+    """Load every content table; stops at the first table whose checks fail.
+
+    On PostgreSQL a table held by another session (an open transaction reading it) is waited for at
+    most ``lock_timeout_seconds``; then the seed stops with nothing changed."""
     first, last = content_range_from_env()
     config = content.config(first, last)  # validated before anything is written
     start, end = eastern_day_bounds(first)[0], eastern_day_bounds(last)[1]
@@ -50,6 +57,8 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print) -> list[
             open_target(content.database_url, duckdb_resource(settings)) as target:
         upcoming = pool.submit(generate_table, config, LOAD_ORDER[0])
         with target.transaction():
+            if target.kind == "postgres":
+                target.connection.execute(f"SET LOCAL lock_timeout = '{round(lock_timeout_seconds * 1000)}ms'")
             target.clear_all()  # a seed replaces the whole database, whatever the previous config was
             for index, table in enumerate(LOAD_ORDER):
                 started = time.perf_counter()

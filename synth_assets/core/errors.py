@@ -78,6 +78,10 @@ def _postgres(error: BaseException) -> str | None:
     if "does not exist" in low and "database" in low:
         return (f"PostgreSQL: {message}. Create it first (createdb NAME_test) or fix the name in the URL; "
                 f"only databases ending in _demo or _test are ever used.")
+    if isinstance(error, psycopg.errors.LockNotAvailable):
+        return (f"PostgreSQL: {message}. Another session holds a table this command must replace (an open "
+                f"transaction reading or writing it; see pg_stat_activity). Finish or close that session and run "
+                f"the command again. Nothing was changed: the transaction was rolled back.")
     if isinstance(error, psycopg.errors.DiskFull) or _ENOSPC.lower() in low:
         return (f"PostgreSQL ran out of disk space: {message}. Free space on the database server's disk (or "
                 f"move the database to a larger tablespace), then run the command again. Nothing was changed: "

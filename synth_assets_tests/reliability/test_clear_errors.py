@@ -113,9 +113,14 @@ def test_bad_verb_input_is_refused_before_anything_runs(shell_env, tmp_path, arg
     assert not (tmp_path / "data" / "air_quality").exists()
 
 
-def test_a_stray_parquet_in_yearly_is_ignored_by_the_view(settings, resources, instance):
+@pytest.fixture
+def days_of_2021(settings, resources, instance):
     materialize([assets.CITY_PROFILES], resources, instance)
     materialize([assets.HOURLY], resources, instance, partition_range=("2021-01-01", "2021-12-31"))
+    return settings
+
+
+def test_a_stray_parquet_in_yearly_is_ignored_by_the_view(days_of_2021, settings, resources, instance):
     yearly = layout.yearly_dir(settings.data_path, "sample")
     yearly.mkdir(parents=True)
     pq.write_table(pa.table({"note": ["not measurements"]}), yearly / "notes.parquet")
@@ -124,9 +129,7 @@ def test_a_stray_parquet_in_yearly_is_ignored_by_the_view(settings, resources, i
         assert connection.execute("select count(*) from air_quality.measurements").fetchone()[0] == 365 * 240
 
 
-def test_a_foreign_file_named_like_a_year_is_refused_by_the_roll_up(settings, resources, instance):
-    materialize([assets.CITY_PROFILES], resources, instance)
-    materialize([assets.HOURLY], resources, instance, partition_range=("2021-01-01", "2021-12-31"))
+def test_a_foreign_file_named_like_a_year_is_refused_by_the_roll_up(days_of_2021, settings, resources, instance):
     yearly = layout.yearly_dir(settings.data_path, "sample")
     yearly.mkdir(parents=True)
     pq.write_table(pa.table({"note": ["not measurements"]}), yearly / "2019.parquet")

@@ -46,17 +46,25 @@ def _wait_for(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_a_run_killed_holding_the_duckdb_slot_does_not_block_the_next(shell_env, tmp_path):
-    # a content load that takes a while and holds the pool `duckdb` (one writer per DuckDB file)
-    worker = subprocess.Popen(
+def _start_slot_holder(env) -> subprocess.Popen:
+    """A content load that takes a while and holds the pool `duckdb` (one writer per DuckDB file)."""
+    return subprocess.Popen(
         [sys.executable, "-m", "synth_assets.core.run_worker", "--select", "content/users",
          "--partition-range", "2025-05-01...2025-09-21"],
-        env={**shell_env, "SYNTH_CONTENT_USERS": "3000000"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**env, "SYNTH_CONTENT_USERS": "3000000"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         cwd=REPO)
+
+
+def _wait_for_the_slot(instance) -> None:
+    _wait_for(lambda: instance.event_log_storage.get_concurrency_info("duckdb").claimed_slots, 90,
+              "the holder to claim the duckdb slot")
+
+
+def test_a_run_killed_holding_the_duckdb_slot_does_not_block_the_next(shell_env, tmp_path):
+    worker = _start_slot_holder(shell_env)
     instance = _instance(shell_env)
     try:
-        _wait_for(lambda: instance.event_log_storage.get_concurrency_info("duckdb").claimed_slots, 90,
-                  "the worker to claim the duckdb slot")
+        _wait_for_the_slot(instance)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
         [killed] = instance.get_runs(dg.RunsFilter(tags={PID_TAG: str(worker.pid)}))
@@ -79,16 +87,11 @@ def test_a_run_killed_holding_the_duckdb_slot_does_not_block_the_next(shell_env,
 
 def test_a_blocked_verb_says_which_run_it_waits_for(shell_env, tmp_path):
     """A live holder is not reaped: the verb names it instead of spinning silently."""
-    holder = subprocess.Popen(
-        [sys.executable, "-m", "synth_assets.core.run_worker", "--select", "content/users",
-         "--partition-range", "2025-05-01...2025-09-21"],
-        env={**shell_env, "SYNTH_CONTENT_USERS": "3000000"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        cwd=REPO)
+    holder = _start_slot_holder(shell_env)
     instance = _instance(shell_env)
     waiting = None
     try:
-        _wait_for(lambda: instance.event_log_storage.get_concurrency_info("duckdb").claimed_slots, 90,
-                  "the holder to claim the duckdb slot")
+        _wait_for_the_slot(instance)
         os.kill(holder.pid, signal.SIGSTOP)  # alive but not progressing: it keeps the slot as long as we like
         waiting = subprocess.Popen([SYNTH, "generate-data", "--start", "2021-01-01", "--end", "2021-12-31"],
                                    env=shell_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)

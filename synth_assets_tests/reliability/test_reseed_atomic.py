@@ -6,6 +6,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -151,3 +152,44 @@ def test_postgres_reseed_on_a_full_disk_says_so_and_keeps_the_previous_data(tmp_
             admin.execute("DROP TABLESPACE IF EXISTS small")
         subprocess.run(["umount", "-l", str(mount_point)], capture_output=True)
         shutil.rmtree(mount_point, ignore_errors=True)
+
+
+def test_postgres_reseed_blocked_by_a_reader_stops_cleanly_and_keeps_the_data(tmp_path, fresh_database):
+    """A session reading content.users holds a lock the seed's TRUNCATE needs: wait, give up, change nothing."""
+    import psycopg
+
+    from synth_assets.content.seed import seed
+    from synth_assets.content.settings import ContentSettings
+    from synth_assets.core.errors import explain
+    from synth_assets.core.resources import SynthSettings
+
+    env = synth_env(tmp_path / "data")
+    _seeded([*SMALL, "--database-url", fresh_database], env)
+    before = fingerprint_postgres(fresh_database)
+    with psycopg.connect(fresh_database) as reader:
+        reader.execute("SELECT count(*) FROM content.users").fetchone()  # the transaction stays open
+        with pytest.raises(psycopg.errors.LockNotAvailable) as caught:
+            seed(ContentSettings(seed=9, users=700, content_items=300, content_items_auto=200,
+                                 database_url=fresh_database), SynthSettings(data_dir=str(tmp_path / "data")),
+                 echo=lambda *_: None, lock_timeout_seconds=1)
+        reader.rollback()
+    assert "Another session holds a table" in explain(caught.value)
+    assert fingerprint_postgres(fresh_database) == before
+
+
+def test_duckdb_reseed_while_another_process_has_the_file_open_changes_nothing(tmp_path):
+    env = synth_env(tmp_path / "data")
+    _seeded(SMALL, env)
+    path = tmp_path / "data" / "synth.duckdb"
+    before = fingerprint_duckdb(path)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                               "print('open', flush=True); time.sleep(120)", str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        failed = run_seed(BIG, env)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert failed.returncode == 1
+    assert "open in another process" in failed.stderr and "Traceback" not in failed.stderr
+    assert fingerprint_duckdb(path) == before
