@@ -15,7 +15,7 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from synth_assets.air_quality.models import CITY_SCHEMA, MODE_CITY_COUNTS, CityProfile
-from synth_assets.core.resources import check_air_quality_mode
+from synth_assets.core.modes import check_air_quality_mode
 
 REFERENCE_CSV = Path(__file__).parent / "reference" / "cities.csv"
 REBUILD_HINT = "fix the row, or rebuild the table with `python scripts/build_city_reference.py`"

@@ -18,7 +18,7 @@ from synth_assets.air_quality import models as m
 from synth_assets.air_quality import patterns
 from synth_assets.core import rng
 from synth_assets.core.bounds import field_bounds
-from synth_assets.core.partitions import PARTITIONS_START, check_daily_window
+from synth_assets.core.days import PARTITIONS_START, check_daily_window
 
 HOURS_PER_DAY = 24
 HOURLY_WORDS = 12   # 8 normals (6 pollutant noises, temperature, humidity), 3 for wind, 1 for rain

@@ -20,24 +20,15 @@ from dagster_duckdb import DuckDBResource
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from synth_assets.core.env import FromEnv, parse_int, resolve_from_env
+from synth_assets.core.modes import (  # noqa: F401 (UnknownModeError re-exported)
+    AIR_QUALITY_MODES,
+    UnknownModeError,
+    check_air_quality_mode,
+)
 
 DEFAULT_SEED = 42
 DEFAULT_DATA_DIR = "data"
-AIR_QUALITY_MODES = ("sample", "full")
 DUCKDB_FILE_NAME = "synth.duckdb"
-
-
-class UnknownModeError(ValueError):
-    pass
-
-
-def check_air_quality_mode(mode: str) -> str:
-    if mode not in AIR_QUALITY_MODES:
-        raise UnknownModeError(
-            f"unknown air-quality mode {mode!r}; valid modes: {', '.join(AIR_QUALITY_MODES)} "
-            "(set SYNTH_AIR_QUALITY_MODE or resources.settings.config.air_quality_mode)"
-        )
-    return mode
 
 
 def _mode_from_env(text: str) -> str:

@@ -15,7 +15,7 @@ from synth_assets.air_quality import patterns
 from synth_assets.air_quality.measurements import DAILY_WORDS, HOURLY_WORDS, measurement_values
 from synth_assets.core import rng
 from synth_assets.core.ids import uuid4_from_bytes
-from synth_assets.core.partitions import PARTITIONS_START
+from synth_assets.core.days import PARTITIONS_START
 
 BLOCK = 1024                 # readings per Philox block
 SLOT_WORDS = 20              # sensor pick, 12 measurement words, drop, duplicate, malformed, 2 id words, spare

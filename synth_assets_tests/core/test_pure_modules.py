@@ -1,0 +1,79 @@
+"""House rule: a generator (pure) module never imports dagster, directly or through core.
+
+Each module is imported in a fresh interpreter (another test's imports cannot hide or cause a hit);
+``-X importtime`` prints the import tree, from which a failure names the chain that pulled dagster in.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+PURE_MODULES = [
+    *(f"synth_assets.air_quality.{name}" for name in (
+        "models", "cities", "patterns", "measurements", "effects", "layout",
+        "stream.config", "stream.messages", "stream.faults", "stream.landing")),
+    *(f"synth_assets.content.{name}" for name in (
+        "models", "prompts", "tags", "users", "items", "jobs", "timeline",
+        "vocabulary", "vocabulary_base", "vocabulary_domains")),
+    *(f"synth_assets.core.{name}" for name in (
+        "rng", "days", "modes", "bounds", "env", "errors", "ids", "concurrency", "database_guard")),
+]
+
+FORBIDDEN = "dagster"
+
+
+def _import_chain(importtime_log: str, target: str) -> list[str]:
+    """The chain of imports that led to ``target``, outermost first, from ``-X importtime`` output.
+
+    The log lists a module after the modules it imported (post-order), indented by nesting depth,
+    so the importer of a line at depth d is the next line below it at depth d - 1.
+    """
+    entries = []
+    for line in importtime_log.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        name_field = line.rsplit("|", 1)[1]
+        name = name_field.strip()
+        if name == "package":  # the header line
+            continue
+        depth = (len(name_field) - len(name_field.lstrip(" ")) - 1) // 2
+        entries.append((depth, name))
+    start = next((i for i, (_, name) in enumerate(entries) if name == target), None)
+    if start is None:
+        return []
+    chain, depth = [target], entries[start][0]
+    for d, name in entries[start + 1:]:
+        if d == depth - 1:
+            chain.append(name)
+            depth = d
+        if depth == 0:
+            break
+    return chain[::-1]
+
+
+def test_chain_parser_follows_the_nesting():
+    log = "\n".join([
+        "import time: self [us] | cumulative | imported package",
+        "import time:         1 |          1 |       dagster._core",
+        "import time:         1 |          2 |     dagster",
+        "import time:         1 |          1 |     polars",
+        "import time:         1 |          4 |   synth_assets.core.partitions",
+        "import time:         1 |          5 | synth_assets.air_quality.measurements",
+    ])
+    assert _import_chain(log, "dagster") == [
+        "synth_assets.air_quality.measurements", "synth_assets.core.partitions", "dagster"]
+    assert _import_chain(log, "numpy") == []
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_pure_module_does_not_import_dagster(module: str):
+    code = f"import importlib, sys; importlib.import_module({module!r}); print({FORBIDDEN!r} in sys.modules)"
+    run = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, f"importing {module} failed:\n{run.stderr[-3000:]}"
+    if run.stdout.strip().splitlines()[-1] == "True":
+        chain = _import_chain(run.stderr, FORBIDDEN) or [module, "...", FORBIDDEN]
+        pytest.fail(f"{module} imports {FORBIDDEN} (a pure module must not): {' -> '.join(chain)}")
