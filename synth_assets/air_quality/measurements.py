@@ -7,8 +7,8 @@ numpy arrays of shape (cities, hours) and returned in (timestamp, city_id) order
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Iterator
 
 import numpy as np
 import polars as pl

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 import uuid
 from collections import Counter
 from datetime import datetime, timezone
@@ -15,6 +17,7 @@ from boto3.dynamodb.conditions import Key
 from moto.server import ThreadedMotoServer
 
 from synth_assets.air_quality.cities import select_cities
+from synth_assets.air_quality.stream import records as stream_records
 from synth_assets.air_quality.stream import sinks
 from synth_assets.air_quality.stream.config import StreamConfig
 from synth_assets.air_quality.stream.kinesis import CITY_INDEX, AwsConfigurationError, KinesisSink
@@ -54,7 +57,7 @@ def fake_aws(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setattr(sinks, "BACKOFF_SECONDS", 0.001)
+    monkeypatch.setattr(stream_records, "BACKOFF_SECONDS", 0.001)  # every sink retries with records.with_retries
 
 
 def _names() -> dict:
@@ -112,18 +115,18 @@ def test_simulator_end_to_end_into_kinesis_and_dynamodb(moto_endpoint):
     assert totals.duplicated > 0 and totals.malformed > 0  # the run exercises both paths
 
     # Kinesis: every message, exactly once, partitioned by city.
-    stream = _kinesis_records(moto_endpoint, sinks.KINESIS_STREAM)
+    stream = _kinesis_records(moto_endpoint, stream_records.KINESIS_STREAM)
     assert len(stream) == totals.sent
     messages = [json.loads(r["Data"]) for r in stream]
     assert all(r["PartitionKey"] == str(m["city_id"]) for r, m in zip(stream, messages))
-    assert Counter(r["Data"].decode() for r in stream) == Counter(sinks.to_json(r) for r in sink.records)
+    assert Counter(r["Data"].decode() for r in stream) == Counter(stream_records.to_json(r) for r in sink.records)
     assert sum(m["is_duplicate"] for m in messages) == totals.duplicated
 
     # DLQ: every malformed message that reached the sink, duplicates of malformed ones included.
     malformed = [m for m in messages if _malformed(m)]
     malformed_duplicates = sum(m["is_duplicate"] for m in malformed)
     assert len(malformed) == totals.malformed + malformed_duplicates
-    dlq = _scan(moto_endpoint, sinks.DLQ_TABLE)
+    dlq = _scan(moto_endpoint, stream_records.DLQ_TABLE)
     assert len(dlq) == totals.dead_lettered == len(malformed)
     assert Counter(item["payload"]["S"] for item in dlq) == Counter(json.dumps(m, separators=(",", ":"))
                                                                    for m in malformed)
@@ -132,17 +135,18 @@ def test_simulator_end_to_end_into_kinesis_and_dynamodb(moto_endpoint):
 
     # Realtime: keyed by message_id, so a redelivery overwrites its original: one item per valid message.
     valid = [m for m in messages if not _malformed(m)]
-    realtime = _scan(moto_endpoint, sinks.REALTIME_TABLE)
+    realtime = _scan(moto_endpoint, stream_records.REALTIME_TABLE)
     assert len(realtime) == len({m["message_id"] for m in valid}) == totals.sent - totals.dead_lettered - sum(
         m["is_duplicate"] for m in valid)
     assert not any(item["is_duplicate"]["BOOL"] for item in realtime)  # first delivery kept in its batch
     item = realtime[0]
-    assert set(item) == set(sinks.REALTIME_COLUMNS) | {"received_at"}
+    assert set(item) == set(stream_records.REALTIME_COLUMNS) | {"received_at"}
     assert item["city_id"].keys() == {"N"} and item["pm25"].keys() == {"N"} and item["is_raining"].keys() == {"BOOL"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", item["timestamp"]["S"])
 
     # The by-city index answers "readings of a city" in time order.
-    table = boto3.resource("dynamodb", endpoint_url=moto_endpoint, region_name=REGION).Table(sinks.REALTIME_TABLE)
+    dynamodb = boto3.resource("dynamodb", endpoint_url=moto_endpoint, region_name=REGION)
+    table = dynamodb.Table(stream_records.REALTIME_TABLE)
     city_id = int(item["city_id"]["N"])
     by_city = table.query(IndexName=CITY_INDEX, KeyConditionExpression=Key("city_id").eq(city_id))["Items"]
     assert len(by_city) == sum(int(i["city_id"]["N"]) == city_id for i in realtime)
@@ -205,7 +209,7 @@ def test_kinesis_entries_that_keep_failing_raise(moto_endpoint):
             {"SequenceNumber": "1", "ShardId": "shardId-000000000000"}] * (len(Records) - 1)}
 
     sink.kinesis.put_records = always_rejects_the_first
-    with pytest.raises(sinks.SinkError, match=r"Kinesis put_records to stream-\w+ failed after 5 attempts: "
+    with pytest.raises(stream_records.SinkError, match=r"Kinesis put_records to stream-\w+ failed after 5 attempts: "
                                               r"1 of 1 records rejected \(InternalFailure\)"):
         sink.write(_messages(3))
     sink.close()
@@ -217,10 +221,10 @@ def test_a_dead_endpoint_raises_sink_error_naming_the_operation():
     sink = KinesisSink(endpoint_url=endpoint, **_names())
     _stop_moto(server)
     config = StreamConfig(count=20, start=datetime(2024, 1, 1, tzinfo=timezone.utc), speedup=1e6, seed=1)
-    with pytest.raises(sinks.SinkError, match=r"Kinesis put_records to stream-\w+ failed after 5 attempts"):
+    with pytest.raises(stream_records.SinkError, match=r"Kinesis put_records to stream-\w+ failed after 5 attempts"):
         run(config, select_cities("sample"), sink)  # the simulator does not swallow it
 
-    with pytest.raises(sinks.SinkError, match=r"create Kinesis stream stream-\w+ failed after 5 attempts"):
+    with pytest.raises(stream_records.SinkError, match=r"create Kinesis stream stream-\w+ failed after 5 attempts"):
         KinesisSink(endpoint_url=endpoint, **_names())
 
 
@@ -229,7 +233,7 @@ def test_a_dynamodb_failure_raises_after_kinesis_got_the_batch(moto_endpoint):
     sink = KinesisSink(endpoint_url=moto_endpoint, create=True, **names)
     boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name=REGION).delete_table(
         TableName=names["realtime_table"])
-    with pytest.raises(sinks.SinkError, match=f"DynamoDB batch write to {names['realtime_table']} failed"):
+    with pytest.raises(stream_records.SinkError, match=f"DynamoDB batch write to {names['realtime_table']} failed"):
         sink.write(_messages(2))
     sink.close()
     assert len(_kinesis_records(moto_endpoint, names["stream_name"])) == 2
@@ -260,5 +264,15 @@ def test_closed_port_fails_fast():
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(sinks.SinkError, match="create Kinesis stream"):
+    with pytest.raises(stream_records.SinkError, match="create Kinesis stream"):
         KinesisSink(endpoint_url=f"http://127.0.0.1:{port}")
+
+
+def test_the_sink_modules_do_not_import_each_other():
+    """kinesis.py and postgres_sink.py take what sinks share from records.py, not from sinks.py (no cycle)."""
+    stream = "synth_assets.air_quality.stream"
+    code = (f"import sys; import {stream}.kinesis, {stream}.postgres_sink; "
+            f"print({stream + '.sinks'!r} in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"

@@ -14,7 +14,7 @@ import pytest
 PURE_MODULES = [
     *(f"synth_assets.air_quality.{name}" for name in (
         "models", "cities", "patterns", "measurements", "effects", "layout",
-        "stream.config", "stream.messages", "stream.faults", "stream.landing")),
+        "stream.config", "stream.messages", "stream.faults", "stream.landing", "stream.records")),
     *(f"synth_assets.content.{name}" for name in (
         "models", "prompts", "tags", "users", "items", "jobs", "timeline",
         "vocabulary", "vocabulary_base", "vocabulary_domains")),

@@ -32,7 +32,7 @@ class StreamConfig(BaseModel):
     malformed_rate: float = Field(default=0.0, ge=0, le=1)
 
     @model_validator(mode="after")
-    def _real_time_is_not_sped_up(self) -> "StreamConfig":
+    def _real_time_is_not_sped_up(self) -> StreamConfig:
         if self.start is None and self.speedup != 1.0:
             raise ValueError("--speedup needs a simulated clock: give --start too")
         return self

@@ -19,8 +19,8 @@ used only when an endpoint (``endpoint_url`` or ``AWS_ENDPOINT_URL``) names a lo
 real AWS without credentials the constructor raises :class:`AwsConfigurationError` instead.
 
 Retries: botocore's own retries are switched off and every call goes through
-:func:`~synth_assets.air_quality.stream.sinks.with_retries`, so one retry policy applies and a call
-that keeps failing raises :class:`~synth_assets.air_quality.stream.sinks.SinkError` naming it.
+:func:`~synth_assets.air_quality.stream.records.with_retries`, so one retry policy applies and a call
+that keeps failing raises :class:`~synth_assets.air_quality.stream.records.SinkError` naming it.
 Kinesis entries rejected inside a successful ``put_records`` (``FailedRecordCount``) are retried
 alone. Delivery to Kinesis is at least once (a request that fails in transit is sent again).
 """
@@ -36,8 +36,14 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from synth_assets.air_quality.stream import sinks
-from synth_assets.air_quality.stream.sinks import DLQ_TABLE, KINESIS_STREAM, REALTIME_TABLE, to_json, validate
+from synth_assets.air_quality.stream.records import (
+    DLQ_TABLE,
+    KINESIS_STREAM,
+    REALTIME_TABLE,
+    to_json,
+    validate,
+    with_retries,
+)
 
 PUT_RECORDS_LIMIT = 500          # Kinesis: entries per put_records request
 PUT_RECORDS_BYTES = 4_500_000    # Kinesis allows 5 MiB per request (data + partition keys); stay below
@@ -74,7 +80,7 @@ class KinesisSink:
 
     # -- setup -------------------------------------------------------------------------------------
     def _create(self) -> None:
-        sinks.with_retries(self._create_stream, f"create Kinesis stream {self.stream_name}")
+        with_retries(self._create_stream, f"create Kinesis stream {self.stream_name}")
         realtime_keys = {
             "KeySchema": [{"AttributeName": "message_id", "KeyType": "HASH"}],
             "AttributeDefinitions": [{"AttributeName": "message_id", "AttributeType": "S"},
@@ -90,7 +96,7 @@ class KinesisSink:
         dlq_keys = {"KeySchema": [{"AttributeName": "dead_letter_id", "KeyType": "HASH"}],
                     "AttributeDefinitions": [{"AttributeName": "dead_letter_id", "AttributeType": "S"}]}
         for table, keys in ((self.realtime_table_name, realtime_keys), (self.dlq_table_name, dlq_keys)):
-            sinks.with_retries(lambda t=table, k=keys: self._create_table(t, k), f"create DynamoDB table {table}")
+            with_retries(lambda t=table, k=keys: self._create_table(t, k), f"create DynamoDB table {table}")
 
     def _create_stream(self) -> None:
         try:
@@ -133,10 +139,10 @@ class KinesisSink:
                 letter["message_id"] = str(record["message_id"])
             dead.append(letter)
         if items:
-            sinks.with_retries(lambda: _batch_put(self.realtime, items),
+            with_retries(lambda: _batch_put(self.realtime, items),
                                f"DynamoDB batch write to {self.realtime_table_name}")
         if dead:
-            sinks.with_retries(lambda: _batch_put(self.dlq, dead), f"DynamoDB batch write to {self.dlq_table_name}")
+            with_retries(lambda: _batch_put(self.dlq, dead), f"DynamoDB batch write to {self.dlq_table_name}")
         return len(dead)
 
     def _put_records(self, entries: list[dict]) -> None:
@@ -153,7 +159,7 @@ class KinesisSink:
                 raise RuntimeError(f"{len(failed)} of {len(response['Records'])} records rejected ({', '.join(codes)})")
             pending = []
 
-        sinks.with_retries(put, f"Kinesis put_records to {self.stream_name}")
+        with_retries(put, f"Kinesis put_records to {self.stream_name}")
 
     def close(self) -> None:
         """Batch writers flush on exit, so there is nothing to flush; close the HTTP connections."""

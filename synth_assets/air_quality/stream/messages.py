@@ -14,8 +14,8 @@ import pyarrow as pa
 from synth_assets.air_quality import patterns
 from synth_assets.air_quality.measurements import DAILY_WORDS, HOURLY_WORDS, measurement_values
 from synth_assets.core import rng
-from synth_assets.core.ids import uuid4_from_bytes
 from synth_assets.core.days import PARTITIONS_START
+from synth_assets.core.ids import uuid4_from_bytes
 
 BLOCK = 1024                 # readings per Philox block
 SLOT_WORDS = 20              # sensor pick, 12 measurement words, drop, duplicate, malformed, 2 id words, spare
@@ -26,7 +26,8 @@ _EPOCH_DAY = np.datetime64(PARTITIONS_START, "D")
 def sensor_table(cities: pl.DataFrame, count: int, seed: int) -> pl.DataFrame:
     """``count`` sensors placed in cities drawn (with replacement) from ``cities`` by the run's seed."""
     picks = rng.rng_for(seed, "stream", "sensors").integers(0, cities.height, count)
-    return cities[picks].with_columns(sensor_id=pl.format("sensor-{}", pl.int_range(count).cast(pl.String).str.zfill(5)))
+    sensor_ids = pl.format("sensor-{}", pl.int_range(count).cast(pl.String).str.zfill(5))
+    return cities[picks].with_columns(sensor_id=sensor_ids)
 
 
 def reading_words(seed: int, first: int, n: int) -> np.ndarray:

@@ -1,6 +1,6 @@
 """The stream's PostgreSQL sink: one transaction per batch, reconnects, exactly once.
 
-PostgreSQL and dropped connections 
+PostgreSQL and dropped connections
 * A transient failure -- the server is not up yet or refuses connections, the session was
   terminated (``pg_terminate_backend``), the server restarts or shuts down, the network drops --
   closes the connection, reconnects and retries the batch, with exponential backoff (0.1 s doubling
@@ -26,10 +26,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
-from synth_assets.air_quality.stream.sinks import (
-    BACKOFF_SECONDS, REALTIME_COLUMNS, SinkError, _rows, realtime_ddl, validate)
+from synth_assets.air_quality.stream.records import (
+    BACKOFF_SECONDS,
+    REALTIME_COLUMNS,
+    SinkError,
+    realtime_ddl,
+    table_rows,
+    validate,
+)
 
 RETRY_SECONDS = 60.0          # PostgresSink: how long one outage is retried before SinkError
 MAX_BACKOFF_SECONDS = 5.0
@@ -75,7 +81,7 @@ class PostgresSink:
 
     def write(self, records: list[dict]) -> int:
         validated = validate(records)
-        good, bad = _rows(validated)
+        good, bad = table_rows(validated)
         self.sequence += 1
         batch_id, rows = f"{self.run_id}-{self.sequence}", len(good) + len(bad)
         self._retrying(lambda: self._insert(batch_id, rows, good, bad), f"writing batch {batch_id} ({rows} messages)",
