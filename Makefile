@@ -53,6 +53,9 @@ TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo 
 test: install  ## run the whole test suite
 	TMPDIR=$(TEST_TMPDIR) $(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
+lint: install  ## ruff (pinned in pyproject's dev group, configured in [tool.ruff])
+	$(BIN)/ruff check .
+
 bench: install $(DAGSTER_HOME)/dagster.yaml  ## throughput and ratio against a naive per-row baseline
 	$(BIN)/python -m bench
 

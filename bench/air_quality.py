@@ -41,7 +41,7 @@ def naive_slice(mode: str = "full", seed: int = 42) -> dict:
 
 
 def cli_backfill(mode: str = "full") -> dict:
-    """`synth generate-data` (three runs of the run worker, as `dagster asset materialize`) on a fresh instance and data dir."""
+    """`synth generate-data` (three runs of the run worker, as `dagster asset materialize`), fresh instance and data."""
     with tempfile.TemporaryDirectory(prefix="synth-bench-") as tmp:
         home = Path(tmp) / "dagster_home"
         home.mkdir()

@@ -7,9 +7,9 @@ functions, and the distribution checks use the same masks, so a pattern is writt
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 import polars as pl

@@ -9,7 +9,7 @@ explains a failure.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import dagster as dg
 import polars as pl

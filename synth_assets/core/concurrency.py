@@ -7,8 +7,9 @@ The output is identical: only the timing changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 _DONE = object()

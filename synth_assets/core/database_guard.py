@@ -26,7 +26,8 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import psycopg
 import sqlalchemy as sa

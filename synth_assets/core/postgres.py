@@ -42,8 +42,17 @@ from psycopg import sql
 from sqlalchemy.schema import CreateSchema
 
 from synth_assets.core.database_guard import (  # noqa: F401 - the guard's public API, re-exported
-    POSTGRES_SCHEMES, SAFE_SUFFIXES, UnsafeDatabaseError, check_database_url, connect, create_engine, mask_url,
-    psycopg_conninfo, sqlalchemy_url, verify_connected_database)
+    POSTGRES_SCHEMES,
+    SAFE_SUFFIXES,
+    UnsafeDatabaseError,
+    check_database_url,
+    connect,
+    create_engine,
+    mask_url,
+    psycopg_conninfo,
+    sqlalchemy_url,
+    verify_connected_database,
+)
 
 __all__ = ["POSTGRES_SCHEMES", "SAFE_SUFFIXES", "UnsafeDatabaseError", "check_database_url", "connect",
            "copy_arrow", "create_engine", "create_schema", "mask_url", "psycopg_conninfo", "sqlalchemy_url",

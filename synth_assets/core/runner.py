@@ -21,10 +21,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 POLL_SECONDS = 0.5
 HEALTH_SECONDS = 3.0  # how often dead runs are looked for while a step runs

@@ -11,8 +11,8 @@ import pytest
 from synth_assets.air_quality import assets, layout
 from synth_assets.air_quality.checks import INTEGRITY_RULES
 from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
-from synth_assets_tests.conftest import make_resources, make_settings, sha256_tree
 from synth_assets_tests.air_quality.helpers import check_outcomes, materialize
+from synth_assets_tests.conftest import make_resources, make_settings, sha256_tree
 
 CITIES, HOUR = [assets.CITY_PROFILES], [assets.HOURLY]
 

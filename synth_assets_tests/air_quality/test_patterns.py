@@ -43,7 +43,8 @@ def test_hour_factor_by_name_and_shape():
 def test_weekend_mask_by_country():
     iso_weekdays = np.tile(np.arange(1, 8), (4, 1))  # Monday=1 .. Sunday=7 for each city
     mask = patterns.weekend_mask(iso_weekdays, ["US", "EG", "IR", "AF"])
-    weekend = {code: [d for d, flag in zip(range(1, 8), row) if flag] for code, row in zip(["US", "EG", "IR", "AF"], mask)}
+    codes = ["US", "EG", "IR", "AF"]
+    weekend = {code: [d for d, flag in zip(range(1, 8), row) if flag] for code, row in zip(codes, mask)}
     assert weekend == {"US": [6, 7], "EG": [5, 6], "IR": [5], "AF": [4, 5]}
 
 
@@ -143,7 +144,8 @@ def test_humidity_range_and_inverse_relation_to_temperature():
     assert (np.diff(h, axis=1) < 0).any(axis=1).all()
     # at the city's annual mean temperature humidity is the base level (+ the coastal bonus)
     at_mean = patterns.humidity(annual_mean, latitude, coastal, np.zeros((2, 1)), np.zeros((2, 1)))
-    np.testing.assert_allclose(at_mean.ravel(), [m.HUMIDITY_BASE_PCT, m.HUMIDITY_BASE_PCT + m.HUMIDITY_COASTAL_BONUS_PCT])
+    np.testing.assert_allclose(at_mean.ravel(),
+                               [m.HUMIDITY_BASE_PCT, m.HUMIDITY_BASE_PCT + m.HUMIDITY_COASTAL_BONUS_PCT])
     # extreme anomalies stay in range
     rng = np.random.default_rng(0)
     wild = patterns.humidity(temps, latitude, coastal, rng.normal(0, 5, temps.shape), rng.normal(0, 5, temps.shape))

@@ -8,10 +8,10 @@ import polars as pl
 import psycopg
 import pytest
 
+import synth_assets.core.postgres as pg
 from synth_assets.content import assets
 from synth_assets.content.models import LOAD_ORDER, ContentConfig
 from synth_assets.content.settings import ContentSettings
-import synth_assets.core.postgres as pg
 from synth_assets.core.postgres import UnsafeDatabaseError, psycopg_conninfo
 from synth_assets.core.resources import duckdb_resource
 from synth_assets_tests.conftest import make_settings

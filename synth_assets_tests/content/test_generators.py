@@ -11,7 +11,12 @@ from pydantic import ValidationError
 from synth_assets.content.items import generate_content
 from synth_assets.content.jobs import generate_jobs
 from synth_assets.content.models import (
-    ADMIN_ITEMS_PER_TABLE, COMPLETED_SHARE, OTHER_STATUS_SHARES, TIMEZONE, ContentConfig)
+    ADMIN_ITEMS_PER_TABLE,
+    COMPLETED_SHARE,
+    OTHER_STATUS_SHARES,
+    TIMEZONE,
+    ContentConfig,
+)
 from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.content.users import generate_users
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 
 import jinja2
 import numpy as np
@@ -17,7 +17,8 @@ import pytest
 
 from synth_assets.content import prompts, tags
 from synth_assets.content.models import DOMAIN_PHRASES, GENERAL_PHRASES, TAGS_PER_ITEM, ContentConfig
-from synth_assets.content.vocabulary import DOMAIN_VOCABULARIES, GENERAL_PHRASES as GENERAL_PHRASE_LIST
+from synth_assets.content.vocabulary import DOMAIN_VOCABULARIES
+from synth_assets.content.vocabulary import GENERAL_PHRASES as GENERAL_PHRASE_LIST
 from synth_assets.core.rng import rng_for
 
 N_PROMPTS = 20_000
@@ -81,7 +82,7 @@ def test_templates_load_with_strict_undefined_and_give_frames():
 
 # --- prompt structure ---------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def _domain_index(domain: str) -> tuple[frozenset, dict, frozenset]:
     """Subject phrases; detail phrase -> the slot it fills (element or style phrase); frame leads."""
     vocabulary = DOMAIN_VOCABULARIES[domain]

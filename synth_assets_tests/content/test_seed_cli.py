@@ -41,7 +41,8 @@ def test_seed_into_postgres_by_url(tmp_path, fresh_database):
     assert done.returncode == 0, done.stderr[-2000:]
     with psycopg.connect(psycopg_conninfo(fresh_database)) as con:
         assert con.execute("select count(*) from content.content_items").fetchone()[0] == 120
-        assert con.execute("select count(*) from content.generation_jobs where status = 'completed'").fetchone()[0] == 120
+        completed = "select count(*) from content.generation_jobs where status = 'completed'"
+        assert con.execute(completed).fetchone()[0] == 120
 
 
 @pytest.mark.parametrize("args, message", [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import inspect
 from collections import Counter
-from typing import Optional
 
 import dagster as dg
 import polars as pl
@@ -167,7 +166,7 @@ class Sample(BaseModel):
     unconstrained: float
     text: str = Field(min_length=2, max_length=5)
     maybe: float | None = Field(default=None, ge=0, le=1)
-    old_style_optional: Optional[int] = None
+    old_style_optional: int | None = None
     with_default: str = "x"
 
 

@@ -27,8 +27,15 @@ from psycopg.conninfo import make_conninfo
 
 from synth_assets.core import database_guard
 from synth_assets.core.postgres import (
-    UnsafeDatabaseError, check_database_url, connect, create_engine, mask_url, psycopg_conninfo, sqlalchemy_url,
-    verify_connected_database)
+    UnsafeDatabaseError,
+    check_database_url,
+    connect,
+    create_engine,
+    mask_url,
+    psycopg_conninfo,
+    sqlalchemy_url,
+    verify_connected_database,
+)
 
 PASSWORD = "Pw9-kq73-Sekrit"  # the server trusts local connections, so any password connects
 VICTIM = "prod"
@@ -222,8 +229,8 @@ def test_keyword_arguments_are_judged_like_query_parameters(victims, clean_env):
     url, offset = victims.fill(BASE + "/" + SAFE), victims.log_offset()
     for extra, phrase in (({"dbname": VICTIM}, "'dbname' would name"), ({"options": "-c x=y"}, "'options'"),
                           ({"service": "victim"}, "'service'"), ({"host": "h\x00x"}, "control character")):
-        _refusal(lambda u: connect(u, **extra), url, phrase)
-        _refusal(lambda u: create_engine(u, connect_args=extra), url, phrase)
+        _refusal(lambda u, extra=extra: connect(u, **extra), url, phrase)
+        _refusal(lambda u, extra=extra: create_engine(u, connect_args=extra), url, phrase)
     with connect(url, connect_timeout=5, application_name="kw") as conn:
         assert conn.info.parameter_status("application_name") == "kw"
     victims.assert_untouched(offset)

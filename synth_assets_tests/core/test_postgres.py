@@ -19,8 +19,15 @@ import sqlalchemy as sa
 
 from synth_assets.content import models
 from synth_assets.core.postgres import (
-    UnsafeDatabaseError, check_database_url, connect, copy_arrow, create_engine, create_schema,
-    psycopg_conninfo, sqlalchemy_url)
+    UnsafeDatabaseError,
+    check_database_url,
+    connect,
+    copy_arrow,
+    create_engine,
+    create_schema,
+    psycopg_conninfo,
+    sqlalchemy_url,
+)
 
 # --- the guard ----------------------------------------------------------------------------------
 
@@ -376,7 +383,8 @@ def test_copy_throughput_one_million_rows(fresh_database, capsys):
 def test_copy_other_arrow_types(fresh_database):
     """Extension uuid/json types, dictionaries, structs, bytea, decimals, dates, times, nulls, no rows."""
     import decimal
-    from datetime import date, time as clock
+    from datetime import date
+    from datetime import time as clock
     u = uuid.uuid4()
     table = pa.table({
         "u": pa.array([u.bytes, None], pa.uuid()),

@@ -6,7 +6,6 @@ import subprocess
 import uuid
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -115,7 +114,8 @@ def test_a_blocked_verb_says_which_run_it_waits_for(shell_env, tmp_path):
                 if process.stdout:
                     process.stdout.close()
         # the waiting verb's worker cannot act on SIGINT while it waits for the slot: its watchdog kills it
-        workers = [int(r.tags[PID_TAG]) for r in instance.get_runs(dg.RunsFilter(tags={"dagster/asset_partition_range_start": "2021"}))]
+        runs_of_2021 = instance.get_runs(dg.RunsFilter(tags={"dagster/asset_partition_range_start": "2021"}))
+        workers = [int(r.tags[PID_TAG]) for r in runs_of_2021]
         _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 30, "orphaned workers to stop")
         instance.dispose()
 
@@ -157,7 +157,8 @@ def test_stopping_generate_data_stops_the_worker_and_a_rerun_resumes_identically
 def test_a_verb_killed_with_9_takes_its_worker_down_cleanly(shell_env, tmp_path):
     """`synth` itself gets SIGKILL (nothing to catch): the kernel tells the worker, which stops cleanly."""
     data = tmp_path / "data"
-    process = subprocess.Popen([SYNTH, "generate-data", "--mode", "full", "--start", "2020-01-01", "--end", "2020-12-30"],
+    command = [SYNTH, "generate-data", "--mode", "full", "--start", "2020-01-01", "--end", "2020-12-30"]
+    process = subprocess.Popen(command,
                                env=shell_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
     hourly = layout.hourly_dir(data, "full")
     _wait_for(lambda: len(list(hourly.glob("*/*.parquet"))) >= 20, 120, "the first daily files")

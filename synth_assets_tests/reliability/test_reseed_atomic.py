@@ -15,7 +15,15 @@ import pytest
 
 from synth_assets_tests.postgres_fixture import pause_server, resume_server
 from synth_assets_tests.reliability.seed_helpers import (
-    BIG, SMALL, fingerprint_duckdb, fingerprint_postgres, kill9, run_seed, seed_until, synth_env)
+    BIG,
+    SMALL,
+    fingerprint_duckdb,
+    fingerprint_postgres,
+    kill9,
+    run_seed,
+    seed_until,
+    synth_env,
+)
 
 BANNER = "seeding "
 
@@ -183,7 +191,8 @@ def test_duckdb_reseed_while_another_process_has_the_file_open_changes_nothing(t
     path = tmp_path / "data" / "synth.duckdb"
     before = fingerprint_duckdb(path)
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                               "print('open', flush=True); time.sleep(120)", str(path)], stdout=subprocess.PIPE, text=True)
+                               "print('open', flush=True); time.sleep(120)", str(path)],
+                              stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
         failed = run_seed(BIG, env)
