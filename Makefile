@@ -11,6 +11,12 @@ MODE ?= sample
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON_DOWNLOADS := never
+# Behind a TLS-inspecting proxy the proxy's root is in the system store, not in uv's bundled Mozilla roots:
+# uv verifies with the platform's certificate store (uv >= 0.11 spelling; --native-tls is deprecated).
+export UV_SYSTEM_CERTS := true
+# pip, which only bootstraps uv, trusts the system CA bundle (OpenSSL's default file, honouring SSL_CERT_FILE)
+# when there is one: pip 23.2 (Python 3.11's) has truststore only as a feature needing an extra package.
+SYSTEM_CA_FILE := $(shell $(PYTHON) -c "import ssl; print(ssl.get_default_verify_paths().cafile or '')" 2>/dev/null)
 
 .PHONY: help install demo test bench ui generate-data stream-simulator seed-from-gen-demo seed-from-gen-test lint clean
 
@@ -19,7 +25,8 @@ help:  ## list the targets
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check $(if $(PIP_CERT),,$(if $(SYSTEM_CA_FILE),--cert $(SYSTEM_CA_FILE))) \
+		uv==$(UV_VERSION)
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
