@@ -13,7 +13,14 @@ import dagster as dg
 import polars as pl
 
 from synth_assets.content.models import (
-    ADMIN_ITEMS_PER_TABLE, COMPLETED_SHARE, DOMAIN_PHRASES, GENERAL_PHRASES, SCHEMA, TAGS_PER_ITEM, ContentConfig)
+    ADMIN_ITEMS_PER_TABLE,
+    COMPLETED_SHARE,
+    DOMAIN_PHRASES,
+    GENERAL_PHRASES,
+    SCHEMA,
+    TAGS_PER_ITEM,
+    ContentConfig,
+)
 from synth_assets.content.target import Target
 from synth_assets.core import checks
 

@@ -14,7 +14,14 @@ import polars as pl
 
 from synth_assets.content import timeline
 from synth_assets.content.items import (
-    IMAGE_SIZES, JOB_MEDIAN_SECONDS, JOB_SIGMA, MODELS, QUEUE_MEAN_SECONDS, SAMPLERS, generate_content)
+    IMAGE_SIZES,
+    JOB_MEDIAN_SECONDS,
+    JOB_SIGMA,
+    MODELS,
+    QUEUE_MEAN_SECONDS,
+    SAMPLERS,
+    generate_content,
+)
 from synth_assets.content.models import OTHER_STATUS_SHARES, ContentConfig
 from synth_assets.content.prompts import build_prompts
 from synth_assets.content.users import generate_users, pick

@@ -9,15 +9,25 @@ integrity there).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Callable
 
 import duckdb
 import polars as pl
 from sqlalchemy import (
-    ARRAY, JSON, Boolean, DateTime, Float, ForeignKeyConstraint, String, Table, Text, UniqueConstraint, Uuid)
+    ARRAY,
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable, DropConstraint, DropIndex
 

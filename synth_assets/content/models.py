@@ -11,8 +11,21 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Column, DateTime, Float, ForeignKeyConstraint, Index, MetaData,
-    String, Table, Text, UniqueConstraint, Uuid)
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from synth_assets.content.vocabulary import DOMAIN_VOCABULARIES
@@ -45,7 +58,7 @@ class ContentConfig(BaseModel):
     tag_pool_size: int = Field(default=2_000, ge=200, le=100_000)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ContentConfig":
+    def _consistent(self) -> ContentConfig:
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         if self.domains is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import jinja2
@@ -55,7 +55,7 @@ def template_environment() -> jinja2.Environment:
                               autoescape=False, keep_trailing_newline=False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def prompt_frames(domain: str) -> tuple[PromptFrame, ...]:
     """The frames of a domain, rendered once from its style's template."""
     vocabulary = DOMAIN_VOCABULARIES[domain]

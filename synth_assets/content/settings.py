@@ -77,6 +77,6 @@ class ContentSettings(dg.ConfigurableResource):
             start=start, end=end)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "ContentSettings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> ContentSettings:
         """The settings an empty run config gives, read from ``environ`` (default: the process's)."""
         return cls(**resolve_from_env({}, CONTENT_FROM_ENV, environ))

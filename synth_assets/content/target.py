@@ -7,10 +7,10 @@ the only dialect difference the checks need.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterator
 
 import polars as pl
 
@@ -47,7 +47,7 @@ class Target:
         return load.replace_window_postgres(self.connection, table, frame, start, end, verify)
 
     @contextmanager
-    def transaction(self) -> Iterator["Target"]:
+    def transaction(self) -> Iterator[Target]:
         """One transaction around everything done inside (a whole re-seed): all of it commits at the
         end, or none of it does. A kill, a lost server or a full disk leaves the previous data whole."""
         if self.in_transaction:

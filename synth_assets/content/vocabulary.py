@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from synth_assets.content.vocabulary_base import (  # noqa: F401  (re-exported)
-    GENERAL_PHRASES, PROMPT_STYLES, DomainVocabulary, with_article)
+from synth_assets.content.vocabulary_base import GENERAL_PHRASES, PROMPT_STYLES, DomainVocabulary, with_article  # noqa: F401  (re-exported)
 from synth_assets.content.vocabulary_domains import DOMAIN_LIST
 
 DOMAIN_VOCABULARIES: dict[str, DomainVocabulary] = {domain.key: domain for domain in DOMAIN_LIST}

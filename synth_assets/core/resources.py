@@ -74,7 +74,7 @@ class SynthSettings(dg.ConfigurableResource):
         return self.data_path / DUCKDB_FILE_NAME
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "SynthSettings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> SynthSettings:
         """The settings an empty run config gives, read from ``environ`` (default: the process's)."""
         return cls(**resolve_from_env({}, SETTINGS_FROM_ENV, environ))
 
