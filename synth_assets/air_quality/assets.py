@@ -41,7 +41,7 @@ _SELECT = "dagster asset materialize -m synth_assets.definitions --select"
 def city_profiles(settings: SynthSettings) -> dg.MaterializeResult:
     cities = select_cities(settings.air_quality_mode)
     written = write_parquet_atomic(cities.to_arrow(), layout.city_profiles_path(
-        settings.data_path, settings.air_quality_mode), CITY_SCHEMA)
+        settings.data_path, settings.air_quality_mode), CITY_SCHEMA, layout.city_profiles_identity(settings.air_quality_mode))
     return dg.MaterializeResult(metadata={
         **md.table_metadata(CITY_SCHEMA, written.rows, cities.sort("population", descending=True)),
         "mode": settings.air_quality_mode,
@@ -52,9 +52,16 @@ def city_profiles(settings: SynthSettings) -> dg.MaterializeResult:
     })
 
 
+def _fix(settings: SynthSettings, selection: str) -> str:
+    """The command that re-makes a file with this run's seed and mode."""
+    return (f"SYNTH_SEED={settings.seed} SYNTH_AIR_QUALITY_MODE={settings.air_quality_mode} "
+            f"{_SELECT} {selection}")
+
+
 def read_city_profiles(settings: SynthSettings) -> pl.DataFrame:
     path = layout.city_profiles_path(settings.data_path, settings.air_quality_mode)
-    table = read_parquet_checked(path, CITY_SCHEMA, fix=f"{_SELECT} {CITY_PROFILES.to_user_string()}")
+    table = read_parquet_checked(path, CITY_SCHEMA, fix=_fix(settings, CITY_PROFILES.to_user_string()),
+                                 identity=layout.city_profiles_identity(settings.air_quality_mode))
     return pl.from_arrow(table).sort("city_id")
 
 
@@ -70,6 +77,7 @@ def hourly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
     start, end = window.start.date(), window.end.date()
     mode, data_dir = settings.air_quality_mode, settings.data_path
     cities = read_city_profiles(settings)
+    identity = layout.hourly_identity(settings.seed, mode)
     remove_stale_temp_files(layout.hourly_dir(data_dir, mode))
     tally = aq_checks.IntegrityTally(cities["city_id"])
     hour_sums = np.zeros((cities.height, 24))
@@ -81,7 +89,8 @@ def hourly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
         if plot:
             hour_sums += effects.sums_by_local_hour(effects.to_grid(chunk, cities))
         for day, day_table in day_slices(chunk, first_day, n_days, cities.height):
-            written = write_parquet_atomic(day_table, layout.daily_path(data_dir, mode, day), MEASUREMENT_SCHEMA)
+            written = write_parquet_atomic(day_table, layout.daily_path(data_dir, mode, day), MEASUREMENT_SCHEMA,
+                                           identity)
             files, total_bytes = files + 1, total_bytes + written.bytes
         preview = preview if preview is not None else pl.from_arrow(chunk.slice(0, 8))
         if first_day.year != (first_day + timedelta(days=n_days)).year or files == (end - start).days:
@@ -127,7 +136,8 @@ def read_year(settings: SynthSettings, year: int) -> pa.Table:
             f"--partition-range {missing[0]}...{missing[-1]}")
     def read_day(day: date) -> pa.Table:
         return read_parquet_checked(layout.daily_path(data_dir, mode, day), MEASUREMENT_SCHEMA,
-                                    fix=f"{_SELECT} {HOURLY.to_user_string()} --partition {day}")
+                                    fix=_fix(settings, f"{HOURLY.to_user_string()} --partition {day}"),
+                                    identity=layout.hourly_identity(settings.seed, mode))
 
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:  # Parquet decoding releases the GIL
         return pa.concat_tables(pool.map(read_day, days))
@@ -173,13 +183,17 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
                 description=f"year {year} failed blocking checks {aq_checks.failed(results)}; "
                             f"its previous file (if any) is left unchanged",
                 metadata={"year": year})
-        written_files.append(write_parquet_atomic(table, layout.yearly_path(data_dir, mode, year), MEASUREMENT_SCHEMA))
+        written_files.append(write_parquet_atomic(table, layout.yearly_path(data_dir, mode, year), MEASUREMENT_SCHEMA,
+                                                  layout.yearly_identity(settings.seed, mode)))
         monthly.append(_monthly_means(table))
         hour_sums = hour_sums + effects.sums_by_local_hour(grid) / (grid.values["pm25"].shape[1] / 24)
         context.log.info(f"published {written_files[-1].path} ({table.num_rows:,} rows)")
     with duckdb.get_connection() as connection:
-        create_parquet_view(connection, GROUP, "measurements", layout.yearly_glob(data_dir, mode), MEASUREMENT_SCHEMA)
-        create_parquet_view(connection, GROUP, "city_profiles", layout.city_profiles_path(data_dir, mode), CITY_SCHEMA)
+        create_parquet_view(connection, GROUP, "measurements", layout.yearly_glob(data_dir, mode), MEASUREMENT_SCHEMA,
+                            layout.yearly_identity(settings.seed, mode),
+                            fix=_fix(settings, f"{YEARLY.to_user_string()} --partition <that year>"))
+        create_parquet_view(connection, GROUP, "city_profiles", layout.city_profiles_path(data_dir, mode), CITY_SCHEMA,
+                            layout.city_profiles_identity(mode), fix=_fix(settings, CITY_PROFILES.to_user_string()))
     monthly_frame = pl.concat(monthly)
     yield dg.MaterializeResult(
         metadata={

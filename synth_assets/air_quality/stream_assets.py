@@ -13,7 +13,8 @@ from synth_assets.air_quality.stream.landing import land_day
 from synth_assets.core import metadata as md
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings
-from synth_assets.core.storage import write_parquet_atomic
+from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
+from synth_assets.core.storage import CorruptFileError, read_parquet_checked, write_parquet_atomic
 
 STREAMED = dg.AssetKey([GROUP, "streamed_measurements"])
 LANDING_GLOB = "*.jsonl"
@@ -39,7 +40,7 @@ def streamed_measurements(context: dg.AssetExecutionContext, settings: SynthSett
         landed = land_day(files, day)
         bad_lines.update(dict.fromkeys(landed.bad_lines))  # every day reads the same files: report once
         target = landing_dir(settings) / "daily" / f"{day:%Y}" / f"{day:%Y-%m-%d}.parquet"
-        write_parquet_atomic(landed.frame.to_arrow(), target)
+        write_parquet_atomic(landed.frame.to_arrow(), target, identity=layout.streamed_identity())
         for key, value in (("rows", landed.frame.height), ("messages", landed.messages),
                            ("duplicates_removed", landed.duplicates_removed), ("invalid", landed.invalid)):
             totals[key] += value
@@ -68,7 +69,12 @@ def _comparison(settings: SynthSettings, day, streamed: pl.DataFrame) -> dg.Mark
     if streamed.is_empty() or not batch_path.exists():
         return dg.MetadataValue.md(f"No comparison for {day}: needs streamed messages and "
                                    f"{HOURLY.to_user_string()} for that day.")
-    batch = pl.read_parquet(batch_path).group_by("city_name").agg(batch_pm25=pl.col("pm25").mean())
+    try:
+        batch_table = read_parquet_checked(batch_path, MEASUREMENT_SCHEMA, fix="re-materialize that day",
+                                           identity=layout.hourly_identity(settings.seed, settings.air_quality_mode))
+    except CorruptFileError as exc:  # a comparison is informative: say why there is none, do not fail the landing
+        return dg.MetadataValue.md(f"No comparison for {day}: {exc}")
+    batch = pl.from_arrow(batch_table).group_by("city_name").agg(batch_pm25=pl.col("pm25").mean())
     stream = streamed.group_by("city_name").agg(stream_pm25=pl.col("pm25").mean(), messages=pl.len())
     both = stream.join(batch, on="city_name").sort("messages", descending=True)
     return md.markdown_preview(both, rows=15)

@@ -4,6 +4,10 @@ A Parquet file is written to a hidden temporary name in its target directory and
 target, so a reader sees either the old file or the new one, never half of one, and a failed write
 leaves the old file in place. Row order, schema, compression and writer options are fixed and no
 wall-clock metadata is written, so the same table always gives the same bytes.
+
+Each file carries its :class:`~synth_assets.core.identity.FileIdentity` (dataset, schema version, seed,
+config) as key-value metadata; readers pass the identity they expect and a file holding anything else
+is refused by name, with what it holds, what was expected and the command that re-makes it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from synth_assets.core.identity import FileIdentity
 
 PARQUET_COMPRESSION = "snappy"
 _WRITER_OPTIONS = dict(
@@ -39,12 +45,13 @@ class WrittenFile:
     bytes: int
 
 
-def write_parquet_atomic(table: pa.Table, path: Path | str, schema: pa.Schema | None = None) -> WrittenFile:
-    """Write ``table`` (cast to ``schema`` if given) to ``path`` atomically and return its size."""
+def write_parquet_atomic(table: pa.Table, path: Path | str, schema: pa.Schema | None = None,
+                         identity: FileIdentity | None = None) -> WrittenFile:
+    """Write ``table`` (cast to ``schema`` if given) to ``path`` atomically, stamped with ``identity``."""
     path = Path(path)
     if schema is not None:
         table = table.select(schema.names).cast(schema)
-    table = table.replace_schema_metadata(None)
+    table = table.replace_schema_metadata(identity.to_metadata() if identity is not None else None)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -56,7 +63,17 @@ def write_parquet_atomic(table: pa.Table, path: Path | str, schema: pa.Schema | 
     return WrittenFile(path=path, rows=table.num_rows, bytes=path.stat().st_size)
 
 
-def read_parquet_checked(path: Path | str, schema: pa.Schema, *, fix: str) -> pa.Table:
+def check_identity(path: Path, found_metadata, expected: FileIdentity | None, fix: str) -> None:
+    """Refuse a file whose stored identity is not ``expected`` (no-op when nothing is expected)."""
+    if expected is None:
+        return
+    problem = expected.differences(FileIdentity.from_metadata(found_metadata))
+    if problem:
+        raise CorruptFileError(f"{path} is not {expected.describe()}: {problem}. Fix: {fix}")
+
+
+def read_parquet_checked(path: Path | str, schema: pa.Schema, *, fix: str,
+                         identity: FileIdentity | None = None) -> pa.Table:
     """Read a Parquet file and insist on ``schema``; any problem raises :class:`CorruptFileError`.
 
     ``fix`` tells the user how to repair the file (usually: re-materialize its partition).
@@ -74,6 +91,7 @@ def read_parquet_checked(path: Path | str, schema: pa.Schema, *, fix: str) -> pa
             f"{path} has an unexpected schema (expected columns {schema.names}, "
             f"found {actual.names} with types {[str(t) for t in actual.types]}). Fix: {fix}"
         )
+    check_identity(path, table.schema.metadata, identity, fix)
     return table
 
 
@@ -100,7 +118,8 @@ def sql_string(value: str | Path) -> str:
 
 
 def create_parquet_view(connection, schema: str, view: str, glob: Path | str,
-                        expected: pa.Schema | None = None) -> None:
+                        expected: pa.Schema | None = None, identity: FileIdentity | None = None,
+                        fix: str = "re-make it") -> None:
     """(Re)create ``schema.view`` in DuckDB as a view over the Parquet files matching ``glob``.
 
     With ``expected``, every matching file's footer is checked first (cheap: no data is read), so a
@@ -110,14 +129,16 @@ def create_parquet_view(connection, schema: str, view: str, glob: Path | str,
     if expected is not None:
         for path in sorted(glob.parent.glob(glob.name)):
             try:
-                found = pq.read_schema(path).remove_metadata()
+                stored = pq.read_schema(path)
             except (pa.ArrowException, OSError) as exc:
                 raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}); the view {schema}.{view} "
-                                       f"was not changed. Fix: remove it or re-make it") from exc
+                                       f"was not changed. Fix: remove it or {fix}") from exc
+            found = stored.remove_metadata()
             if not found.equals(expected.remove_metadata()):
                 raise CorruptFileError(
                     f"{path} does not hold {schema}.{view} rows (columns {found.names}); the view was not changed. "
                     f"Fix: move the file out of {glob.parent}")
+            check_identity(path, stored.metadata, identity, f"{fix} (the view {schema}.{view} was not changed)")
     connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     connection.execute(
         f'CREATE OR REPLACE VIEW "{schema}"."{view}" AS SELECT * FROM read_parquet({sql_string(glob)})')

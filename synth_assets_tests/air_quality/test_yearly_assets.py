@@ -86,7 +86,8 @@ def test_out_of_range_values_fail_the_blocking_check_and_nothing_is_published(ye
     day = layout.daily_path(year_of_days.data_path, "sample", date(YEAR, 8, 1))
     tampered = pl.read_parquet(day).with_columns(pl.when(pl.col("city_id") == pl.col("city_id").min())
                                                  .then(-5.0).otherwise(pl.col("pm25")).alias("pm25"))
-    write_parquet_atomic(tampered.to_arrow(), day, MEASUREMENT_SCHEMA)
+    # tampered values in a file that still says what it is: the checks, not the identity, must catch it
+    write_parquet_atomic(tampered.to_arrow(), day, MEASUREMENT_SCHEMA, layout.hourly_identity(year_of_days.seed, "sample"))
     result = materialize([assets.YEARLY], resources, instance, partition_key=str(YEAR), raise_on_error=False)
     assert not result.success
     outcomes = check_outcomes(result)
@@ -101,7 +102,8 @@ def test_a_distorted_pattern_fails_its_distribution_check(year_of_days, resource
         frame = pl.read_parquet(path)
         if frame["timestamp"][0].weekday() == 2:  # every Wednesday (UTC) gets 60 % more pollution
             frame = frame.with_columns(pl.col("pm25") * 1.6)
-            write_parquet_atomic(frame.to_arrow(), path, MEASUREMENT_SCHEMA)
+            write_parquet_atomic(frame.to_arrow(), path, MEASUREMENT_SCHEMA,
+                                 layout.hourly_identity(year_of_days.seed, "sample"))
     result = materialize([assets.YEARLY], resources, instance, partition_key=str(YEAR), raise_on_error=False)
     outcomes = check_outcomes(result)
     assert outcomes["values_in_model_ranges"] is True
