@@ -71,25 +71,24 @@ Where things are:
   {settings.duckdb_path}   DuckDB: view air_quality.measurements, tables content.users,
       content.content_items, content.content_items_auto, content.generation_jobs
 
-Query it:   .venv/bin/python -c "import duckdb; print(duckdb.connect('{settings.duckdb_path}', read_only=True).sql('select city_name, avg(pm25) from air_quality.measurements group by all order by 2 desc'))"
+Query it:   .venv/bin/python -c "import duckdb; print(duckdb.connect('{settings.duckdb_path}', read_only=True).sql(\
+'select city_name, avg(pm25) from air_quality.measurements group by all order by 2 desc'))"
 Open the UI: make ui   (then http://localhost:3000, asset groups air_quality and content)""")
     return 0
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    if args.start:
-        os.environ["SYNTH_CONTENT_START"] = args.start
-    if args.end:
-        os.environ["SYNTH_CONTENT_END"] = args.end
     from synth_assets.content.seed import seed
-    from synth_assets.content.settings import ContentSettings
+    from synth_assets.content.settings import ContentSettings, content_range_from_env
 
-    base = ContentSettings.from_env()
-    overrides = {k: v for k, v in dict(seed=args.seed, users=args.users, content_items=args.items,
-                                       content_items_auto=args.items_auto,
-                                       database_url=args.database_url).items() if v is not None}
-    content = ContentSettings(**{**base.model_dump(), **overrides})
-    seed(content, _settings())
+    first, last = content_range_from_env()
+    days = (aq_generate.parse_day(args.start) if args.start else first,
+            aq_generate.parse_day(args.end) if args.end else last)
+    given = {k: v for k, v in dict(users=args.users, content_items=args.items, content_items_auto=args.items_auto,
+                                   database_url=args.database_url).items() if v is not None}
+    content = ContentSettings(**given)  # what is not given comes from the environment
+    settings = SynthSettings(**({} if args.seed is None else {"seed": args.seed}))  # --seed, else SYNTH_SEED
+    seed(content, settings, days=days)
     return 0
 
 
@@ -107,11 +106,12 @@ def cmd_stream(args: argparse.Namespace) -> int:
     if args.start:
         start = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
         start = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
+    settings = _settings()
+    seed = settings.seed if args.seed is None else args.seed  # --seed, else SYNTH_SEED, else 42
     fields = dict(mode=args.mode, sensors=args.sensors, rate=args.rate, duration=args.duration, count=args.count,
-                  seed=args.seed, start=start, speedup=args.speedup, drop_rate=args.drop_rate,
+                  seed=seed, start=start, speedup=args.speedup, drop_rate=args.drop_rate,
                   duplicate_rate=args.duplicate_rate, malformed_rate=args.malformed_rate)
     config = StreamConfig(**{k: v for k, v in fields.items() if v is not None})
-    settings = _settings()
     aws = {k: v for k, v in dict(endpoint_url=args.endpoint_url, region=args.region).items() if v}
     try:  # the sink's own message (what it tried, for how long) says more than its cause's
         sink = make_sink(args.sink, settings.duckdb_path, args.database_url or os.environ.get("DATABASE_URL"), aws)
@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--rate", type=float, help="messages per (simulated) second")
     stream.add_argument("--duration", type=float, help="stop after this many seconds")
     stream.add_argument("--count", type=int, help="stop after this many readings")
-    stream.add_argument("--seed", type=int, help="seed of sensors, values and faults (default 42)")
+    stream.add_argument("--seed", type=int, help="seed of sensors, values and faults (default SYNTH_SEED or 42)")
     stream.add_argument("--sink", default="stdout",
                         help="stdout (JSON lines, default) | file:PATH (JSON lines) | duckdb (data/synth.duckdb: "
                              "air_quality.stream_realtime + stream_dead_letters) | postgres (same tables; needs "

@@ -17,11 +17,20 @@ from synth_assets.air_quality.models import CITY_SCHEMA, COLUMN_DESCRIPTIONS, ME
 from synth_assets.core import metadata as md
 from synth_assets.core.concurrency import prefetch
 from synth_assets.core.partitions import (
-    daily_partitions, daily_to_yearly, days_in_window, last_complete_day, yearly_partitions)
+    daily_partitions,
+    daily_to_yearly,
+    days_in_window,
+    last_complete_day,
+    yearly_partitions,
+)
 from synth_assets.core.resources import SynthSettings
 from synth_assets.core.storage import (
-    CorruptFileError, create_parquet_view, read_parquet_checked, remove_stale_temp_files,
-    write_parquet_atomic)
+    CorruptFileError,
+    create_parquet_view,
+    read_parquet_checked,
+    remove_stale_temp_files,
+    write_parquet_atomic,
+)
 
 GROUP = "air_quality"
 CITY_PROFILES = dg.AssetKey([GROUP, "city_profiles"])
@@ -40,8 +49,9 @@ _SELECT = "dagster asset materialize -m synth_assets.definitions --select"
 )
 def city_profiles(settings: SynthSettings) -> dg.MaterializeResult:
     cities = select_cities(settings.air_quality_mode)
-    written = write_parquet_atomic(cities.to_arrow(), layout.city_profiles_path(
-        settings.data_path, settings.air_quality_mode), CITY_SCHEMA, layout.city_profiles_identity(settings.air_quality_mode))
+    mode = settings.air_quality_mode
+    written = write_parquet_atomic(cities.to_arrow(), layout.city_profiles_path(settings.data_path, mode), CITY_SCHEMA,
+                                   layout.city_profiles_identity(mode))
     return dg.MaterializeResult(metadata={
         **md.table_metadata(CITY_SCHEMA, written.rows, cities.sort("population", descending=True)),
         "mode": settings.air_quality_mode,

@@ -9,11 +9,11 @@ import polars as pl
 
 from synth_assets.air_quality import layout
 from synth_assets.air_quality.assets import GROUP, HOURLY
+from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
 from synth_assets.air_quality.stream.landing import land_day
 from synth_assets.core import metadata as md
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings
-from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
 from synth_assets.core.storage import CorruptFileError, read_parquet_checked, write_parquet_atomic
 
 STREAMED = dg.AssetKey([GROUP, "streamed_measurements"])

@@ -11,6 +11,7 @@ from synth_assets.content.settings import ContentSettings, content_range_from_en
 from synth_assets.content.target import open_target
 from synth_assets.core import metadata as md
 from synth_assets.core.partitions import eastern_daily_partitions
+from synth_assets.core.resources import SynthSettings
 
 GROUP = "content"
 FIRST_DAY, LAST_DAY = content_range_from_env()
@@ -41,8 +42,9 @@ def _table_asset(table: str) -> dg.AssetsDefinition:
     @dg.asset(key=KEYS[table], group_name=GROUP, kinds={"polars", "duckdb", "postgres"}, deps=DEPS[table],
               partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb",
               check_specs=check_specs(table, KEYS[table]), description=DESCRIPTIONS[table])
-    def content_table(context: dg.AssetExecutionContext, content: ContentSettings, duckdb: DuckDBResource):
-        config = content.config(FIRST_DAY, LAST_DAY)
+    def content_table(context: dg.AssetExecutionContext, content: ContentSettings, settings: SynthSettings,
+                      duckdb: DuckDBResource):
+        config = content.config(FIRST_DAY, LAST_DAY, settings.seed)  # the run's master seed
         window = context.partition_time_window
         start, end = window.start.astimezone(timezone.utc), window.end.astimezone(timezone.utc)
         with open_target(content.database_url, duckdb) as target:

@@ -93,7 +93,8 @@ JOB_CHECKS = {
 }
 
 
-def specs(asset_key: dg.AssetKey, queries: dict[str, tuple[str, str]], extra: dict[str, str]) -> list[dg.AssetCheckSpec]:
+def specs(asset_key: dg.AssetKey, queries: dict[str, tuple[str, str]],
+          extra: dict[str, str]) -> list[dg.AssetCheckSpec]:
     rules = {name: rule for name, (_, rule) in queries.items()} | extra
     return [dg.AssetCheckSpec(name, asset=asset_key, description=rule, blocking=True) for name, rule in rules.items()]
 

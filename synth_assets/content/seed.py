@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 
 from synth_assets.content.models import LOAD_ORDER
 from synth_assets.content.pipeline import generate_table, load_and_check
@@ -41,13 +42,14 @@ LOCK_TIMEOUT_SECONDS = 30.0  # PostgreSQL: how long the seed waits for a table a
 
 
 def seed(content: ContentSettings, settings: SynthSettings, echo=print,
-         lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS) -> list[TableReport]:
+         lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS,
+         days: tuple[date, date] | None = None) -> list[TableReport]:
     """Load every content table; stops at the first table whose checks fail.
 
     On PostgreSQL a table held by another session (an open transaction reading it) is waited for at
     most ``lock_timeout_seconds``; then the seed stops with nothing changed."""
-    first, last = content_range_from_env()
-    config = content.config(first, last)  # validated before anything is written
+    first, last = days or content_range_from_env()  # the partitions' range unless the caller narrows it
+    config = content.config(first, last, settings.seed)  # validated before anything is written
     start, end = eastern_day_bounds(first)[0], eastern_day_bounds(last)[1]
     echo(f"seeding {_where(content, settings)} with seed {config.seed}: "
          f"{config.users:,} users, {config.content_items:,} + {config.content_items_auto:,} items, "

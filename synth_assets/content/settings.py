@@ -31,7 +31,6 @@ def content_range_from_env(environ: dict[str, str] | None = None) -> tuple[date,
 
 
 CONTENT_FROM_ENV = (
-    FromEnv("seed", "SYNTH_SEED", 42, parse_int, "a non-negative integer"),
     FromEnv("users", "SYNTH_CONTENT_USERS", 10_000, parse_int, "an integer"),
     FromEnv("content_items", "SYNTH_CONTENT_ITEMS", 10_000, parse_int, "an integer"),
     FromEnv("content_items_auto", "SYNTH_CONTENT_ITEMS_AUTO", 10_000, parse_int, "an integer"),
@@ -42,14 +41,17 @@ CONTENT_FROM_ENV = (
 class ContentSettings(dg.ConfigurableResource):
     """How much content to generate, with which seed, and where to load it.
 
-    A field left unset takes its environment variable (``SYNTH_SEED``, ``SYNTH_CONTENT_USERS``,
+    The seed is the master seed of the ``settings`` resource (``SYNTH_SEED``) unless ``seed`` overrides
+    it for content. Any other field left unset takes its environment variable (``SYNTH_CONTENT_USERS``,
     ``SYNTH_CONTENT_ITEMS``, ``SYNTH_CONTENT_ITEMS_AUTO``, ``DATABASE_URL``) when the run starts, so a
     partial run config changes only what it names. ``database_url: ""`` forces the DuckDB file.
     """
 
     model_config = ConfigDict(hide_input_in_errors=True)  # an error must not echo a database password
 
-    seed: int | None = Field(default=None, ge=0, description="unset: SYNTH_SEED, else 42")
+    seed: int | None = Field(default=None, ge=0,
+                             description="content only: overrides the master seed of resource `settings` "
+                                         "(unset: the master seed, i.e. SYNTH_SEED or run config)")
     users: int | None = Field(default=None, ge=1, description="unset: SYNTH_CONTENT_USERS, else 10,000")
     content_items: int | None = Field(default=None, ge=0, description="unset: SYNTH_CONTENT_ITEMS, else 10,000")
     content_items_auto: int | None = Field(default=None, ge=0,
@@ -65,13 +67,14 @@ class ContentSettings(dg.ConfigurableResource):
     def _from_environment(cls, data):
         return resolve_from_env(data, CONTENT_FROM_ENV)
 
-    def config(self, start: date, end: date) -> ContentConfig:
+    def config(self, start: date, end: date, master_seed: int) -> ContentConfig:
         """The validated generation config (a Pydantic error names the bad field before any write).
 
-        ``start``/``end`` come from the partitions (``SYNTH_CONTENT_START/END`` at load time).
+        ``start``/``end`` come from the partitions (``SYNTH_CONTENT_START/END`` at load time);
+        ``master_seed`` is the run's seed (resource ``settings``), used unless ``seed`` is set here.
         """
         return ContentConfig(
-            seed=self.seed, users=self.users, content_items=self.content_items,
+            seed=master_seed if self.seed is None else self.seed, users=self.users, content_items=self.content_items,
             content_items_auto=self.content_items_auto, admin_user_id=self.admin_user_id,
             domains=None if self.domains is None else tuple(self.domains), tag_pool_size=self.tag_pool_size,
             start=start, end=end)

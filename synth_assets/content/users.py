@@ -118,7 +118,8 @@ def generate_users(config: ContentConfig) -> Users:
     start, _ = timeline.eastern_day_bounds(config.start)
     admin = pl.DataFrame({
         "id": [str(config.admin_user_id)], "username": [ADMIN_USERNAME], "email": ["example.com"],
-        "created_at": pl.Series([start]).dt.convert_time_zone("UTC"), "updated_after": pl.Series([0]).cast(pl.Duration("us")),
+        "created_at": pl.Series([start]).dt.convert_time_zone("UTC"),
+        "updated_after": pl.Series([0]).cast(pl.Duration("us")),
         "is_active": [True], "theme": ["dark"], "language": ["en"], "email_notifications": [True],
         "nsfw_filter": [True], "images_per_page": [100],
     }).cast(frame.schema)

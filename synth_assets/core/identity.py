@@ -54,7 +54,8 @@ class FileIdentity:
         if found == self:
             return None
         parts = [f"{name} {getattr(found, name)!r} where {getattr(self, name)!r} was expected"
-                 for name in ("dataset", "schema_version", "seed", "config") if getattr(found, name) != getattr(self, name)]
+                 for name in ("dataset", "schema_version", "seed", "config")
+                 if getattr(found, name) != getattr(self, name)]
         return "it holds " + found.describe() + ": " + "; ".join(parts)
 
 

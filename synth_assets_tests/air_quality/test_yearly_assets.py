@@ -13,8 +13,8 @@ import pytest
 
 from synth_assets.air_quality import assets, layout
 from synth_assets.air_quality.checks import DISTRIBUTION_RULES, INTEGRITY_RULES
-from synth_assets.core.storage import write_parquet_atomic
 from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
+from synth_assets.core.storage import write_parquet_atomic
 from synth_assets_tests.air_quality.helpers import check_outcomes, materialize
 
 YEAR = 2021  # 365 days x 10 cities
@@ -75,7 +75,8 @@ def test_corrupt_daily_file_is_named_with_its_fix_and_the_year_file_is_kept(year
 def test_missing_daily_files_are_listed_with_the_backfill_command(year_of_days, resources, instance):
     for day in (3, 4):
         layout.daily_path(year_of_days.data_path, "sample", date(YEAR, 2, day)).unlink()
-    with pytest.raises(Exception, match=r"no file for 2021-02-03, 2021-02-04.*--partition-range 2021-02-03\.\.\.2021-02-04"):
+    with pytest.raises(Exception,
+                       match=r"no file for 2021-02-03, 2021-02-04.*--partition-range 2021-02-03\.\.\.2021-02-04"):
         materialize([assets.YEARLY], resources, instance, partition_key=str(YEAR))
 
 
@@ -87,7 +88,8 @@ def test_out_of_range_values_fail_the_blocking_check_and_nothing_is_published(ye
     tampered = pl.read_parquet(day).with_columns(pl.when(pl.col("city_id") == pl.col("city_id").min())
                                                  .then(-5.0).otherwise(pl.col("pm25")).alias("pm25"))
     # tampered values in a file that still says what it is: the checks, not the identity, must catch it
-    write_parquet_atomic(tampered.to_arrow(), day, MEASUREMENT_SCHEMA, layout.hourly_identity(year_of_days.seed, "sample"))
+    write_parquet_atomic(tampered.to_arrow(), day, MEASUREMENT_SCHEMA,
+                         layout.hourly_identity(year_of_days.seed, "sample"))
     result = materialize([assets.YEARLY], resources, instance, partition_key=str(YEAR), raise_on_error=False)
     assert not result.success
     outcomes = check_outcomes(result)

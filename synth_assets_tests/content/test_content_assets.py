@@ -24,7 +24,7 @@ ALL_DAYS = (assets.partitions.get_first_partition_key(), assets.partitions.get_l
 def resources_for(tmp_path, database_url=None, **overrides):
     settings = make_settings(tmp_path / "data")
     return {"content": ContentSettings(**{**SMALL, **overrides}, database_url=database_url),
-            "duckdb": duckdb_resource(settings)}, settings
+            "duckdb": duckdb_resource(settings), "settings": settings}, settings
 
 
 def seed(resources, instance, first=ALL_DAYS[0], last=ALL_DAYS[1], tables=LOAD_ORDER):

@@ -86,7 +86,7 @@ def test_a_failing_check_rolls_the_load_back(tmp_path):
     settings = make_settings(tmp_path / "data")
     content = ContentSettings(seed=3, users=300, content_items=200, content_items_auto=100)
     seed(content, settings, echo=lambda *_: None)
-    config = content.config(date(2025, 5, 1), date(2025, 9, 21))
+    config = content.config(date(2025, 5, 1), date(2025, 9, 21), master_seed=42)  # content.seed=3 wins
     start, end = eastern_day_bounds(config.start)[0], eastern_day_bounds(config.end)[1]
     with open_target(None, duckdb_resource(settings)) as target:
         before = target.connection.execute("select id, prompt from content.content_items order by id").fetchall()

@@ -384,7 +384,8 @@ def test_dagster_run_config_refuses_crafted_urls(victims, clean_env, tmp_path, i
     for template, phrase in CLI_URLS:
         content = ContentSettings(seed=9, users=400, content_items=300, content_items_auto=200,
                                   database_url=victims.fill(template))
-        resources = {"content": content, "duckdb": duckdb_resource(make_settings(tmp_path / "data"))}
+        settings = make_settings(tmp_path / "data")
+        resources = {"content": content, "duckdb": duckdb_resource(settings), "settings": settings}
         result = dg.materialize([assets.users], partition_key="2025-06-01", resources=resources, instance=instance,
                                 raise_on_error=False)
         assert not result.success

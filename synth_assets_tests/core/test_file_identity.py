@@ -59,7 +59,8 @@ def test_a_day_remade_with_another_seed_is_refused_by_the_yearly_roll_up(tmp_pat
     settings_42, settings_7 = make_settings(tmp_path / "data", seed=42), make_settings(tmp_path / "data", seed=7)
     with dg.instance_for_test() as instance:
         materialize([assets.CITY_PROFILES], make_resources(settings_42), instance)
-        materialize([assets.HOURLY], make_resources(settings_42), instance, partition_range=("2021-01-01", "2021-12-31"))
+        materialize([assets.HOURLY], make_resources(settings_42), instance,
+                    partition_range=("2021-01-01", "2021-12-31"))
         materialize([assets.HOURLY], make_resources(settings_7), instance, partition_key="2021-03-04")
         with pytest.raises(CorruptFileError) as caught:
             materialize([assets.YEARLY], make_resources(settings_42), instance, partition_key="2021")

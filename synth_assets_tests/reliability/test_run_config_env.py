@@ -46,7 +46,7 @@ def test_partial_content_config_keeps_database_url_and_seed_from_the_environment
     # seed 5 (SYNTH_SEED) and 100 users (run config): exactly the rows an explicit config generates
     explicit = ContentSettings(seed=5, users=100, content_items=0, content_items_auto=10_000, database_url="")
     window = assets.partitions.time_window_for_partition_key(FIRST_DAY)
-    expected = generate_users(explicit.config(assets.FIRST_DAY, assets.LAST_DAY)).frame.filter(
+    expected = generate_users(explicit.config(assets.FIRST_DAY, assets.LAST_DAY, master_seed=0)).frame.filter(
         (pl.col("created_at") >= window.start.astimezone(timezone.utc))
         & (pl.col("created_at") < window.end.astimezone(timezone.utc)))
     with psycopg.connect(fresh_database) as connection:
@@ -82,10 +82,10 @@ def test_a_bad_environment_value_is_one_clear_error_naming_the_variable(monkeypa
 
 
 def test_an_error_about_a_setting_never_echoes_a_database_password(monkeypatch):
-    monkeypatch.setenv("SYNTH_SEED", "abc")
+    monkeypatch.setenv("SYNTH_CONTENT_USERS", "abc")
     with pytest.raises(Exception) as caught:
         ContentSettings(database_url="postgresql://u:hunter22@db/app_test")
-    assert "SYNTH_SEED" in str(caught.value) and "hunter22" not in str(caught.value)
+    assert "SYNTH_CONTENT_USERS" in str(caught.value) and "hunter22" not in str(caught.value)
 
 
 def test_generate_data_config_json_settings_drive_the_runs_and_the_report(tmp_path):
@@ -112,3 +112,59 @@ def test_generate_data_config_json_settings_drive_the_runs_and_the_report(tmp_pa
     assert "480 rows in 2 files" in done.stdout
     assert layout.daily_path(tmp_path / "cfg_data", "sample", __import__("datetime").date(2021, 3, 2)).exists()
     assert not (tmp_path / "env_data" / "air_quality").exists()
+
+
+def test_one_seed_in_run_config_changes_every_family(tmp_path, instance):
+    """The master seed of resource `settings` drives air quality and content alike."""
+    import duckdb
+
+    from synth_assets.air_quality import assets as aq
+    from synth_assets_tests.air_quality.helpers import ALL_ASSETS
+
+    outcomes = {}
+    for seed in (1, 2, 1):
+        settings = SynthSettings(data_dir=str(tmp_path / f"data{seed}"), air_quality_mode="sample")
+        resources = {"settings": SynthSettings(data_dir=settings.data_dir, air_quality_mode="sample"),
+                     "duckdb": duckdb_resource(settings), "content": ContentSettings(users=3000, content_items=0,
+                                                                                     content_items_auto=0)}
+        # run config replaces a resource's config: what it does not name comes from the environment
+        run_config = {"resources": {"settings": {"config": {"seed": seed, "data_dir": settings.data_dir}}}}
+        dg.materialize(ALL_ASSETS, selection=[aq.CITY_PROFILES], resources=resources, instance=instance,
+                       run_config=run_config)
+        dg.materialize(ALL_ASSETS, selection=[aq.HOURLY], partition_key="2021-06-01", resources=resources,
+                       instance=instance, run_config=run_config)
+        dg.materialize([assets.users], partition_key="2025-07-01", resources=resources, instance=instance,
+                       run_config=run_config)
+        hourly = pl.read_parquet(tmp_path / f"data{seed}" / "air_quality" / "sample" / "hourly" / "2021"
+                                 / "2021-06-01.parquet")["pm25"].to_list()
+        with duckdb.connect(str(settings.duckdb_path), read_only=True) as connection:
+            users = [r[0] for r in connection.execute("select username from content.users order by id").fetchall()]
+        outcomes.setdefault(seed, []).append((hourly, users))
+    (first, again), [(other_hourly, other_users)] = outcomes[1], outcomes[2]
+    assert len(first[1]) > 5  # the day has users to compare
+    assert first == again  # the same seed gives the same data in both families
+    assert first[0] != other_hourly and first[1] != other_users  # another seed changes both
+
+
+def test_synth_stream_follows_synth_seed(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    synth = str(Path(sys.executable).with_name("synth"))
+
+    def stream(env_seed: str | None, *flags: str) -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SYNTH_")}
+        env["SYNTH_DATA_DIR"] = str(tmp_path / "data")
+        if env_seed is not None:
+            env["SYNTH_SEED"] = env_seed
+        done = subprocess.run([synth, "stream", "--count", "20", "--start", "2024-01-01T00:00:00Z", "--speedup",
+                               "100000", *flags], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    seeded_3 = stream("3")
+    assert seeded_3 == stream(None, "--seed", "3")  # SYNTH_SEED=3 is --seed 3
+    assert seeded_3 != stream("4")
+    assert stream("4", "--seed", "3") == seeded_3  # the flag wins over the environment
