@@ -7,7 +7,6 @@ import dagster as dg
 import numpy as np
 import polars as pl
 import pyarrow as pa
-from dagster_duckdb import DuckDBResource
 
 from synth_assets.air_quality import checks as aq_checks
 from synth_assets.air_quality import effects, layout
@@ -23,7 +22,7 @@ from synth_assets.core.partitions import (
     last_complete_day,
     yearly_partitions,
 )
-from synth_assets.core.resources import SynthSettings
+from synth_assets.core.resources import SynthSettings, duckdb_resource
 from synth_assets.core.storage import (
     CorruptFileError,
     create_parquet_view,
@@ -171,7 +170,7 @@ def sorted_by_time_and_city(table: pa.Table) -> pa.Table:
     description="One snappy Parquet file per year, sorted by (timestamp, city_id), published only if "
                 "its checks pass; the DuckDB view air_quality.measurements spans all years.",
 )
-def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettings, duckdb: DuckDBResource):
+def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettings):
     mode, data_dir = settings.air_quality_mode, settings.data_path
     window = context.partition_time_window
     cities = read_city_profiles(settings)
@@ -198,7 +197,7 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
         monthly.append(_monthly_means(table))
         hour_sums = hour_sums + effects.sums_by_local_hour(grid) / (grid.values["pm25"].shape[1] / 24)
         context.log.info(f"published {written_files[-1].path} ({table.num_rows:,} rows)")
-    with duckdb.get_connection() as connection:
+    with duckdb_resource(settings).get_connection() as connection:  # the run's data dir, not the import's
         create_parquet_view(connection, GROUP, "measurements", layout.yearly_glob(data_dir, mode), MEASUREMENT_SCHEMA,
                             layout.yearly_identity(settings.seed, mode),
                             fix=_fix(settings, f"{YEARLY.to_user_string()} --partition <that year>"))

@@ -3,7 +3,6 @@
 from datetime import datetime, timezone
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from synth_assets.content.models import LOAD_ORDER
 from synth_assets.content.pipeline import check_specs, load_and_check
@@ -11,7 +10,7 @@ from synth_assets.content.settings import ContentSettings, content_range_from_en
 from synth_assets.content.target import open_target
 from synth_assets.core import metadata as md
 from synth_assets.core.partitions import eastern_daily_partitions
-from synth_assets.core.resources import SynthSettings
+from synth_assets.core.resources import SynthSettings, duckdb_resource
 
 GROUP = "content"
 FIRST_DAY, LAST_DAY = content_range_from_env()
@@ -42,12 +41,11 @@ def _table_asset(table: str) -> dg.AssetsDefinition:
     @dg.asset(key=KEYS[table], group_name=GROUP, kinds={"polars", "duckdb", "postgres"}, deps=DEPS[table],
               partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run(), pool="duckdb",
               check_specs=check_specs(table, KEYS[table]), description=DESCRIPTIONS[table])
-    def content_table(context: dg.AssetExecutionContext, content: ContentSettings, settings: SynthSettings,
-                      duckdb: DuckDBResource):
+    def content_table(context: dg.AssetExecutionContext, content: ContentSettings, settings: SynthSettings):
         config = content.config(FIRST_DAY, LAST_DAY, settings.seed)  # the run's master seed
         window = context.partition_time_window
         start, end = window.start.astimezone(timezone.utc), window.end.astimezone(timezone.utc)
-        with open_target(content.database_url, duckdb) as target:
+        with open_target(content.database_url, duckdb_resource(settings)) as target:
             rows, results, extra = load_and_check(table, config, target, start, end)
         context.log.info(f"{table}: {rows.height:,} rows for {_utc(start)}..{_utc(end)} into {target.description}")
         return dg.MaterializeResult(

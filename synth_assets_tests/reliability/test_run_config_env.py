@@ -168,3 +168,22 @@ def test_synth_stream_follows_synth_seed(tmp_path):
     assert seeded_3 == stream(None, "--seed", "3")  # SYNTH_SEED=3 is --seed 3
     assert seeded_3 != stream("4")
     assert stream("4", "--seed", "3") == seeded_3  # the flag wins over the environment
+
+
+def test_the_duckdb_file_follows_the_run_config_data_dir(tmp_path, instance, monkeypatch):
+    """Views and content tables go to <data_dir>/synth.duckdb of the run, not of the environment."""
+    import duckdb
+
+    from synth_assets.definitions import defs
+
+    monkeypatch.setenv("SYNTH_DATA_DIR", str(tmp_path / "env_data"))
+    run_dir = tmp_path / "run_data"
+    job = defs.resolve_implicit_job_def_def_for_assets([assets.KEYS["users"]])
+    result = job.execute_in_process(
+        instance=instance, partition_key="2025-07-01", asset_selection=[assets.KEYS["users"]],
+        run_config={"resources": {"settings": {"config": {"data_dir": str(run_dir)}},
+                                  "content": {"config": {"users": 3000, "database_url": ""}}}})
+    assert result.success
+    with duckdb.connect(str(run_dir / "synth.duckdb"), read_only=True) as connection:
+        assert connection.execute("select count(*) from content.users").fetchone()[0] > 0
+    assert not (tmp_path / "env_data" / "synth.duckdb").exists()
