@@ -9,7 +9,7 @@ the URL masked.
 from __future__ import annotations
 
 import errno
-import re
+import traceback
 from collections.abc import Iterator
 
 _ENOSPC = "No space left on device"
@@ -33,9 +33,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _mask(text: str) -> str:
-    """Hide a password in anything URL- or conninfo-shaped (user:secret@host, password=secret)."""
-    text = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
-    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
+    """Hide a password in anything URL- or conninfo-shaped (the guard's own masking)."""
+    from synth_assets.core.database_guard import mask_url
+
+    return mask_url(text)
 
 
 def _oserror(error: OSError) -> str | None:
@@ -93,6 +94,17 @@ def _postgres(error: BaseException) -> str | None:
                 f"and reachable at the URL's host and port, then run the command again. Nothing was changed: "
                 f"the transaction was rolled back, so the database holds what it held before.")
     return None
+
+
+def describe(exc: BaseException) -> str:
+    """:func:`explain`'s paragraph, else the root cause of the chain in one masked line or so."""
+    explained = explain(exc)
+    if explained:
+        return explained
+    root = exc
+    while root.__cause__ is not None or (root.__context__ is not None and not root.__suppress_context__):
+        root = root.__cause__ or root.__context__
+    return _mask("".join(traceback.format_exception_only(type(root), root)).strip()[:4000])
 
 
 def explain(exc: BaseException) -> str | None:

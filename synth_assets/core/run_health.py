@@ -105,7 +105,6 @@ def _what(run: dg.DagsterRun) -> str:
 class Holder:
     pool: str
     run_id: str
-    step_key: str
     status: str
     what: str
     alive: bool | None
@@ -132,6 +131,6 @@ def blocking_holders(instance: dg.DagsterInstance, run_tags_pid: int) -> list[Ho
             continue
         for slot in info.claimed_slots:
             run = instance.get_run_by_id(slot.run_id)
-            holders.append(Holder(pool, slot.run_id, slot.step_key, run.status.value if run else "UNKNOWN",
+            holders.append(Holder(pool, slot.run_id, run.status.value if run else "UNKNOWN",
                                   _what(run) if run else "?", worker_alive(dict(run.tags)) if run else None))
     return holders

@@ -33,7 +33,7 @@ warnings.filterwarnings("ignore", message=".*is currently in (beta|preview)")
 import dagster as dg  # noqa: E402
 from dagster._utils.interrupts import capture_interrupts  # noqa: E402  (what `dagster asset materialize` uses)
 
-from synth_assets.core.errors import explain  # noqa: E402
+from synth_assets.core.errors import describe  # noqa: E402
 from synth_assets.core.run_health import worker_tags  # noqa: E402
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -116,17 +116,6 @@ def materialize(select: str, partition: str | None, partition_range: str | None,
     return result.success
 
 
-def _describe(exc: BaseException) -> str:
-    explained = explain(exc)
-    if explained:
-        return explained
-    root = exc
-    while root.__cause__ is not None or (root.__context__ is not None and not root.__suppress_context__):
-        root = root.__cause__ or root.__context__
-    lines = traceback.format_exception_only(type(root), root)
-    return "".join(lines).strip()[:4000]
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -141,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         return INTERRUPTED_EXIT
     except Exception as exc:  # noqa: BLE001  (reported as one paragraph; the full traceback is in the log)
         traceback.print_exc()
-        _write_error(args.error_file, _describe(exc))
+        _write_error(args.error_file, describe(exc))
         return 1
 
 
