@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from synth_assets.content import items, jobs, users
+from synth_assets.content import generation_jobs, items, users
 from synth_assets.content.models import ContentConfig
 from synth_assets.content.settings import ContentSettings
 from synth_assets.core.resources import SynthSettings
@@ -30,7 +30,7 @@ def postgres_server():
 
 
 def _clear_caches() -> None:
-    for function in (users.generate_users, items.generate_content, jobs.generate_jobs):
+    for function in (users.generate_users, items.generate_content, generation_jobs.generate_jobs):
         function.cache_clear()
 
 
@@ -41,7 +41,7 @@ def generation(n: int) -> dict[str, dict]:
     steps = {"users": lambda: users.generate_users(config).frame,
              "content_items": lambda: items.generate_content(config, "content_items").frame,
              "content_items_auto": lambda: items.generate_content(config, "content_items_auto").frame,
-             "generation_jobs": lambda: jobs.generate_jobs(config)}
+             "generation_jobs": lambda: generation_jobs.generate_jobs(config)}
     out = {}
     for table, step in steps.items():
         started = time.perf_counter()

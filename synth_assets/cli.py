@@ -16,7 +16,7 @@ from datetime import timedelta
 
 warnings.filterwarnings("ignore", message=".*is currently in (beta|preview)")
 
-from synth_assets.air_quality import generate as aq_generate
+from synth_assets.air_quality import generate_data_command as aq_generate
 from synth_assets.air_quality.models import DEFAULT_RANGE
 from synth_assets.core.errors import explain
 from synth_assets.core.resources import AIR_QUALITY_MODES, SynthSettings

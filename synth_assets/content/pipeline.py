@@ -12,8 +12,8 @@ import dagster as dg
 import polars as pl
 
 from synth_assets.content import checks as cc
+from synth_assets.content.generation_jobs import generate_jobs
 from synth_assets.content.items import generate_content
-from synth_assets.content.jobs import generate_jobs
 from synth_assets.content.load import ChecksFailed
 from synth_assets.content.models import ContentConfig
 from synth_assets.content.tags import tag_pool

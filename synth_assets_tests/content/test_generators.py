@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
+from synth_assets.content.generation_jobs import generate_jobs
 from synth_assets.content.items import generate_content
-from synth_assets.content.jobs import generate_jobs
 from synth_assets.content.models import (
     ADMIN_ITEMS_PER_TABLE,
     COMPLETED_SHARE,

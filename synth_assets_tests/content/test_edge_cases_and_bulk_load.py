@@ -1,4 +1,4 @@
-"""Edge cases: DST days, jobs vs users, re-seeding with another config, the bulk PostgreSQL path."""
+"""Edge cases of the content generators and of the bulk load: DST days, repeated usernames, config errors, rollback."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from synth_assets.content import load
+from synth_assets.content.generation_jobs import generate_jobs
 from synth_assets.content.items import generate_content
-from synth_assets.content.jobs import generate_jobs
 from synth_assets.content.models import ContentConfig
 from synth_assets.content.seed import seed
 from synth_assets.content.settings import ContentSettings
