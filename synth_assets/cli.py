@@ -50,38 +50,29 @@ def cmd_generate_data(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from synth_assets.families import FAMILIES
+
     settings = _settings()
-    print(f"synth_assets demo: a sample of every family into {settings.data_path} (seed {settings.seed})\n")
-    start, end = DEFAULT_RANGE
-    summary = aq_generate.generate("sample", start, end, settings.data_path, settings.seed,
-                                   settings.data_path / LOG_DIR_NAME)
-    print()
-    print(*summary.lines("air quality (sample)"), sep="\n")
-    print("\ncontent seed DB: 10,000 per table into DuckDB, every day of the range in one run")
-    from synth_assets.content.settings import content_range_from_env
-    from synth_assets.core.runner import Step, run_step
-
-    first, last = content_range_from_env()
-    run_step(Step("content (users, items, jobs)", "group:content", partition_range=(f"{first}", f"{last}")),
-             {"DATABASE_URL": "", "SYNTH_DATA_DIR": str(settings.data_path)}, settings.data_path / LOG_DIR_NAME)
+    print(f"synth_assets demo: a sample of every family into {settings.data_path} (seed {settings.seed})")
+    lines = []
+    for family in FAMILIES:
+        print(f"\n{family.title}")
+        lines += ["", *family.demo()(settings, settings.data_path / LOG_DIR_NAME)]
+    groups = ", ".join(family.package for family in FAMILIES)
+    print(*lines, sep="\n")
     print(f"""
-Where things are:
-  {settings.data_path}/air_quality/sample/hourly/YYYY/YYYY-MM-DD.parquet   one file per day
-  {settings.data_path}/air_quality/sample/yearly/YYYY.parquet              one file per year
-  {settings.duckdb_path}   DuckDB: view air_quality.measurements, tables content.users,
-      content.content_items, content.content_items_auto, content.generation_jobs
-
 Query it:   .venv/bin/python -c "import duckdb; print(duckdb.connect('{settings.duckdb_path}', read_only=True).sql(\
 'select city_name, avg(pm25) from air_quality.measurements group by all order by 2 desc'))"
-Open the UI: make ui   (then http://localhost:3000, asset groups air_quality and content)""")
+Open the UI: make ui   (then http://localhost:3000, asset groups {groups})""")
     return 0
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from synth_assets.content.seed import seed
-    from synth_assets.content.settings import ContentSettings, content_range_from_env
+    from synth_assets.content.settings import ContentSettings
+    from synth_assets.deployment import content_days
 
-    first, last = content_range_from_env()
+    first, last = content_days()
     days = (aq_generate.parse_day(args.start) if args.start else first,
             aq_generate.parse_day(args.end) if args.end else last)
     given = {k: v for k, v in dict(users=args.users, content_items=args.items, content_items_auto=args.items_auto,

@@ -1,15 +1,15 @@
-"""The synth_assets code location: every family's definitions plus the shared resources."""
+"""The synth_assets code location: every family's definitions (see families.py) plus the shared resources."""
 
 import dagster as dg
 
-from synth_assets.air_quality import definitions as air_quality
-from synth_assets.content import definitions as content
 from synth_assets.content.settings import ContentSettings
 from synth_assets.core.resources import SynthSettings
+from synth_assets.families import FAMILIES
 
-# Unset values come from the environment when a run starts; the DuckDB file follows the run's data dir.
+# Configured at launch: every unset value is read from run config, else the environment of the run, when
+# the run starts (nothing is read here). The DuckDB file follows the run's data directory.
 defs = dg.Definitions.merge(
-    air_quality.defs,
-    content.defs,
-    dg.Definitions(resources={"settings": SynthSettings(), "content": ContentSettings()}),
+    *(family.definitions() for family in FAMILIES),
+    dg.Definitions(resources={"settings": SynthSettings.configure_at_launch(),
+                              "content": ContentSettings.configure_at_launch()}),
 )

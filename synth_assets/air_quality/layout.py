@@ -6,12 +6,13 @@ from datetime import date
 from pathlib import Path
 
 from synth_assets.core.identity import FileIdentity
+from synth_assets.core.storage import YEAR_FILE_GLOB, day_file, family_dir, year_file
 
 FAMILY = "air_quality"
 
 
 def mode_dir(data_dir: Path, mode: str) -> Path:
-    return data_dir / FAMILY / mode
+    return family_dir(data_dir, FAMILY, mode)
 
 
 def city_profiles_path(data_dir: Path, mode: str) -> Path:
@@ -23,7 +24,7 @@ def hourly_dir(data_dir: Path, mode: str) -> Path:
 
 
 def daily_path(data_dir: Path, mode: str, day: date) -> Path:
-    return hourly_dir(data_dir, mode) / f"{day:%Y}" / f"{day:%Y-%m-%d}.parquet"
+    return day_file(hourly_dir(data_dir, mode), day)
 
 
 def yearly_dir(data_dir: Path, mode: str) -> Path:
@@ -31,15 +32,20 @@ def yearly_dir(data_dir: Path, mode: str) -> Path:
 
 
 def yearly_path(data_dir: Path, mode: str, year: int) -> Path:
-    return yearly_dir(data_dir, mode) / f"{year}.parquet"
-
-
-YEARLY_FILE_GLOB = "[0-9][0-9][0-9][0-9].parquet"
-"""Only files named like a year belong to the yearly view; a stray ``notes.parquet`` is not read."""
+    return year_file(yearly_dir(data_dir, mode), year)
 
 
 def yearly_glob(data_dir: Path, mode: str) -> Path:
-    return yearly_dir(data_dir, mode) / YEARLY_FILE_GLOB
+    return yearly_dir(data_dir, mode) / YEAR_FILE_GLOB
+
+
+def stream_landing_dir(data_dir: Path) -> Path:
+    """Where `synth stream --sink file:` writes by default, and the landing asset reads ``*.jsonl``."""
+    return family_dir(data_dir, FAMILY, "stream")
+
+
+def streamed_day_path(data_dir: Path, day: date) -> Path:
+    return day_file(stream_landing_dir(data_dir) / "daily", day)
 
 
 # --- what the files hold (stored in each file, checked by every reader) ---------------------------

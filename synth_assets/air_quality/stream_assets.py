@@ -22,7 +22,7 @@ BAD_LINES_SHOWN = 20  # listed in the metadata and the warning; the count covers
 
 
 def landing_dir(settings: SynthSettings):
-    return settings.data_path / "air_quality" / "stream"
+    return layout.stream_landing_dir(settings.data_path)
 
 
 @dg.asset(
@@ -39,7 +39,7 @@ def streamed_measurements(context: dg.AssetExecutionContext, settings: SynthSett
     for day in days_in_window(window.start.date(), window.end.date()):
         landed = land_day(files, day)
         bad_lines.update(dict.fromkeys(landed.bad_lines))  # every day reads the same files: report once
-        target = landing_dir(settings) / "daily" / f"{day:%Y}" / f"{day:%Y-%m-%d}.parquet"
+        target = layout.streamed_day_path(settings.data_path, day)
         write_parquet_atomic(landed.frame.to_arrow(), target, identity=layout.streamed_identity())
         for key, value in (("rows", landed.frame.height), ("messages", landed.messages),
                            ("duplicates_removed", landed.duplicates_removed), ("invalid", landed.invalid)):

@@ -98,6 +98,27 @@ def read_parquet_checked(path: Path | str, schema: pa.Schema, *, fix: str,
 STALE_TEMP_SECONDS = 3600
 
 
+# --- layout: the same shape of directories for every family -----------------------------------------
+
+DAY_FILE_GLOB = "[0-9][0-9][0-9][0-9]/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].parquet"
+YEAR_FILE_GLOB = "[0-9][0-9][0-9][0-9].parquet"
+"""Only files named like a day or a year belong to a dataset; a stray ``notes.parquet`` is not read."""
+
+
+def family_dir(data_dir: Path, family: str, *parts: str) -> Path:
+    """``<data_dir>/<family>/<parts...>``: every family keeps its files under its own name."""
+    return Path(data_dir, family, *parts)
+
+
+def day_file(directory: Path, day) -> Path:
+    """One file per day, grouped by year: ``<directory>/2021/2021-03-28.parquet``."""
+    return directory / f"{day:%Y}" / f"{day:%Y-%m-%d}.parquet"
+
+
+def year_file(directory: Path, year: int) -> Path:
+    return directory / f"{year}.parquet"
+
+
 def remove_stale_temp_files(directory: Path, older_than_seconds: float = STALE_TEMP_SECONDS) -> int:
     """Delete temporary files an interrupted writer left under ``directory`` more than an hour ago.
 
