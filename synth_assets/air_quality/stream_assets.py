@@ -10,7 +10,7 @@ import polars as pl
 from synth_assets.air_quality import layout
 from synth_assets.air_quality.assets import GROUP, HOURLY
 from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
-from synth_assets.air_quality.stream.landing import land_day
+from synth_assets.air_quality.stream.landing import LANDED_COLUMNS, land_day
 from synth_assets.core import metadata as md
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings
@@ -18,6 +18,7 @@ from synth_assets.core.storage import CorruptFileError, read_parquet_checked, wr
 
 STREAMED = dg.AssetKey([GROUP, "streamed_measurements"])
 LANDING_GLOB = "*.jsonl"
+LANDED_SCHEMA = pl.DataFrame(schema=LANDED_COLUMNS).to_arrow().schema
 BAD_LINES_SHOWN = 20  # listed in the metadata and the warning; the count covers all
 
 
@@ -40,7 +41,7 @@ def streamed_measurements(context: dg.AssetExecutionContext, settings: SynthSett
         landed = land_day(files, day)
         bad_lines.update(dict.fromkeys(landed.bad_lines))  # every day reads the same files: report once
         target = layout.streamed_day_path(settings.data_path, day)
-        write_parquet_atomic(landed.frame.to_arrow(), target, identity=layout.streamed_identity())
+        write_parquet_atomic(landed.frame.to_arrow(), target, LANDED_SCHEMA, identity=layout.streamed_identity())
         for key, value in (("rows", landed.frame.height), ("messages", landed.messages),
                            ("duplicates_removed", landed.duplicates_removed), ("invalid", landed.invalid)):
             totals[key] += value

@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 
 from synth_assets.air_quality import stream_assets
 from synth_assets.air_quality.cities import select_cities
@@ -151,3 +152,13 @@ def test_appending_after_a_cut_line_starts_a_new_line(tmp_path):
     landed = land_day([path], _date(2024, 3, 1))
     assert landed.frame["message_id"].to_list() == [record["message_id"]]  # the complete message landed
     assert len(landed.bad_lines) == 1 and f"{path}:1:" in landed.bad_lines[0]
+
+
+def test_a_day_without_messages_lands_with_the_same_columns_as_a_full_day(tmp_path):
+    path = tmp_path / "live.jsonl"
+    stream_file(path, count=50)
+    full, other_day, no_files = land_day([path], DAY), land_day([path], date(2024, 2, 11)), land_day([], DAY)
+    assert full.frame.height > 0 and other_day.frame.height == 0 and no_files.frame.height == 0
+    assert other_day.frame.schema == no_files.frame.schema == full.frame.schema
+    assert "is_duplicate" not in full.frame.columns
+    assert full.frame.schema["timestamp"] == pl.Datetime("us", "UTC")

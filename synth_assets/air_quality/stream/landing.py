@@ -38,6 +38,9 @@ STREAM_COLUMNS = {
     "so2": pl.Float64, "co": pl.Float64, "o3": pl.Float64, "temperature_c": pl.Float64, "humidity_pct": pl.Float64,
     "wind_speed_kmh": pl.Float64, "is_raining": pl.Boolean,
 }
+LANDED_COLUMNS = {name: (pl.Datetime("us", "UTC") if name == "timestamp" else dtype)
+                  for name, dtype in STREAM_COLUMNS.items() if name != "is_duplicate"}
+"""A landed day's columns: the message's, with its event time parsed (UTC) and without the resend flag."""
 TRUNCATED = "truncated line (no newline at end of file)"
 EXCERPT_CHARS = 40
 
@@ -74,14 +77,14 @@ def land_day(files: list[Path], day: date) -> Landed:
             frames.append(frame)
             bad_lines.extend(bad)
     if not frames:
-        return Landed(pl.DataFrame(schema=STREAM_COLUMNS), len(files), 0, 0, 0, bad_lines)
+        return Landed(pl.DataFrame(schema=LANDED_COLUMNS), len(files), 0, 0, 0, bad_lines)
     raw = pl.concat(frames).with_columns(
         timestamp_utc=pl.col("timestamp").str.to_datetime(time_zone="UTC", strict=False, time_unit="us"))
     in_day = raw.filter((pl.col("timestamp_utc") >= start) & (pl.col("timestamp_utc") < start + timedelta(days=1)))
     valid = in_day.filter(_valid(in_day))
     unique = valid.unique("message_id", keep="first", maintain_order=True)
     frame = (unique.drop("timestamp", "is_duplicate").rename({"timestamp_utc": "timestamp"})
-             .sort(["timestamp", "sensor_id", "message_id"]))
+             .select(list(LANDED_COLUMNS)).sort(["timestamp", "sensor_id", "message_id"]))
     return Landed(frame, len(files), in_day.height, valid.height - unique.height, in_day.height - valid.height,
                   bad_lines)
 
