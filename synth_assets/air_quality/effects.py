@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from synth_assets.air_quality import models as m
 from synth_assets.air_quality import patterns
+from synth_assets.core.calendar import LocalCalendar, local_calendar, summer_mask, weekend_mask, winter_mask
 
 P = m.PATTERNS
 
@@ -24,7 +25,7 @@ class Grid:
     """Measurements as (cities, hours) arrays plus the city attributes, for complete data."""
 
     values: dict[str, np.ndarray]
-    calendar: patterns.LocalCalendar
+    calendar: LocalCalendar
     cities: pl.DataFrame
 
     def city(self, name: str) -> np.ndarray:
@@ -44,7 +45,7 @@ def to_grid(table: pa.Table, cities: pl.DataFrame) -> Grid:
     values = {name: frame[name].to_numpy().reshape(n_hours, n_cities).T
               for name in ("pm25", "pm10", "no2", "so2", "co", "o3", "wind_speed_kmh", "is_raining")}
     hours = frame["timestamp"].to_numpy()[::n_cities].astype("datetime64[h]")
-    return Grid(values, patterns.local_calendar(hours, cities["timezone"].to_list()), cities)
+    return Grid(values, local_calendar(hours, cities["timezone"].to_list()), cities)
 
 
 def _ratio(x: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> float | None:
@@ -74,7 +75,7 @@ def measure_effects(grid: Grid) -> dict[str, float | None]:
     cal = grid.calendar
     temporal_only = _without(grid, temporal=False)
     hour = cal.hour
-    weekend = patterns.weekend_mask(cal.weekday, grid.cities["country_code"].to_list())
+    weekend = weekend_mask(cal.weekday, grid.cities["country_code"].to_list())
     latitude = grid.city("latitude")
     broadcast = np.ones_like(temporal_only, dtype=bool)
     coastal = grid.city("coastal") & broadcast
@@ -89,8 +90,7 @@ def measure_effects(grid: Grid) -> dict[str, float | None]:
         "rush_hour": _ratio(temporal_only, np.isin(hour, list(P.rush_hours)), midday),
         "night": _ratio(temporal_only, np.isin(hour, list(P.night_hours)), midday),
         "weekend": _ratio(temporal_only, weekend, ~weekend),
-        "winter": _ratio(temporal_only, patterns.winter_mask(cal.month, latitude),
-                         patterns.summer_mask(cal.month, latitude)),
+        "winter": _ratio(temporal_only, winter_mask(cal.month, latitude), summer_mask(cal.month, latitude)),
         "coastal": _ratio(geo_only / np.where(industrial, P.industrial_factor, 1.0), coastal, ~coastal),
         "industrial": _ratio(geo_only / np.where(coastal, P.coastal_factor, 1.0), industrial, ~industrial),
         "rain": _ratio(no_rain, grid.values["is_raining"], ~grid.values["is_raining"]),

@@ -16,8 +16,9 @@ import pyarrow as pa
 
 from synth_assets.air_quality import models as m
 from synth_assets.air_quality import patterns
-from synth_assets.core import rng
+from synth_assets.core import climate, rng
 from synth_assets.core.bounds import field_bounds
+from synth_assets.core.calendar import LocalCalendar, local_calendar
 from synth_assets.core.days import PARTITIONS_START, check_daily_window
 
 HOURS_PER_DAY = 24
@@ -61,7 +62,7 @@ def _tiled_strings(values: pa.Array, repeats: int) -> pa.Array:
                                        pa.py_buffer(np.tile(data, repeats)))
 
 
-def measurement_values(cities: pl.DataFrame, calendar: patterns.LocalCalendar, uniforms: np.ndarray,
+def measurement_values(cities: pl.DataFrame, calendar: LocalCalendar, uniforms: np.ndarray,
                        day_uniforms: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Every measured value of each (city row, hour) from its draws: the seed's patterns, in one place.
 
@@ -75,11 +76,12 @@ def measurement_values(cities: pl.DataFrame, calendar: patterns.LocalCalendar, u
     normals = rng.box_muller(uniforms[0:4], uniforms[4:8], axis=0)  # (8, rows, hours)
     day_normals = rng.box_muller(day_uniforms[0:1], day_uniforms[1:2], axis=0)
 
-    temperature = patterns.temperature(latitude, coastal, calendar, day_normals[0], normals[6])
-    humidity = patterns.humidity(temperature, latitude, coastal, day_normals[1], normals[7])
+    temperature = climate.temperature(latitude, coastal, calendar.day_of_year, calendar.hour,
+                                      day_normals[0], normals[6])
+    humidity = climate.humidity(temperature, latitude, coastal, day_normals[1], normals[7])
     wind = rng.gamma_integer_shape(uniforms[8:8 + m.PATTERNS.wind_gamma_shape], m.PATTERNS.wind_gamma_scale,
                                    axis=0)
-    raining = uniforms[11] < patterns.rain_probability(humidity)
+    raining = uniforms[11] < climate.rain_probability(humidity)
 
     level = (column("base_pollution_level")
              * patterns.geographic_factor(coastal, industrial)
@@ -96,7 +98,7 @@ def _generate_days(cities: pl.DataFrame, first: date, n_days: int, seed: int) ->
     n_cities, n_hours = cities.height, n_days * HOURS_PER_DAY
     u, daily_u = _city_uniforms(seed, cities["city_id"].to_numpy(), _day_index(first), n_days)
     hours_utc = np.datetime64(first, "h") + np.arange(n_hours).astype("timedelta64[h]")
-    calendar = patterns.local_calendar(hours_utc, cities["timezone"].to_list())
+    calendar = local_calendar(hours_utc, cities["timezone"].to_list())
     values, raining = measurement_values(cities, calendar, u, np.repeat(daily_u[0:2], HOURS_PER_DAY, axis=2))
 
     columns: dict[str, pa.Array] = {}

@@ -13,6 +13,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pyarrow as pa
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+# The weather model and the weekends by country live in core.climate and core.calendar (shared with
+# other families); the F401 names are re-exported here only for bench/naive_air_quality.py.
+from synth_assets.core.calendar import (
+    DEFAULT_WEEKEND,  # noqa: F401
+    NORTHERN_WINTER_MONTHS,
+    SOUTHERN_WINTER_MONTHS,
+)
+from synth_assets.core.climate import (  # noqa: F401
+    HUMIDITY_BASE_PCT,
+    HUMIDITY_PER_DEG_C,
+    TEMP_AMPLITUDE_BASE_C,
+    TEMP_AMPLITUDE_PER_DEG,
+    TEMP_EQUATOR_C,
+    TEMP_LAPSE_PER_DEG,
+)
+
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
 
 
@@ -143,8 +159,8 @@ class PatternSpec(BaseModel):
     midday_hours: frozenset[int] = frozenset({10, 11, 12, 13, 14, 15, 16})  # baseline, factor 1
     weekend_factor: float = 0.8
     winter_factor: float = 1.25
-    northern_winter_months: frozenset[int] = frozenset({12, 1, 2})
-    southern_winter_months: frozenset[int] = frozenset({6, 7, 8})
+    northern_winter_months: frozenset[int] = NORTHERN_WINTER_MONTHS  # the winter of winter_factor
+    southern_winter_months: frozenset[int] = SOUTHERN_WINTER_MONTHS
     coastal_factor: float = 0.75
     industrial_factor: float = 1.35
     wind_max_reduction: float = 0.30
@@ -157,35 +173,6 @@ class PatternSpec(BaseModel):
 
 
 PATTERNS = PatternSpec()
-
-# Weather climate (documented simplifications, see docs/air_quality.md)
-TEMP_EQUATOR_C = 27.0            # annual mean temperature up to |lat| = 15°
-TEMP_LAPSE_PER_DEG = 0.55        # °C colder per degree of latitude beyond 15°
-TEMP_AMPLITUDE_BASE_C = 1.0      # seasonal half-amplitude at the equator
-TEMP_AMPLITUDE_PER_DEG = 0.3     # added per degree of latitude
-COASTAL_AMPLITUDE_FACTOR = 0.7   # the sea damps the seasons
-TEMP_DIURNAL_AMPLITUDE_C = 4.0   # warmest at 15:00 local
-TEMP_DIURNAL_PEAK_HOUR = 15
-TEMP_DAY_ANOMALY_SD_C = 2.5      # day-to-day weather
-TEMP_HOUR_NOISE_SD_C = 0.5
-HUMIDITY_BASE_PCT = 68.0
-HUMIDITY_COASTAL_BONUS_PCT = 10.0
-HUMIDITY_PER_DEG_C = -1.2        # inverse correlation with temperature
-HUMIDITY_DAY_ANOMALY_SD = 8.0
-HUMIDITY_HOUR_NOISE_SD = 3.0
-HUMIDITY_RANGE = (5.0, 100.0)
-RAIN_BASE_PROBABILITY = 0.05     # per hour at 60 % humidity
-RAIN_PROBABILITY_PER_PCT = 0.006  # per % of humidity above 60
-RAIN_MAX_PROBABILITY = 0.6
-
-# Weekend days (ISO weekday numbers, Monday = 1) where they are not Saturday and Sunday
-DEFAULT_WEEKEND = (6, 7)
-WEEKEND_BY_COUNTRY = {
-    **{code: (5, 6) for code in ("EG", "SA", "IL", "QA", "KW", "BH", "OM", "JO", "IQ", "YE", "SY",
-                                 "LY", "SD", "DZ", "BD")},
-    **{code: (4, 5) for code in ("AF",)},
-    "IR": (5,),
-}
 
 # Distribution checks: how far a measured effect may be from its factor
 DISTRIBUTION_TOLERANCE = 0.03

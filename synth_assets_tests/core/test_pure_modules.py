@@ -16,10 +16,11 @@ PURE_MODULES = [
         "models", "cities", "patterns", "measurements", "effects", "layout",
         "stream.config", "stream.messages", "stream.faults", "stream.landing", "stream.records")),
     *(f"synth_assets.content.{name}" for name in (
-        "models", "prompts", "tags", "users", "items", "jobs", "timeline",
+        "models", "prompts", "tags", "users", "items", "generation_jobs", "timeline",
         "vocabulary", "vocabulary_base", "vocabulary_domains")),
     *(f"synth_assets.core.{name}" for name in (
-        "rng", "days", "modes", "bounds", "env", "errors", "ids", "concurrency", "database_guard")),
+        "rng", "days", "modes", "bounds", "env", "errors", "ids", "concurrency", "database_guard",
+        "calendar", "climate", "sun")),
 ]
 
 FORBIDDEN = "dagster"

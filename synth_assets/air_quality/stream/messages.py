@@ -11,9 +11,9 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from synth_assets.air_quality import patterns
 from synth_assets.air_quality.measurements import DAILY_WORDS, HOURLY_WORDS, measurement_values
 from synth_assets.core import rng
+from synth_assets.core.calendar import LocalCalendar, local_calendar
 from synth_assets.core.days import PARTITIONS_START
 from synth_assets.core.ids import uuid4_from_bytes
 
@@ -65,9 +65,9 @@ def build_readings(sensors: pl.DataFrame, seed: int, first: int, times: np.ndarr
     hours = times.astype("datetime64[h]")
     unique_hours, hour_index = np.unique(hours, return_inverse=True)
     unique_rows, row_index = np.unique(sensor_index, return_inverse=True)
-    grid = patterns.local_calendar(unique_hours, sensors["timezone"].gather(unique_rows).to_list())
-    calendar = patterns.LocalCalendar(*(getattr(grid, f)[row_index, hour_index][:, None]
-                                        for f in ("hour", "weekday", "month", "day_of_year")))
+    grid = local_calendar(unique_hours, sensors["timezone"].gather(unique_rows).to_list())
+    calendar = LocalCalendar(*(getattr(grid, f)[row_index, hour_index][:, None]
+                               for f in ("hour", "weekday", "month", "day_of_year")))
     days = (times.astype("datetime64[D]") - _EPOCH_DAY).astype(np.int64)
     day_u = _day_uniforms(seed, rows["city_id"].to_numpy(), days)
     values, raining = measurement_values(rows, calendar, uniforms[1:1 + HOURLY_WORDS, :, None], day_u[:, :, None])
