@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from synth_assets.air_quality import models as m
+from synth_assets.core import calendar as cal
+from synth_assets.core import climate as cl
 
 P = m.PATTERNS
 
@@ -27,7 +29,7 @@ class TemporalPatterns:
         return P.night_factor if hour in P.night_hours else 1.0
 
     def day_multiplier(self, local: datetime) -> float:
-        return P.weekend_factor if local.isoweekday() in m.DEFAULT_WEEKEND else 1.0
+        return P.weekend_factor if local.isoweekday() in cal.DEFAULT_WEEKEND else 1.0
 
     def season_multiplier(self, local: datetime, latitude: float) -> float:
         winter = P.northern_winter_months if latitude >= 0 else P.southern_winter_months
@@ -39,14 +41,14 @@ class WeatherPatterns:
         self.rng = rng
 
     def temperature(self, latitude: float, local: datetime) -> float:
-        mean = m.TEMP_EQUATOR_C - m.TEMP_LAPSE_PER_DEG * max(abs(latitude) - 15, 0)
-        amplitude = m.TEMP_AMPLITUDE_BASE_C + m.TEMP_AMPLITUDE_PER_DEG * abs(latitude)
+        mean = cl.TEMP_EQUATOR_C - cl.TEMP_LAPSE_PER_DEG * max(abs(latitude) - 15, 0)
+        amplitude = cl.TEMP_AMPLITUDE_BASE_C + cl.TEMP_AMPLITUDE_PER_DEG * abs(latitude)
         season = math.cos(2 * math.pi * (local.timetuple().tm_yday - 15) / 365.25)
         return mean + (-amplitude if latitude >= 0 else amplitude) * season + self.rng.normal(0, 1)
 
     def humidity(self, temperature: float, latitude: float) -> float:
-        mean = m.TEMP_EQUATOR_C - m.TEMP_LAPSE_PER_DEG * max(abs(latitude) - 15, 0)
-        value = m.HUMIDITY_BASE_PCT + m.HUMIDITY_PER_DEG_C * (temperature - mean) + self.rng.normal(0, 5)
+        mean = cl.TEMP_EQUATOR_C - cl.TEMP_LAPSE_PER_DEG * max(abs(latitude) - 15, 0)
+        value = cl.HUMIDITY_BASE_PCT + cl.HUMIDITY_PER_DEG_C * (temperature - mean) + self.rng.normal(0, 5)
         return min(max(value, 5.0), 100.0)
 
     def wind_speed(self) -> float:

@@ -14,20 +14,8 @@ import pyarrow as pa
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 # The weather model and the weekends by country live in core.climate and core.calendar (shared with
-# other families); the F401 names are re-exported here only for bench/naive_air_quality.py.
-from synth_assets.core.calendar import (
-    DEFAULT_WEEKEND,  # noqa: F401
-    NORTHERN_WINTER_MONTHS,
-    SOUTHERN_WINTER_MONTHS,
-)
-from synth_assets.core.climate import (  # noqa: F401
-    HUMIDITY_BASE_PCT,
-    HUMIDITY_PER_DEG_C,
-    TEMP_AMPLITUDE_BASE_C,
-    TEMP_AMPLITUDE_PER_DEG,
-    TEMP_EQUATOR_C,
-    TEMP_LAPSE_PER_DEG,
-)
+# other families).
+from synth_assets.core.calendar import NORTHERN_WINTER_MONTHS, SOUTHERN_WINTER_MONTHS
 
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
 
