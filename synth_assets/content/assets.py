@@ -7,8 +7,8 @@ import dagster as dg
 from synth_assets.content.models import LOAD_ORDER
 from synth_assets.content.pipeline import check_specs, load_and_check
 from synth_assets.content.settings import ContentSettings, content_range_from_env
-from synth_assets.content.target import open_target
 from synth_assets.core import metadata as md
+from synth_assets.core.database import open_database
 from synth_assets.core.partitions import eastern_daily_partitions
 from synth_assets.core.resources import SynthSettings, duckdb_resource
 
@@ -45,7 +45,7 @@ def _table_asset(table: str) -> dg.AssetsDefinition:
         config = content.config(FIRST_DAY, LAST_DAY, settings.seed)  # the run's master seed
         window = context.partition_time_window
         start, end = window.start.astimezone(timezone.utc), window.end.astimezone(timezone.utc)
-        with open_target(content.database_url, duckdb_resource(settings)) as target:
+        with open_database(content.database_url, duckdb_resource(settings)) as target:
             rows, results, extra = load_and_check(table, config, target, start, end)
         context.log.info(f"{table}: {rows.height:,} rows for {_utc(start)}..{_utc(end)} into {target.description}")
         return dg.MaterializeResult(

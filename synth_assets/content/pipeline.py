@@ -14,12 +14,12 @@ import polars as pl
 from synth_assets.content import checks as cc
 from synth_assets.content.generation_jobs import generate_jobs
 from synth_assets.content.items import generate_content
-from synth_assets.content.load import ChecksFailed
+from synth_assets.content.load import ChecksFailed, replace_window
 from synth_assets.content.models import ContentConfig
 from synth_assets.content.tags import tag_pool
-from synth_assets.content.target import Target
 from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.content.users import generate_users
+from synth_assets.core.database import Database
 
 ROWS_MATCH = "the window's rows per {key} in the database equal the generator's"
 MATCH_KEY = {"users": "is_active", "content_items": "is_private", "content_items_auto": "is_private",
@@ -53,7 +53,7 @@ def generate_table(config: ContentConfig, table: str) -> object:
     return generate_content(config, table)
 
 
-def load_and_check(table: str, config: ContentConfig, target: Target, start: datetime, end: datetime,
+def load_and_check(table: str, config: ContentConfig, target: Database, start: datetime, end: datetime,
                    generated: object | None = None) -> tuple[pl.DataFrame, list[dg.AssetCheckResult], dict]:
     """Replace ``start <= created_at < end`` of ``table``; return the rows, check results and metadata.
 
@@ -87,7 +87,7 @@ def load_and_check(table: str, config: ContentConfig, target: Target, start: dat
         return results
 
     try:
-        results = target.replace_window(table, rows, start, end, verify)
+        results = replace_window(target, table, rows, start, end, verify)
     except ChecksFailed as failure:  # rolled back: the previous rows are still there
         results = failure.results
     if table == "generation_jobs":

@@ -11,15 +11,16 @@ check, a killed process, a lost server, a full disk, a lock held by a reader).
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
+from synth_assets.content.load import clear_all
 from synth_assets.content.models import LOAD_ORDER
 from synth_assets.content.pipeline import generate_table, load_and_check
 from synth_assets.content.settings import ContentSettings, content_range_from_env
-from synth_assets.content.target import open_target
 from synth_assets.content.timeline import eastern_day_bounds
+from synth_assets.core.concurrency import prefetched
+from synth_assets.core.database import open_database
 from synth_assets.core.resources import SynthSettings, duckdb_resource
 
 
@@ -55,19 +56,16 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print,
          f"{config.users:,} users, {config.content_items:,} + {config.content_items_auto:,} items, "
          f"{config.generation_jobs:,} jobs over {first}..{last} (US-Eastern)")
     reports = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate") as pool, \
-            open_target(content.database_url, duckdb_resource(settings)) as target:
-        upcoming = pool.submit(generate_table, config, LOAD_ORDER[0])
+    generated = ((table, generate_table(config, table)) for table in LOAD_ORDER)
+    with open_database(content.database_url, duckdb_resource(settings)) as target, \
+            prefetched(generated) as tables:  # each table is generated while the previous one loads
         with target.transaction():
             if target.kind == "postgres":
-                target.connection.execute(f"SET LOCAL lock_timeout = '{round(lock_timeout_seconds * 1000)}ms'")
-            target.clear_all()  # a seed replaces the whole database, whatever the previous config was
-            for index, table in enumerate(LOAD_ORDER):
-                started = time.perf_counter()
-                generated = upcoming.result()
-                if index + 1 < len(LOAD_ORDER):  # generate the next table while this one loads
-                    upcoming = pool.submit(generate_table, config, LOAD_ORDER[index + 1])
-                rows, results, _ = load_and_check(table, config, target, start, end, generated)
+                target.execute(f"SET LOCAL lock_timeout = '{round(lock_timeout_seconds * 1000)}ms'")
+            clear_all(target)  # a seed replaces the whole database, whatever the previous config was
+            started = time.perf_counter()
+            for table, rows_of_table in tables:
+                rows, results, _ = load_and_check(table, config, target, start, end, rows_of_table)
                 report = TableReport(table, rows.height, time.perf_counter() - started)
                 failed = [r.check_name for r in results if not r.passed]
                 echo(report.line() + (f"   FAILED CHECKS: {', '.join(failed)}" if failed else
@@ -76,6 +74,7 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print,
                 if failed:  # raising inside the transaction rolls the whole seed back
                     raise SeedCheckFailed(f"{table}: checks failed: {', '.join(failed)}; "
                                           f"nothing was changed, the previous data is still there")
+                started = time.perf_counter()
             echo("  committing (the previous data stays until this succeeds)")
     echo(TableReport("total", sum(r.rows for r in reports), sum(r.seconds for r in reports)).line())
     return reports

@@ -30,7 +30,6 @@ quoted field as NULL, so empty strings and NULLs stay apart whatever the text co
 from __future__ import annotations
 
 import io
-from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 import psycopg
@@ -41,6 +40,7 @@ import sqlalchemy as sa
 from psycopg import sql
 from sqlalchemy.schema import CreateSchema
 
+from synth_assets.core.concurrency import prefetched
 from synth_assets.core.database_guard import (  # noqa: F401 - the guard's public API, re-exported
     POSTGRES_SCHEMES,
     SAFE_SUFFIXES,
@@ -182,16 +182,11 @@ def copy_arrow(cursor: psycopg.Cursor, qualified_table: str, table: pa.Table, ba
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, NULL {}, ENCODING 'UTF8')").format(
         _qualified(qualified_table), sql.SQL(", ").join(sql.Identifier(n) for n in table.column_names),
         sql.Literal(_NULL_MARKER))
-    starts = range(0, table.num_rows, batch_rows)
-    # One thread renders batch k+1 while this one sends batch k (Arrow, Polars and libpq release the GIL).
-    with cursor.copy(statement) as copy, ThreadPoolExecutor(max_workers=1) as pool:
-        pending = [pool.submit(_render_csv, table, start, batch_rows) for start in starts[:1]]
-        for next_start in starts[1:]:
-            block = pending.pop().result()
-            pending.append(pool.submit(_render_csv, table, next_start, batch_rows))
+    blocks = (_render_csv(table, start, batch_rows) for start in range(0, table.num_rows, batch_rows))
+    # A worker renders block k+1 while this thread sends block k (Arrow, Polars and libpq release the GIL).
+    with cursor.copy(statement) as copy, prefetched(blocks) as rendered:
+        for block in rendered:
             copy.write(block)
-        for future in pending:
-            copy.write(future.result())
     return table.num_rows
 
 

@@ -1,0 +1,250 @@
+"""A database to load into: the embedded DuckDB file or a PostgreSQL database, behind one interface.
+
+:class:`Database` wraps an open connection of either kind and offers what the content loads and the
+stream sinks need, in one place:
+
+* :meth:`~Database.transaction`: one transaction around everything done inside; on PostgreSQL a
+  nested one becomes a savepoint, on DuckDB it joins the outer one;
+* :meth:`~Database.insert`: an Arrow table into a table, in the current transaction, by column name:
+  ``COPY ... FROM STDIN`` on PostgreSQL (:func:`synth_assets.core.postgres.copy_arrow`), one
+  ``INSERT INTO t (...) SELECT ... FROM <registered Arrow table>`` on DuckDB;
+* :meth:`~Database.append`: several inserts in one transaction;
+* :meth:`~Database.replace_window`: delete the rows of a time window, insert the new ones and run
+  the checks in one transaction, which commits only if every check passed (:class:`ChecksFailed`);
+* :meth:`~Database.scalar`: one value of a query written once for both (``:name`` parameters, a
+  ``{len}`` placeholder for array length).
+
+:func:`open_database` opens PostgreSQL through the guard (only ``*_demo``/``*_test`` databases, judged
+before connecting, see :mod:`synth_assets.core.database_guard`) or DuckDB from a path or from a
+resource with ``get_connection()`` (the Dagster DuckDB resource; duck-typed, so this module does not
+import dagster). The DDL of each family's tables stays in the family.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+_PARAM = re.compile(r":([a-z_]+)")
+_INCOMING = "synth_incoming_rows"  # the name an Arrow table is registered under on DuckDB
+
+
+class ChecksFailed(Exception):
+    """Raised inside a load's transaction when a blocking check fails, so the load rolls back."""
+
+    def __init__(self, names: list[str], results: list | None = None):
+        super().__init__(f"blocking checks failed: {', '.join(names)}")
+        self.names, self.results = names, results if results is not None else []
+
+
+@dataclass(frozen=True)
+class Window:
+    """``start <= column < end``: the rows one partition owns."""
+
+    column: str
+    start: datetime
+    end: datetime
+
+
+def quoted(name: str) -> str:
+    """``schema.table`` or ``table`` with each part quoted as an identifier."""
+    parts = name.split(".")
+    if not 1 <= len(parts) <= 2 or not all(parts):
+        raise ValueError(f"expected 'table' or 'schema.table', got {name!r}")
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
+
+
+@dataclass
+class Database:
+    """An open connection to DuckDB (``kind="duckdb"``) or PostgreSQL (``kind="postgres"``)."""
+
+    kind: str
+    connection: object
+    in_transaction: bool = False  # inside :meth:`transaction`: every load joins it
+
+    @property
+    def description(self) -> str:
+        return "DuckDB" if self.kind == "duckdb" else "PostgreSQL"
+
+    # --- queries -----------------------------------------------------------------------------------
+
+    def scalar(self, sql: str, **params) -> object:
+        sql = sql.replace("{len}", "len" if self.kind == "duckdb" else "cardinality")
+        params = {name: params[name] for name in set(_PARAM.findall(sql))}
+        if self.kind == "duckdb":
+            return self.connection.execute(_PARAM.sub(r"$\1", sql), params).fetchall()[0][0]
+        with self.connection.cursor() as cursor:
+            cursor.execute(_PARAM.sub(r"%(\1)s", sql), params)
+            return cursor.fetchone()[0]
+
+    def execute(self, sql: str, params: Sequence | None = None) -> None:
+        """One statement with ``?`` (DuckDB) / ``%s`` (PostgreSQL) positional parameters."""
+        if self.kind == "duckdb":
+            self.connection.execute(sql, params or [])
+        else:
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql, params)
+
+    # --- transactions ------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One transaction around everything done inside: all of it commits at the end, or none of it.
+
+        A kill, a lost server or a full disk leaves the previous data whole. Nested: PostgreSQL makes
+        the inner one a savepoint; on DuckDB (no savepoints) it joins the outer one, whose end decides.
+        """
+        if self.kind == "postgres":
+            outer, self.in_transaction = self.in_transaction, True
+            try:
+                with self.connection.transaction():
+                    yield self
+            finally:
+                self.in_transaction = outer
+            return
+        if self.in_transaction:
+            yield self
+            return
+        self.in_transaction = True
+        try:
+            with duckdb_transaction(self.connection):
+                yield self
+        finally:
+            self.in_transaction = False
+
+    # --- loading -----------------------------------------------------------------------------------
+
+    def insert(self, table: str, rows: pa.Table, casts: dict[str, str] | None = None) -> int:
+        """Insert ``rows`` (columns matched by name) into ``table`` in the current transaction.
+
+        PostgreSQL: one COPY. DuckDB: the Arrow table is registered and inserted with one statement;
+        ``casts`` maps a column to the SQL type its values are cast to on the way (DuckDB only).
+        """
+        if rows.num_rows == 0:
+            return 0
+        if self.kind == "postgres":
+            from synth_assets.core import postgres  # looked up per call: tests replace copy_arrow
+
+            with self.connection.cursor() as cursor:
+                return postgres.copy_arrow(cursor, table, rows)
+        casts = casts or {}
+        names = ", ".join(quoted(c) for c in rows.column_names)
+        values = ", ".join(f"CAST({quoted(c)} AS {casts[c]})" if c in casts else quoted(c) for c in rows.column_names)
+        self.connection.register(_INCOMING, rows)
+        try:
+            self.connection.execute(f"INSERT INTO {quoted(table)} ({names}) SELECT {values} FROM {_INCOMING}")
+        finally:
+            self.connection.unregister(_INCOMING)
+        return rows.num_rows
+
+    def append(self, tables: Sequence[tuple[str, pa.Table]]) -> int:
+        """Insert every ``(table, rows)`` pair in one transaction; returns the rows inserted."""
+        with self.transaction():
+            return sum(self.insert(table, rows) for table, rows in tables)
+
+    def replace_window(self, table: str, rows: pa.Table, window: Window, *,
+                       verify: Callable[[], list] | None = None, ddl: Sequence[str] = (),
+                       before: Sequence[str] = (), after: Sequence[str] = (),
+                       casts: dict[str, str] | None = None) -> list:
+        """Delete ``window``'s rows of ``table``, insert ``rows`` and run ``verify`` in one transaction.
+
+        Commits only if every result of ``verify()`` passed, else rolls back and raises
+        :class:`ChecksFailed` (the previous rows stay). ``ddl`` creates the table if needed: on
+        PostgreSQL in a transaction of its own under an advisory lock (concurrent loads do not race to
+        create it), on DuckDB inside the load's transaction. ``before`` runs before the DELETE and
+        ``after`` after the insert (e.g. dropping and rebuilding constraints around a big COPY).
+        Inside an outer :meth:`transaction` (a whole re-seed) a failure propagates and the outer one
+        rolls everything back.
+        """
+        if self.kind == "postgres" and ddl:
+            with self.transaction():
+                self.execute("SELECT pg_advisory_xact_lock(hashtext('synth_assets.ddl'))")
+                for statement in ddl:
+                    self.execute(statement)
+        mark = "?" if self.kind == "duckdb" else "%s"
+        with self.transaction():
+            for statement in (*(ddl if self.kind == "duckdb" else ()), *before):
+                self.execute(statement)
+            self.execute(f"DELETE FROM {quoted(table)} WHERE {quoted(window.column)} >= {mark} "
+                         f"AND {quoted(window.column)} < {mark}", [window.start, window.end])
+            self.insert(table, rows, casts)
+            for statement in after:
+                self.execute(statement)
+            return verify_or_abort(verify)
+
+
+def verify_or_abort(verify: Callable[[], list] | None) -> list:
+    """The results of ``verify()``; raises :class:`ChecksFailed` (carrying them) if any failed."""
+    results = verify() if verify else []
+    failed = [r.check_name for r in results if not r.passed]
+    if failed:
+        raise ChecksFailed(failed, results)
+    return results
+
+
+@contextmanager
+def duckdb_transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN ... COMMIT, or ROLLBACK on any exception (the original error is the one raised).
+
+    DuckDB may already have aborted the transaction itself (a full disk, an I/O error): the
+    ROLLBACK's own complaint ("no transaction is active") must not hide the real cause.
+    """
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        try:
+            connection.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # already rolled back by DuckDB; keep the original exception
+        raise
+    connection.execute("COMMIT")
+
+
+# --- opening ---------------------------------------------------------------------------------------
+
+@contextmanager
+def open_duckdb(source: str | Path | object) -> Iterator[Database]:
+    """A DuckDB file by path (its directory is made), or a resource's ``get_connection()``."""
+    if hasattr(source, "get_connection"):
+        with source.get_connection() as connection:
+            try:
+                yield Database("duckdb", connection)
+            finally:  # the Dagster resource does not close it when the body raises
+                connection.close()
+        return
+    path = Path(source)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path))
+    try:
+        yield Database("duckdb", connection)
+    finally:
+        connection.close()
+
+
+@contextmanager
+def open_postgres(url: str, **options) -> Iterator[Database]:
+    """An autocommit connection (unless ``autocommit=False``) to a ``*_demo``/``*_test`` database.
+
+    The URL is refused before anything connects, and the connected database is checked again.
+    """
+    from synth_assets.core.postgres import connect
+
+    options.setdefault("autocommit", True)
+    with connect(url, **options) as connection:
+        yield Database("postgres", connection)
+
+
+@contextmanager
+def open_database(database_url: str | None, duckdb: str | Path | object) -> Iterator[Database]:
+    """PostgreSQL if ``database_url`` is set (refused unless ``*_demo``/``*_test``), else DuckDB."""
+    opened = open_postgres(database_url) if database_url else open_duckdb(duckdb)
+    with opened as database:
+        yield database
