@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -72,6 +72,9 @@ class Database:
     @property
     def description(self) -> str:
         return "DuckDB" if self.kind == "duckdb" else "PostgreSQL"
+
+    def close(self) -> None:
+        self.connection.close()
 
     # --- queries -----------------------------------------------------------------------------------
 
@@ -210,9 +213,28 @@ def duckdb_transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 # --- opening ---------------------------------------------------------------------------------------
 
+def connect_duckdb(path: str | Path) -> Database:
+    """A DuckDB file (its directory is made); the caller closes it (:meth:`Database.close`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Database("duckdb", duckdb.connect(str(path)))
+
+
+def connect_postgres(url: str, **options) -> Database:
+    """An autocommit connection (unless ``autocommit=False``) to a ``*_demo``/``*_test`` database.
+
+    The URL is refused before anything connects, and the connected database is checked again.
+    ``options`` are libpq parameters (the URL's own query parameters win) and psycopg's ``autocommit``.
+    """
+    from synth_assets.core.postgres import connect
+
+    options.setdefault("autocommit", True)
+    return Database("postgres", connect(url, **options))
+
+
 @contextmanager
 def open_duckdb(source: str | Path | object) -> Iterator[Database]:
-    """A DuckDB file by path (its directory is made), or a resource's ``get_connection()``."""
+    """A DuckDB file by path, or a resource's ``get_connection()`` (the Dagster DuckDB resource)."""
     if hasattr(source, "get_connection"):
         with source.get_connection() as connection:
             try:
@@ -220,26 +242,15 @@ def open_duckdb(source: str | Path | object) -> Iterator[Database]:
             finally:  # the Dagster resource does not close it when the body raises
                 connection.close()
         return
-    path = Path(source)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path))
-    try:
-        yield Database("duckdb", connection)
-    finally:
-        connection.close()
+    with closing(connect_duckdb(source)) as database:
+        yield database
 
 
 @contextmanager
 def open_postgres(url: str, **options) -> Iterator[Database]:
-    """An autocommit connection (unless ``autocommit=False``) to a ``*_demo``/``*_test`` database.
-
-    The URL is refused before anything connects, and the connected database is checked again.
-    """
-    from synth_assets.core.postgres import connect
-
-    options.setdefault("autocommit", True)
-    with connect(url, **options) as connection:
-        yield Database("postgres", connection)
+    """:func:`connect_postgres`, closed at the end of the block."""
+    with closing(connect_postgres(url, **options)) as database:
+        yield database
 
 
 @contextmanager

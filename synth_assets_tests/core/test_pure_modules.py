@@ -20,7 +20,7 @@ PURE_MODULES = [
         "vocabulary", "vocabulary_base", "vocabulary_domains")),
     *(f"synth_assets.core.{name}" for name in (
         "rng", "days", "modes", "bounds", "env", "errors", "ids", "concurrency", "database_guard",
-        "calendar", "climate", "sun")),
+        "calendar", "climate", "sun", "database")),
 ]
 
 FORBIDDEN = "dagster"

@@ -1,5 +1,8 @@
 """The stream's PostgreSQL sink: one transaction per batch, reconnects, exactly once.
 
+Each batch is the ledger row, then one COPY of the valid rows and one of the dead letters (Arrow
+tables, through :meth:`synth_assets.core.database.Database.insert`), then COMMIT.
+
 PostgreSQL and dropped connections
 * A transient failure -- the server is not up yet or refuses connections, the session was
   terminated (``pg_terminate_backend``), the server restarts or shuts down, the network drops --
@@ -28,12 +31,15 @@ import time
 import uuid
 from collections.abc import Callable
 
+import pyarrow as pa
+
 from synth_assets.air_quality.stream.records import (
     BACKOFF_SECONDS,
-    REALTIME_COLUMNS,
+    DEAD_LETTERS,
+    REALTIME,
     SinkError,
+    arrow_rows,
     realtime_ddl,
-    table_rows,
     validate,
 )
 
@@ -80,17 +86,18 @@ class PostgresSink:
     # --- one batch -------------------------------------------------------------------------------
 
     def write(self, records: list[dict]) -> int:
-        validated = validate(records)
-        good, bad = table_rows(validated)
+        good, bad = arrow_rows(validate(records))
         self.sequence += 1
-        batch_id, rows = f"{self.run_id}-{self.sequence}", len(good) + len(bad)
+        batch_id, rows = f"{self.run_id}-{self.sequence}", good.num_rows + bad.num_rows
         self._retrying(lambda: self._insert(batch_id, rows, good, bad), f"writing batch {batch_id} ({rows} messages)",
                        batch=True)
         self.committed_messages += rows
         self.committed_batches += 1
-        return len(bad)
+        return bad.num_rows
 
-    def _insert(self, batch_id: str, rows: int, good: list[tuple], bad: list[tuple]) -> None:
+    def _insert(self, batch_id: str, rows: int, good: pa.Table, bad: pa.Table) -> None:
+        from synth_assets.core.database import Database
+
         connection = self.connection
         self._phase = "insert"
         with connection.cursor() as cursor:
@@ -102,26 +109,22 @@ class PostgresSink:
                 self.recovered_batches += 1
                 self._outcome_unknown = False
                 return
-            self._outcome_unknown = False
-            if good:
-                with cursor.copy(f"COPY air_quality.stream_realtime ({', '.join(REALTIME_COLUMNS)}, received_at) "
-                                 "FROM STDIN") as copy:
-                    for row in good:
-                        copy.write_row(row)
-            if bad:
-                cursor.executemany("INSERT INTO air_quality.stream_dead_letters VALUES (%s, %s, %s)", bad)
+        self._outcome_unknown = False
+        database = Database("postgres", connection)  # joins this batch's open transaction
+        database.insert(REALTIME, good)  # one COPY per table and batch
+        database.insert(DEAD_LETTERS, bad)
         self._phase = "commit"
         connection.commit()
 
     # --- connection and retries -------------------------------------------------------------------
 
     def _connect(self) -> None:
-        from synth_assets.core.postgres import connect
+        from synth_assets.core.database import connect_postgres
 
         self._phase = "connect"
         given = _url_parameters(self.url)
         options = {k: v for k, v in CONNECT_OPTIONS.items() if k not in given}
-        connection = connect(self.url, autocommit=False, **options)
+        connection = connect_postgres(self.url, autocommit=False, **options).connection
         try:
             connection.execute(f"SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION_SECONDS}s'")
             # A retry may find its batch's ledger row locked by the old session of a dropped connection

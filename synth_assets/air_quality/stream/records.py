@@ -1,5 +1,6 @@
 """What every stream sink shares: the message JSON, validation into valid rows and dead letters, the
-realtime table's columns, the AWS resource names, and the one retry policy (:func:`with_retries`).
+realtime table's columns and DDL, the rows of a batch as Arrow tables (:func:`arrow_rows`), the AWS
+resource names, and the one retry policy (:func:`with_retries`).
 
 The sinks (:mod:`.sinks`, :mod:`.postgres_sink`, :mod:`.kinesis`) import from here and not from
 each other, so no sink module imports another.
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import pyarrow as pa
 from pydantic import ValidationError
 
 from synth_assets.air_quality.stream.config import StreamMessage
@@ -87,4 +89,29 @@ def table_rows(validated: Validated) -> tuple[list[tuple], list[tuple]]:
     now = datetime.now(timezone.utc)
     good = [tuple(str(r[c]) if c == "message_id" else r[c] for c in REALTIME_COLUMNS) + (now,) for r in validated.valid]
     bad = [(now, to_json(record), error) for record, error in validated.invalid]
+    return good, bad
+
+
+REALTIME = "air_quality.stream_realtime"
+DEAD_LETTERS = "air_quality.stream_dead_letters"
+_AT = pa.timestamp("us", tz="UTC")
+_ARROW_TYPES = {"message_id": pa.string(), "sensor_id": pa.string(), "is_duplicate": pa.bool_(),
+                "city_id": pa.int64(), "city_name": pa.string(), "country_name": pa.string(),
+                "country_code": pa.string(), "timestamp": _AT, "is_raining": pa.bool_()}
+REALTIME_SCHEMA = pa.schema([(c, _ARROW_TYPES.get(c, pa.float64())) for c in REALTIME_COLUMNS] + [("received_at", _AT)])
+DEAD_LETTER_SCHEMA = pa.schema([("received_at", _AT), ("payload", pa.string()), ("error", pa.string())])
+
+
+def arrow_rows(validated: Validated) -> tuple[pa.Table, pa.Table]:
+    """The rows of :func:`table_rows` as Arrow tables (``REALTIME_SCHEMA``, ``DEAD_LETTER_SCHEMA``),
+    built column by column: one COPY or one insert per batch and table."""
+    now = datetime.now(timezone.utc)
+    valid, invalid = validated.valid, validated.invalid
+    columns = [[str(r[c]) for r in valid] if c == "message_id" else [r[c] for r in valid] for c in REALTIME_COLUMNS]
+    received = pa.repeat(pa.scalar(now, _AT), len(valid))
+    good = pa.Table.from_arrays([*(pa.array(values, type=t) for values, t in zip(columns, REALTIME_SCHEMA.types)),
+                                 received], schema=REALTIME_SCHEMA)
+    bad = pa.Table.from_arrays([pa.repeat(pa.scalar(now, _AT), len(invalid)),
+                                pa.array([to_json(record) for record, _ in invalid], pa.string()),
+                                pa.array([error for _, error in invalid], pa.string())], schema=DEAD_LETTER_SCHEMA)
     return good, bad

@@ -15,16 +15,17 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-import pyarrow as pa
-
 # The names every sink shares live in records.py; re-exported here for callers of the old place.
 from synth_assets.air_quality.stream.records import (  # noqa: F401
+    DEAD_LETTERS,
     DLQ_TABLE,
     KINESIS_STREAM,
+    REALTIME,
     REALTIME_COLUMNS,
     REALTIME_TABLE,
     SinkError,
     Validated,
+    arrow_rows,
     realtime_ddl,
     table_rows,
     to_json,
@@ -50,42 +51,27 @@ class JsonLinesSink:
 
 
 class DuckDBSink:
-    """Tables ``air_quality.stream_realtime`` and ``air_quality.stream_dead_letters`` in the DuckDB file."""
+    """Tables ``air_quality.stream_realtime`` and ``air_quality.stream_dead_letters`` in the DuckDB file.
+
+    Each batch goes in through the core target (:mod:`synth_assets.core.database`): one Arrow insert
+    per table, valid rows and dead letters in one transaction.
+    """
 
     def __init__(self, path: Path):
-        import duckdb
+        from synth_assets.core.database import connect_duckdb
 
         self.name = f"duckdb:{path}"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = duckdb.connect(str(path))
+        self.database = connect_duckdb(path)
         for statement in realtime_ddl("air_quality"):
-            self.connection.execute(statement)
+            self.database.execute(statement)
 
     def write(self, records: list[dict]) -> int:
-        validated = validate(records)
-        good, bad = table_rows(validated)
-
-        good_table = pa.Table.from_pylist([dict(zip((*REALTIME_COLUMNS, "received_at"), row)) for row in good])
-        bad_table = pa.Table.from_pylist([dict(zip(("received_at", "payload", "error"), row)) for row in bad])
-
-        def insert() -> None:
-            self.connection.execute("BEGIN TRANSACTION")
-            try:
-                for table, rows in (("stream_realtime", good_table), ("stream_dead_letters", bad_table)):
-                    if rows.num_rows:
-                        self.connection.register("incoming", rows)
-                        self.connection.execute(f"INSERT INTO air_quality.{table} BY NAME SELECT * FROM incoming")
-                        self.connection.unregister("incoming")
-                self.connection.execute("COMMIT")
-            except BaseException:
-                self.connection.execute("ROLLBACK")
-                raise
-
-        with_retries(insert, f"insert into {self.name}")
-        return len(bad)
+        good, bad = arrow_rows(validate(records))
+        with_retries(lambda: self.database.append([(REALTIME, good), (DEAD_LETTERS, bad)]), f"insert into {self.name}")
+        return bad.num_rows
 
     def close(self) -> None:
-        self.connection.close()
+        self.database.close()
 
 
 def _ends_with_newline(handle) -> bool:
