@@ -6,14 +6,15 @@ import dagster as dg
 
 from synth_assets.content.models import LOAD_ORDER
 from synth_assets.content.pipeline import check_specs, load_and_check
-from synth_assets.content.settings import ContentSettings, content_range_from_env
+from synth_assets.content.settings import ContentSettings
 from synth_assets.core import metadata as md
 from synth_assets.core.database import open_database
 from synth_assets.core.partitions import eastern_daily_partitions
 from synth_assets.core.resources import SynthSettings, duckdb_resource
+from synth_assets.deployment import content_days
 
 GROUP = "content"
-FIRST_DAY, LAST_DAY = content_range_from_env()
+FIRST_DAY, LAST_DAY = content_days()
 partitions = eastern_daily_partitions(FIRST_DAY, LAST_DAY)
 KEYS = {name: dg.AssetKey([GROUP, name]) for name in LOAD_ORDER}
 # A day's content may reference any user created on or before that day.

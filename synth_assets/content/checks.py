@@ -21,97 +21,126 @@ from synth_assets.content.models import (
     TAGS_PER_ITEM,
     ContentConfig,
 )
-from synth_assets.content.target import Target
 from synth_assets.core import checks
+from synth_assets.core.database import Database as Target
 
 S = SCHEMA
 IN_WINDOW = "{a}.created_at >= :start AND {a}.created_at < :end"
-
-USER_CHECKS = {
-    "unique_username": (f"SELECT count(*) - count(DISTINCT username) FROM {S}.users", "usernames are unique"),
-    "unique_email": (f"SELECT count(*) - count(DISTINCT email) FROM {S}.users", "emails are unique"),
-    "timestamps_in_range": (f"SELECT count(*) FROM {S}.users u WHERE {IN_WINDOW.format(a='u')} AND "
-                            f"(u.updated_at < u.created_at OR u.updated_at >= :range_end)",
-                            "created_at in the window, created <= updated < end of range"),
-}
+WINDOW = IN_WINDOW.format(a="t")
+USERS = f"{S}.users"
 
 
-def content_checks(table: str) -> dict[str, tuple[str, str]]:
-    window = IN_WINDOW.format(a="t")
-    return {
-        "creator_fk": (f"SELECT count(*) FROM {S}.{table} t LEFT JOIN {S}.users u ON u.id = t.creator_id "
-                       f"WHERE {window} AND u.id IS NULL", "every creator_id is a user"),
-        "creator_existed_first": (f"SELECT count(*) FROM {S}.{table} t JOIN {S}.users u ON u.id = t.creator_id "
-                                  f"WHERE {window} AND u.created_at >= t.created_at",
-                                  "an item's creator existed before the item"),
-        "unique_id": (f"SELECT count(*) - count(DISTINCT id) FROM {S}.{table}", "ids are unique"),
-        "admin_items_total": (f"SELECT greatest(count(*) - {ADMIN_ITEMS_PER_TABLE}, 0) FROM {S}.{table} "
-                              f"WHERE creator_id = CAST(:admin AS UUID)",
-                              f"the admin owns at most {ADMIN_ITEMS_PER_TABLE} items (exactly, once loaded in full)"),
-        "tag_count_in_range": (f"SELECT count(*) FROM {S}.{table} t WHERE {window} AND "
-                               f"coalesce({{len}}(t.tags), 0) > {TAGS_PER_ITEM[1]}",
-                               f"{TAGS_PER_ITEM[0]}-{TAGS_PER_ITEM[1]} tags per item"),
-        "timestamps_in_range": (f"SELECT count(*) FROM {S}.{table} t WHERE {window} AND "
-                                f"(t.updated_at < t.created_at OR t.updated_at >= :range_end)",
-                                "created <= updated < end of range"),
-    }
+USER_CHECKS = [
+    checks.in_database(checks.unique_key("unique_username", ["username"], "usernames are unique"), USERS),
+    checks.in_database(checks.unique_key("unique_email", ["email"], "emails are unique"), USERS),
+    checks.sql_count("timestamps_in_range", f"SELECT count(*) FROM {USERS} t WHERE {WINDOW} AND "
+                     f"(t.updated_at < t.created_at OR t.updated_at >= :range_end)",
+                     "created_at in the window, created <= updated < end of range"),
+]
 
 
-JOB_CHECKS = {
-    "user_fk": (f"SELECT count(*) FROM {S}.generation_jobs t LEFT JOIN {S}.users u ON u.id = t.user_id "
-                f"WHERE {IN_WINDOW.format(a='t')} AND u.id IS NULL", "every user_id is a user"),
-    "content_fk": (f"SELECT count(*) FROM {S}.generation_jobs t LEFT JOIN {S}.content_items i ON i.id = t.content_id "
-                   f"WHERE {IN_WINDOW.format(a='t')} AND t.content_id IS NOT NULL AND i.id IS NULL",
-                   "every content_id is a content item"),
-    "every_item_has_completed_job": (
-        f"SELECT count(*) FROM {S}.content_items i LEFT JOIN {S}.generation_jobs j ON j.content_id = i.id "
+def content_checks(table: str) -> list[checks.SqlCount]:
+    relation = f"{S}.{table}"
+    return [
+        checks.in_database(checks.foreign_key("creator_fk", "creator_id", USERS, rule="every creator_id is a user"),
+                           relation, WINDOW),
+        checks.sql_count("creator_existed_first", f"SELECT count(*) FROM {relation} t JOIN {USERS} u ON "
+                         f"u.id = t.creator_id WHERE {WINDOW} AND u.created_at >= t.created_at",
+                         "an item's creator existed before the item"),
+        checks.in_database(checks.unique_key("unique_id", ["id"], "ids are unique"), relation),
+        checks.sql_count("admin_items_total", f"SELECT greatest(count(*) - {ADMIN_ITEMS_PER_TABLE}, 0) FROM "
+                         f"{relation} WHERE creator_id = CAST(:admin AS UUID)",
+                         f"the admin owns at most {ADMIN_ITEMS_PER_TABLE} items (exactly, once loaded in full)"),
+        checks.sql_count("tag_count_in_range", f"SELECT count(*) FROM {relation} t WHERE {WINDOW} AND "
+                         f"coalesce({{len}}(t.tags), 0) > {TAGS_PER_ITEM[1]}",
+                         f"{TAGS_PER_ITEM[0]}-{TAGS_PER_ITEM[1]} tags per item"),
+        checks.sql_count("timestamps_in_range", f"SELECT count(*) FROM {relation} t WHERE {WINDOW} AND "
+                         f"(t.updated_at < t.created_at OR t.updated_at >= :range_end)",
+                         "created <= updated < end of range"),
+    ]
+
+
+JOBS = f"{S}.generation_jobs"
+JOB_CHECKS = [
+    checks.in_database(checks.foreign_key("user_fk", "user_id", USERS, rule="every user_id is a user"),
+                       JOBS, WINDOW),
+    checks.in_database(checks.foreign_key("content_fk", "content_id", f"{S}.content_items",
+                                          rule="every content_id is a content item"), JOBS, WINDOW),
+    checks.sql_count(
+        "every_item_has_completed_job",
+        f"SELECT count(*) FROM {S}.content_items i LEFT JOIN {JOBS} j ON j.content_id = i.id "
         f"AND j.status = 'completed' WHERE {IN_WINDOW.format(a='i')} AND j.id IS NULL",
         "every content item created in the window has its completed job"),
-    "prompt_and_time_match_item": (
-        f"SELECT count(*) FROM {S}.generation_jobs t JOIN {S}.content_items i ON i.id = t.content_id "
-        f"WHERE {IN_WINDOW.format(a='t')} AND (t.prompt <> i.prompt OR t.completed_at <> i.created_at "
+    checks.sql_count(
+        "prompt_and_time_match_item",
+        f"SELECT count(*) FROM {JOBS} t JOIN {S}.content_items i ON i.id = t.content_id "
+        f"WHERE {WINDOW} AND (t.prompt <> i.prompt OR t.completed_at <> i.created_at "
         f"OR t.user_id <> i.creator_id)", "a completed job has its item's prompt, creator and creation time"),
-    "timestamps_ordered": (
-        f"SELECT count(*) FROM {S}.generation_jobs t WHERE {IN_WINDOW.format(a='t')} AND "
+    checks.sql_count(
+        "timestamps_ordered",
+        f"SELECT count(*) FROM {JOBS} t WHERE {WINDOW} AND "
         f"(t.started_at < t.created_at OR t.completed_at < t.started_at OR t.completed_at >= :range_end "
         f"OR (t.status IN ('completed', 'failed') AND (t.started_at IS NULL OR t.completed_at IS NULL)) "
         f"OR (t.status = 'running' AND (t.started_at IS NULL OR t.completed_at IS NOT NULL)) "
         f"OR (t.status IN ('pending', 'cancelled') AND t.completed_at IS NOT NULL) "
         f"OR (t.status = 'pending' AND t.started_at IS NOT NULL))",
         "created <= started <= completed inside the range; which times are set follows the status"),
-    "user_existed_first": (
-        f"SELECT count(*) FROM {S}.generation_jobs t JOIN {S}.users u ON u.id = t.user_id "
-        f"WHERE {IN_WINDOW.format(a='t')} AND u.created_at >= t.created_at", "a job's user existed before the job"),
-    "status_consistency": (
-        f"SELECT count(*) FROM {S}.generation_jobs t WHERE {IN_WINDOW.format(a='t')} AND NOT ("
+    checks.sql_count(
+        "user_existed_first",
+        f"SELECT count(*) FROM {JOBS} t JOIN {USERS} u ON u.id = t.user_id "
+        f"WHERE {WINDOW} AND u.created_at >= t.created_at", "a job's user existed before the job"),
+    checks.sql_count(
+        "status_consistency",
+        f"SELECT count(*) FROM {JOBS} t WHERE {WINDOW} AND NOT ("
         f"(t.status = 'completed') = (t.content_id IS NOT NULL) AND "
         f"(t.status = 'failed') = (t.error_message IS NOT NULL) AND "
         f"t.status IN ('pending', 'running', 'completed', 'failed', 'cancelled'))",
         "content only for completed jobs, an error message exactly for failed ones"),
-    "unique_content_id": (f"SELECT count(content_id) - count(DISTINCT content_id) FROM {S}.generation_jobs",
-                          "one job per content item"),
-}
+    checks.in_database(checks.unique_key("unique_content_id", ["content_id"], "one job per content item"), JOBS),
+]
+
+MATCH_KEY = {"users": "is_active", "content_items": "is_private", "content_items_auto": "is_private",
+             "generation_jobs": "status"}
+ADMIN_EXACT = checks.Check("admin_items_exact",
+                           f"once all partitions are loaded the admin owns exactly {ADMIN_ITEMS_PER_TABLE} items")
+PHRASE_COUNTS = checks.Check("phrase_counts", f"{GENERAL_PHRASES[0]}-{GENERAL_PHRASES[1]} general and "
+                                              f"{DOMAIN_PHRASES[0]}-{DOMAIN_PHRASES[1]} domain phrases per prompt")
+TAGS_FROM_POOL = checks.Check("tags_from_pool", "every tag is from the global pool")
+COMPLETED_SHARE_CHECK = checks.share_within(
+    "completed_share", COMPLETED_SHARE, 0.005 / COMPLETED_SHARE,
+    f"{COMPLETED_SHARE:.0%} of jobs completed (within 0.5 points) once all partitions are loaded")
 
 
-def specs(asset_key: dg.AssetKey, queries: dict[str, tuple[str, str]],
-          extra: dict[str, str]) -> list[dg.AssetCheckSpec]:
-    rules = {name: rule for name, (_, rule) in queries.items()} | extra
-    return [dg.AssetCheckSpec(name, asset=asset_key, description=rule, blocking=True) for name, rule in rules.items()]
+def rows_match(table: str) -> checks.Check:
+    return checks.Check("rows_match_generator",
+                        f"the window's rows per {MATCH_KEY[table]} in the database equal the generator's")
 
 
-def sql_results(target: Target, queries: dict[str, tuple[str, str]], start: datetime, end: datetime,
+def sql_checks(table: str) -> list[checks.SqlCount]:
+    if table == "users":
+        return USER_CHECKS
+    if table == "generation_jobs":
+        return JOB_CHECKS
+    return content_checks(table)
+
+
+def table_checks(table: str) -> list[checks.Check]:
+    """Every check of ``table``, in the order its results are reported."""
+    extra = {"users": [], "generation_jobs": [COMPLETED_SHARE_CHECK]}.get(
+        table, [PHRASE_COUNTS, TAGS_FROM_POOL, ADMIN_EXACT])
+    return [*sql_checks(table), *extra, rows_match(table)]
+
+
+def sql_results(target: Target, table: str, start: datetime, end: datetime,
                 config: ContentConfig, range_end: datetime) -> list[dg.AssetCheckResult]:
-    results = []
-    for name, (sql, rule) in queries.items():
-        violations = int(target.scalar(sql, start=start, end=end, range_end=range_end,
-                                       admin=str(config.admin_user_id)) or 0)
-        results.append(checks.violations_result(name, {"rows": violations}, rule=rule, database=target.description))
-    return results
+    params = {"start": start, "end": end, "range_end": range_end, "admin": str(config.admin_user_id)}
+    return checks.database_results(target.scalar, sql_checks(table), params, database=target.description)
 
 
-def matches_generator(name: str, target: Target, table: str, expected: pl.DataFrame, start: datetime,
-                      end: datetime, key: str, rule: str) -> dg.AssetCheckResult:
+def matches_generator(target: Target, table: str, expected: pl.DataFrame, start: datetime,
+                      end: datetime) -> dg.AssetCheckResult:
     """The window's counts per ``key`` value in the database equal the generator's."""
+    key = MATCH_KEY[table]
     observed = {}
     for value in expected[key].unique().to_list():
         observed[value] = int(target.scalar(
@@ -119,7 +148,7 @@ def matches_generator(name: str, target: Target, table: str, expected: pl.DataFr
             start=start, end=end, value=str(value).lower() if isinstance(value, bool) else str(value)))
     wanted = dict(expected.group_by(key).len().iter_rows())
     differences = {str(k): abs(observed.get(k, 0) - wanted.get(k, 0)) for k in wanted}
-    return checks.violations_result(name, differences, rule=rule, database=target.description)
+    return rows_match(table).result(differences, database=target.description)
 
 
 def admin_complete_result(target: Target, table: str, config: ContentConfig) -> dg.AssetCheckResult:
@@ -128,10 +157,8 @@ def admin_complete_result(target: Target, table: str, config: ContentConfig) -> 
                               admin=str(config.admin_user_id)))
     complete = total == getattr(config, table)
     wrong = complete and admin != min(ADMIN_ITEMS_PER_TABLE, total)
-    return checks.violations_result(
-        "admin_items_exact", {"wrong_admin_count": int(wrong)}, database=target.description,
-        rule=f"once all partitions are loaded the admin owns exactly {ADMIN_ITEMS_PER_TABLE} items",
-        admin_items=admin, rows=total, fully_loaded=complete)
+    return ADMIN_EXACT.result({"wrong_admin_count": int(wrong)}, database=target.description,
+                              admin_items=admin, rows=total, fully_loaded=complete)
 
 
 def completed_share_result(target: Target, config: ContentConfig) -> dg.AssetCheckResult:
@@ -139,10 +166,7 @@ def completed_share_result(target: Target, config: ContentConfig) -> dg.AssetChe
     done = int(target.scalar(f"SELECT count(*) FROM {S}.generation_jobs WHERE status = 'completed'"))
     share = done / total if total else None
     complete = total == config.generation_jobs
-    return checks.ratio_result("completed_share", observed=share if complete else None,
-                               expected=COMPLETED_SHARE, tolerance=0.005 / COMPLETED_SHARE,
-                               what="share of completed jobs once all partitions are loaded",
-                               jobs=total, completed=done)
+    return COMPLETED_SHARE_CHECK.result(share if complete else None, jobs=total, completed=done)
 
 
 def generated_results(stats: pl.DataFrame, tags: pl.Series, pool: set[str]) -> list[dg.AssetCheckResult]:
@@ -152,8 +176,6 @@ def generated_results(stats: pl.DataFrame, tags: pl.Series, pool: set[str]) -> l
     exploded = tags.explode().drop_nulls()
     unknown = int((~exploded.is_in(pl.Series(sorted(pool)).implode())).sum()) if exploded.len() else 0
     return [
-        checks.violations_result("phrase_counts", {"general": bad_general, "domain": bad_domain},
-                                 rule=f"{GENERAL_PHRASES[0]}-{GENERAL_PHRASES[1]} general and "
-                                      f"{DOMAIN_PHRASES[0]}-{DOMAIN_PHRASES[1]} domain phrases per prompt"),
-        checks.violations_result("tags_from_pool", {"unknown_tags": unknown}, rule="every tag is from the global pool"),
+        PHRASE_COUNTS.result({"general": bad_general, "domain": bad_domain}),
+        TAGS_FROM_POOL.result({"unknown_tags": unknown}),
     ]

@@ -19,29 +19,12 @@ from synth_assets.content.models import ContentConfig
 from synth_assets.content.tags import tag_pool
 from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.content.users import generate_users
+from synth_assets.core import checks
 from synth_assets.core.database import Database
-
-ROWS_MATCH = "the window's rows per {key} in the database equal the generator's"
-MATCH_KEY = {"users": "is_active", "content_items": "is_private", "content_items_auto": "is_private",
-             "generation_jobs": "status"}
-CONTENT_EXTRA_RULES = {"admin_items_exact": "once all partitions are loaded the admin owns exactly 50 items",
-                       "phrase_counts": "phrase counts inside their ranges",
-                       "tags_from_pool": "tags from the global pool"}
-JOB_EXTRA_RULES = {"completed_share": "98 % of jobs completed (within 0.5 points) once fully loaded"}
-
-
-def sql_checks(table: str) -> dict[str, tuple[str, str]]:
-    if table == "users":
-        return cc.USER_CHECKS
-    if table == "generation_jobs":
-        return cc.JOB_CHECKS
-    return cc.content_checks(table)
 
 
 def check_specs(table: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
-    extra = {"users": {}, "generation_jobs": JOB_EXTRA_RULES}.get(table, CONTENT_EXTRA_RULES)
-    return cc.specs(asset_key, sql_checks(table),
-                    {**extra, "rows_match_generator": ROWS_MATCH.format(key=MATCH_KEY[table])})
+    return checks.specs(asset_key, cc.table_checks(table))
 
 
 def generate_table(config: ContentConfig, table: str) -> object:
@@ -74,16 +57,14 @@ def load_and_check(table: str, config: ContentConfig, target: Database, start: d
 
     def verify() -> list[dg.AssetCheckResult]:
         """Every check of the table, run inside the load's transaction (before COMMIT)."""
-        results = cc.sql_results(target, sql_checks(table), start, end, config, range_end)
+        results = cc.sql_results(target, table, start, end, config, range_end)
         if stats is not None:
             results += cc.generated_results(stats.filter(in_window), rows["tags"],
                                             set(tag_pool(config.tag_pool_size)))
             results.append(cc.admin_complete_result(target, table, config))
         if table == "generation_jobs":
             results.append(cc.completed_share_result(target, config))
-        key = MATCH_KEY[table]
-        results.append(cc.matches_generator("rows_match_generator", target, table, rows, start, end, key,
-                                            ROWS_MATCH.format(key=key)))
+        results.append(cc.matches_generator(target, table, rows, start, end))
         return results
 
     try:

@@ -17,11 +17,12 @@ from datetime import date
 from synth_assets.content.load import clear_all
 from synth_assets.content.models import LOAD_ORDER
 from synth_assets.content.pipeline import generate_table, load_and_check
-from synth_assets.content.settings import ContentSettings, content_range_from_env
+from synth_assets.content.settings import ContentSettings
 from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.core.concurrency import prefetched
 from synth_assets.core.database import open_database
 from synth_assets.core.resources import SynthSettings, duckdb_resource
+from synth_assets.deployment import content_days
 
 
 class SeedCheckFailed(RuntimeError):
@@ -49,7 +50,7 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print,
 
     On PostgreSQL a table held by another session (an open transaction reading it) is waited for at
     most ``lock_timeout_seconds``; then the seed stops with nothing changed."""
-    first, last = days or content_range_from_env()  # the partitions' range unless the caller narrows it
+    first, last = days or content_days()  # the partitions' range unless the caller narrows it
     config = content.config(first, last, settings.seed)  # validated before anything is written
     start, end = eastern_day_bounds(first)[0], eastern_day_bounds(last)[1]
     echo(f"seeding {_where(content, settings)} with seed {config.seed}: "

@@ -1,34 +1,20 @@
 """The content family's resource: generation config and target database, from env or run config.
 
 Environment variables: ``SYNTH_SEED``, ``SYNTH_CONTENT_USERS``, ``SYNTH_CONTENT_ITEMS``,
-``SYNTH_CONTENT_ITEMS_AUTO``, ``SYNTH_CONTENT_START`` / ``SYNTH_CONTENT_END`` (YYYY-MM-DD, US-Eastern
-days; they also define the partitions), and ``DATABASE_URL`` (a PostgreSQL database whose name ends
-in ``_demo`` or ``_test``; unset = the embedded DuckDB file).
+``SYNTH_CONTENT_ITEMS_AUTO`` and ``DATABASE_URL`` (a PostgreSQL database whose name ends
+in ``_demo`` or ``_test``; unset = the embedded DuckDB file). The range of days, ``SYNTH_CONTENT_START``
+/ ``SYNTH_CONTENT_END``, defines the partitions and is read in :mod:`synth_assets.deployment`.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import dagster as dg
 from pydantic import ConfigDict, Field, model_validator
 
-from synth_assets.content.models import DEFAULT_ADMIN_ID, DEFAULT_END, DEFAULT_START, ContentConfig
+from synth_assets.content.models import DEFAULT_ADMIN_ID, ContentConfig
 from synth_assets.core.env import FromEnv, parse_int, resolve_from_env
-
-
-def content_range_from_env(environ: dict[str, str] | None = None) -> tuple[date, date]:
-    env = os.environ if environ is None else environ
-    try:
-        start = date.fromisoformat(env.get("SYNTH_CONTENT_START", DEFAULT_START.isoformat()))
-        end = date.fromisoformat(env.get("SYNTH_CONTENT_END", DEFAULT_END.isoformat()))
-    except ValueError as exc:
-        raise ValueError(f"SYNTH_CONTENT_START/END must be YYYY-MM-DD: {exc}") from None
-    if end < start:
-        raise ValueError(f"SYNTH_CONTENT_END {end} is before SYNTH_CONTENT_START {start}")
-    return start, end
-
 
 CONTENT_FROM_ENV = (
     FromEnv("users", "SYNTH_CONTENT_USERS", 10_000, parse_int, "an integer"),

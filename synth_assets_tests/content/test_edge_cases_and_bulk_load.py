@@ -79,8 +79,8 @@ def test_bulk_path_reseeds_and_a_new_config_replaces_the_old_data(tmp_path, fres
 
 def test_a_failing_check_rolls_the_load_back(tmp_path):
     from synth_assets.content.pipeline import load_and_check
-    from synth_assets.content.target import open_target
     from synth_assets.content.timeline import eastern_day_bounds
+    from synth_assets.core.database import open_database
     from synth_assets.core.resources import duckdb_resource
 
     settings = make_settings(tmp_path / "data")
@@ -88,7 +88,7 @@ def test_a_failing_check_rolls_the_load_back(tmp_path):
     seed(content, settings, echo=lambda *_: None)
     config = content.config(date(2025, 5, 1), date(2025, 9, 21), master_seed=42)  # content.seed=3 wins
     start, end = eastern_day_bounds(config.start)[0], eastern_day_bounds(config.end)[1]
-    with open_target(None, duckdb_resource(settings)) as target:
+    with open_database(None, duckdb_resource(settings)) as target:
         before = target.connection.execute("select id, prompt from content.content_items order by id").fetchall()
         target.connection.execute("delete from content.users where username <> 'admin'")  # orphan the items
         rows, results, _ = load_and_check("content_items", config, target, start, end)
