@@ -90,8 +90,9 @@ def cmd_stream(args: argparse.Namespace) -> int:
 
     from synth_assets.air_quality.cities import select_cities
     from synth_assets.air_quality.stream.config import StreamConfig
+    from synth_assets.air_quality.stream.records import SinkError
     from synth_assets.air_quality.stream.simulator import run
-    from synth_assets.air_quality.stream.sinks import SinkError, make_sink
+    from synth_assets.air_quality.stream.sinks import make_sink
 
     start = None
     if args.start:

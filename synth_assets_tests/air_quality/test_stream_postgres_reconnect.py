@@ -23,8 +23,8 @@ from sqlalchemy.engine import make_url
 from synth_assets.air_quality.cities import select_cities
 from synth_assets.air_quality.stream.config import StreamConfig
 from synth_assets.air_quality.stream.postgres_sink import LEDGER_TABLE, PostgresSink
+from synth_assets.air_quality.stream.records import SinkError
 from synth_assets.air_quality.stream.simulator import run
-from synth_assets.air_quality.stream.sinks import SinkError
 from synth_assets_tests import postgres_fixture as pgf
 
 CITIES = select_cities("full")
