@@ -57,10 +57,9 @@ def generate(mode: str, start: date, end: date, data_dir: Path, seed: int, log_d
     years = [y for y in sorted({d.year for d in days}) if date(y, 1, 1) >= start and date(y + 1, 1, 1) <= end]
     daily_files = [layout.daily_path(data_dir, mode, d) for d in days]
     yearly_files = [layout.yearly_path(data_dir, mode, y) for y in years]
-    env = {"SYNTH_AIR_QUALITY_MODE": mode, "SYNTH_DATA_DIR": str(data_dir), "SYNTH_SEED": str(seed)}
     settings_config = {"air_quality_mode": mode, "data_dir": str(data_dir), "seed": seed}
     resources = {**(run_config or {}).get("resources", {}), "settings": {"config": settings_config}}
-    run_config = {**(run_config or {}), "resources": resources}  # the same values as the environment above
+    run_config = {**(run_config or {}), "resources": resources}  # the verb's values win over the environment
     began = time.time()
     steps = [
         Step("air_quality/city_profiles", CITY_PROFILES.to_user_string(), run_config=run_config),
@@ -72,7 +71,7 @@ def generate(mode: str, start: date, end: date, data_dir: Path, seed: int, log_d
         steps.append(Step("air_quality/yearly_measurements", YEARLY.to_user_string(), run_config=run_config,
                           partition_range=(str(years[0]), str(years[-1])), unit="years",
                           progress=lambda: (_files_newer_than(yearly_files, began), len(yearly_files))))
-    seconds = sum(run_step(step, env, log_dir) for step in steps)
+    seconds = sum(run_step(step, log_dir) for step in steps)
     rows = sum(pq.ParquetFile(path).metadata.num_rows for path in daily_files)
     size = sum(p.stat().st_size for p in daily_files + yearly_files)
     return Summary(rows=rows, files=len(daily_files) + len(yearly_files), bytes=size, seconds=seconds)

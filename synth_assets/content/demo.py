@@ -19,8 +19,7 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
     run_config = {"resources": {"content": {"config": {"database_url": ""}},
                                 "settings": {"config": {"data_dir": str(settings.data_path), "seed": settings.seed}}}}
     run_step(Step("content (users, items, jobs)", f"group:{GROUP}", partition_range=(f"{first}", f"{last}"),
-                  run_config=run_config),
-             {"DATABASE_URL": "", "SYNTH_DATA_DIR": str(settings.data_path)}, log_dir)
+                  run_config=run_config), log_dir)
     tables = ", ".join(f"{GROUP}.{table}" for table in LOAD_ORDER)
     return [f"content seed DB: {first} .. {last} in {time.monotonic() - began:.1f} s",
             f"  {settings.duckdb_path}: tables {tables}"]

@@ -146,8 +146,11 @@ class _Monitor:
             self.instance.dispose()
 
 
-def run_step(step: Step, env: dict[str, str], log_dir: Path) -> float:
-    """Run one step; print progress; on failure print its cause and raise; on a signal stop it and raise."""
+def run_step(step: Step, log_dir: Path) -> float:
+    """Run one step; print progress; on failure print its cause and raise; on a signal stop it and raise.
+
+    Settings reach the worker only through ``step.run_config`` (what is not given there comes from
+    the environment this process was started with, as for any run)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     interactive = sys.stdout.isatty()
@@ -160,7 +163,7 @@ def run_step(step: Step, env: dict[str, str], log_dir: Path) -> float:
             error_file.unlink(missing_ok=True)
             # its own session: a terminal's Ctrl-C reaches this process only, which stops the worker cleanly
             process = subprocess.Popen(step.command(error_file), stdout=log, stderr=subprocess.STDOUT,
-                                       env={**os.environ, **env}, start_new_session=True)
+                                       start_new_session=True)
             last_tenth, last_done = -1, None
             while process.poll() is None:
                 time.sleep(POLL_SECONDS)

@@ -38,7 +38,8 @@ STREAM_COLUMNS = {
     "so2": pl.Float64, "co": pl.Float64, "o3": pl.Float64, "temperature_c": pl.Float64, "humidity_pct": pl.Float64,
     "wind_speed_kmh": pl.Float64, "is_raining": pl.Boolean,
 }
-LANDED_COLUMNS = {**{name: dtype for name, dtype in STREAM_COLUMNS.items() if name not in ("timestamp", "is_duplicate")},
+LANDED_COLUMNS = {**{name: dtype for name, dtype in STREAM_COLUMNS.items()
+                     if name not in ("timestamp", "is_duplicate")},
                   "timestamp": pl.Datetime("us", "UTC")}
 """A landed day's columns: the message's, with its event time parsed (UTC) and without the resend flag."""
 TRUNCATED = "truncated line (no newline at end of file)"
