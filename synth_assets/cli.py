@@ -159,8 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     stream = commands.add_parser(
         "stream", help="simulate live air-quality sensors (JSON lines, DuckDB, PostgreSQL, Kinesis)",
         description="Live sensor messages made by the batch family's patterns, with the seed's faults "
-                    "(0.1 % sensor drops, 0.5 % duplicates). Stops at --count/--duration or on Ctrl-C/SIGTERM "
-                    "and prints totals on stderr.")
+                    "(0.1 % of readings lost to sensor outages, 0.5 % duplicates). Stops at --count/--duration "
+                    "or on Ctrl-C/SIGTERM and prints totals on stderr.")
     stream.add_argument("--mode", choices=["development", "production"], default="development",
                         help="development: 10 sensors at 1 msg/s; production: 1000 sensors at 33 msg/s")
     stream.add_argument("--sensors", type=int, help="number of sensors (cities drawn with the seed)")
@@ -178,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "air-quality-realtime / air-quality-dlq)")
     stream.add_argument("--start", help="simulated clock start (ISO time, UTC); default: real UTC time")
     stream.add_argument("--speedup", type=float, help="simulated seconds per wall second (needs --start)")
-    stream.add_argument("--drop-rate", type=float, help="chance a reading starts a sensor drop (default 0.001)")
+    stream.add_argument("--drop-rate", type=float,
+                        help="share of readings lost to sensor outages, in bursts (default 0.001)")
     stream.add_argument("--duplicate-rate", type=float, help="chance a message is sent twice (default 0.005)")
     stream.add_argument("--malformed-rate", type=float, help="chance a message breaks the contract (default 0)")
     stream.add_argument("--database-url", help="for --sink postgres: a *_demo/*_test database")

@@ -53,15 +53,35 @@ def test_fault_shares_over_100k_messages_are_within_their_statistical_band(tmp_p
     totals = replay(tmp_path / "s.jsonl", count=n, malformed_rate=0.01, seed=3)
     lines = read_lines(tmp_path / "s.jsonl")
     assert totals.readings == n and totals.sent == len(lines)
-    # drop events ~ Binomial(n, 0.001): mean 100, sd 10; duplicates ~ Binomial(~n, 0.005): mean ~500, sd ~22
-    assert 50 <= totals.drop_events <= 150
-    assert totals.dropped >= totals.drop_events
+    # lost: about 100 readings in about 25 outages (mean 4 readings), sd about 26; 3 sd either side
+    assert 20 <= totals.lost <= 180 and totals.lost_share == totals.lost / n
+    assert totals.outages < totals.lost  # bursts
+    # duplicates ~ Binomial(~n, 0.005): mean ~500, sd ~22
     assert 390 <= totals.duplicated <= 610
     assert sum(1 for r in lines if r["is_duplicate"]) == totals.duplicated
-    assert n - totals.dropped + totals.duplicated == totals.sent
+    assert n - totals.lost + totals.duplicated == totals.sent
     assert 800 <= totals.malformed <= 1200  # ~Binomial(n, 0.01)
     ids = [r["message_id"] for r in lines if not r["is_duplicate"]]
     assert len(ids) == len(set(ids))
+
+
+def test_lost_readings_are_the_missing_messages_in_bursts_and_the_totals_say_so(tmp_path):
+    n = 60_000  # development mode (the default): 10 sensors
+    lossy = replay(tmp_path / "lossy.jsonl", mode="development", count=n, duplicate_rate=0.0, seed=12)
+    whole = replay(tmp_path / "whole.jsonl", mode="development", count=n, duplicate_rate=0.0, drop_rate=0.0, seed=12)
+    sent = {r["message_id"] for r in read_lines(tmp_path / "lossy.jsonl")}
+    every = read_lines(tmp_path / "whole.jsonl")  # the same readings, none lost
+    assert whole.lost == 0 and len(every) == n and sent <= {r["message_id"] for r in every}
+    missing = [r for r in every if r["message_id"] not in sent]
+    assert len(missing) == lossy.lost == n - lossy.sent > 0
+    assert lossy.lost_share == lossy.lost / n
+    assert f"lost {lossy.lost:,} ({lossy.lost_share:.3%}" in lossy.summary()
+    # a burst is a run of consecutive readings of one sensor, all missing
+    is_missing: dict[str, list[bool]] = {}
+    for r in every:
+        is_missing.setdefault(r["sensor_id"], []).append(r["message_id"] not in sent)
+    runs = sum(flags[0] + sum(b and not a for a, b in zip(flags, flags[1:])) for flags in is_missing.values())
+    assert runs <= lossy.outages < lossy.lost  # every outage is one burst (adjacent ones may join)
 
 
 def test_duckdb_sink_separates_valid_messages_and_dead_letters(tmp_path):

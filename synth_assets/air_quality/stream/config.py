@@ -10,6 +10,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from synth_assets.air_quality.models import AirQualityMeasurement
 
 MODES = {"development": {"sensors": 10, "rate": 1.0}, "production": {"sensors": 1000, "rate": 33.0}}
+LOST_SHARE = 0.001
+"""Share of readings lost to sensor outages. Source: the seed's stream spec ("0.1 % sensor drops"),
+read as a loss rate (issue 13 section 3): 0.1 % of readings never arrive."""
+OUTAGE_MEAN_READINGS = 4.0
+"""Mean length of an outage in the sensor's own readings (geometric): about 40 s in development mode
+(a reading per sensor every 10 s) and 2 min in production (every 30 s). An estimate, not a measured
+value: no published figure for outage lengths of air-quality sensor feeds was found."""
 
 
 class StreamConfig(BaseModel):
@@ -26,8 +33,10 @@ class StreamConfig(BaseModel):
     seed: int = Field(default=42, ge=0)
     start: AwareDatetime | None = Field(default=None, description="simulated clock start; None = real time")
     speedup: float = Field(default=1.0, gt=0, le=1_000_000)
-    drop_rate: float = Field(default=0.001, ge=0, le=1, description="chance a reading starts a sensor drop")
-    silence_seconds: float = Field(default=30.0, gt=0, description="mean simulated length of a drop")
+    drop_rate: float = Field(default=LOST_SHARE, ge=0, le=0.5,
+                             description="share of readings lost to sensor outages (long-run; bursts, see faults.py)")
+    outage_mean_readings: float = Field(default=OUTAGE_MEAN_READINGS, ge=1, le=100_000,
+                                        description="mean outage length, in readings of the sensor that is out")
     duplicate_rate: float = Field(default=0.005, ge=0, le=1)
     malformed_rate: float = Field(default=0.0, ge=0, le=1)
 

@@ -27,8 +27,8 @@ IDLE_SLEEP = 0.02
 class Totals:
     readings: int = 0
     sent: int = 0
-    dropped: int = 0
-    drop_events: int = 0
+    lost: int = 0
+    outages: int = 0
     duplicated: int = 0
     malformed: int = 0
     dead_lettered: int = 0
@@ -38,9 +38,14 @@ class Totals:
     def achieved_rate(self) -> float:
         return self.sent / self.seconds if self.seconds else 0.0
 
+    @property
+    def lost_share(self) -> float:
+        """Readings lost to sensor outages, as a share of all readings made."""
+        return self.lost / self.readings if self.readings else 0.0
+
     def summary(self) -> str:
-        return (f"readings {self.readings:,}  sent {self.sent:,}  dropped {self.dropped:,} "
-                f"({self.drop_events:,} sensor drops)  duplicated {self.duplicated:,}  malformed {self.malformed:,}  "
+        return (f"readings {self.readings:,}  sent {self.sent:,}  lost {self.lost:,} ({self.lost_share:.3%}, "
+                f"{self.outages:,} sensor outages)  duplicated {self.duplicated:,}  malformed {self.malformed:,}  "
                 f"dead-lettered {self.dead_lettered:,}  in {self.seconds:.1f} s = {self.achieved_rate:,.1f} msg/s")
 
 
@@ -58,7 +63,7 @@ def run(config: StreamConfig, cities: pl.DataFrame, sink, stop: threading.Event 
     """Emit readings into ``sink`` until count/duration is reached or ``stop`` is set; returns totals."""
     stop = stop or threading.Event()
     sensors = sensor_table(cities, config.sensor_count, config.seed)
-    faults = FaultInjector(config.drop_rate, config.silence_seconds, config.duplicate_rate, config.malformed_rate)
+    faults = FaultInjector(config.drop_rate, config.outage_mean_readings, config.duplicate_rate, config.malformed_rate)
     totals = Totals()
     started = time.monotonic()
     try:
@@ -84,7 +89,7 @@ def run(config: StreamConfig, cities: pl.DataFrame, sink, stop: threading.Event 
     finally:
         totals.seconds = time.monotonic() - started
         counts = faults.counts
-        totals.dropped, totals.drop_events = counts.dropped, counts.drop_events
+        totals.lost, totals.outages = counts.lost, counts.outages
         totals.duplicated, totals.malformed = counts.duplicated, counts.malformed
         sink.close()
     return totals
