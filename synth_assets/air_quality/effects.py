@@ -117,3 +117,20 @@ def sums_by_local_hour(grid: Grid, column: str = "pm25") -> np.ndarray:
     index = grid.calendar.hour.astype(np.int64) + 24 * np.arange(n_cities)[:, None]
     return np.bincount(index.ravel(), weights=grid.values[column].ravel(), minlength=24 * n_cities).reshape(
         n_cities, 24)
+
+
+def annual_pm25_vs_published(grid: Grid) -> pl.DataFrame:
+    """Per city: the generated mean PM2.5 of the grid against the published annual mean and its source."""
+    generated = grid.values["pm25"].mean(axis=1)
+    return grid.cities.select("name", "pm25_published", "pm25_year", "pm25_source").with_columns(
+        pm25_generated=pl.Series(generated.round(2)),
+        ratio=pl.Series((generated / grid.cities["pm25_published"].to_numpy()).round(3)))
+
+
+def worst_pm25_ratio(grid: Grid) -> float | None:
+    """Generated / published annual mean PM2.5 of the city farthest from 1; None unless a whole year."""
+    hours = grid.values["pm25"].shape[1]
+    if hours < 365 * 24:
+        return None
+    ratio = annual_pm25_vs_published(grid)["ratio"].to_numpy()
+    return float(ratio[np.argmax(np.abs(ratio - 1.0))])

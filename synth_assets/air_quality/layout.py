@@ -51,7 +51,7 @@ def streamed_day_path(data_dir: Path, day: date) -> Path:
 # --- what the files hold (stored in each file, checked by every reader) ---------------------------
 
 MEASUREMENT_SCHEMA_VERSION = 1  # bump when MEASUREMENT_SCHEMA's columns change
-CITY_SCHEMA_VERSION = 1
+CITY_SCHEMA_VERSION = 2  # 2: climate normals, altitude, published PM2.5 (issue 13)
 
 
 def hourly_identity(seed: int, mode: str) -> FileIdentity:

@@ -62,6 +62,21 @@ def _tiled_strings(values: pa.Array, repeats: int) -> pa.Array:
                                        pa.py_buffer(np.tile(data, repeats)))
 
 
+def monthly_normals(cities: pl.DataFrame, column: str) -> np.ndarray:
+    """A list column of 12 monthly values as a (rows, 12) array."""
+    return cities[column].explode().to_numpy().reshape(cities.height, climate.MONTHS)
+
+
+def seasonal_normals(cities: pl.DataFrame, column: str, day_of_year: np.ndarray) -> np.ndarray:
+    """The seasonal curve of a monthly column at each (row, hour)'s local day of year.
+
+    The daily table is computed once per distinct city (the stream's rows repeat cities).
+    """
+    _, first, inverse = np.unique(cities["city_id"].to_numpy(), return_index=True, return_inverse=True)
+    table = climate.daily_seasonal(monthly_normals(cities[first], column))
+    return table[inverse.reshape(-1, 1), day_of_year.astype(np.intp)]
+
+
 def measurement_values(cities: pl.DataFrame, calendar: LocalCalendar, uniforms: np.ndarray,
                        day_uniforms: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Every measured value of each (city row, hour) from its draws: the seed's patterns, in one place.
@@ -76,12 +91,14 @@ def measurement_values(cities: pl.DataFrame, calendar: LocalCalendar, uniforms: 
     normals = rng.box_muller(uniforms[0:4], uniforms[4:8], axis=0)  # (8, rows, hours)
     day_normals = rng.box_muller(day_uniforms[0:1], day_uniforms[1:2], axis=0)
 
-    temperature = climate.temperature(latitude, coastal, calendar.day_of_year, calendar.hour,
-                                      day_normals[0], normals[6])
-    humidity = climate.humidity(temperature, latitude, coastal, day_normals[1], normals[7])
+    seasonal_c = seasonal_normals(cities, "temperature_normals_c", calendar.day_of_year)
+    seasonal_pct = seasonal_normals(cities, "humidity_normals_pct", calendar.day_of_year)
+    temperature = climate.temperature(seasonal_c, calendar.hour, day_normals[0], normals[6])
+    humidity = climate.humidity(seasonal_pct, temperature, seasonal_c, day_normals[1], normals[7])
     wind = rng.gamma_integer_shape(uniforms[8:8 + m.PATTERNS.wind_gamma_shape], m.PATTERNS.wind_gamma_scale,
                                    axis=0)
-    raining = uniforms[11] < climate.rain_probability(humidity)
+    raining = uniforms[11] < climate.rain_probability(monthly_normals(cities, "rain_day_share"), calendar.month,
+                                                      humidity, seasonal_pct)
 
     level = (column("base_pollution_level")
              * patterns.geographic_factor(coastal, industrial)

@@ -18,6 +18,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from synth_assets.core.calendar import NORTHERN_WINTER_MONTHS, SOUTHERN_WINTER_MONTHS
 
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code")]
+MonthlyValues = Annotated[tuple[float, ...], Field(min_length=12, max_length=12,
+                                                    description="January..December")]
 
 
 class CityProfile(BaseModel):
@@ -36,8 +38,31 @@ class CityProfile(BaseModel):
     population: int = Field(gt=0)
     coastal: bool
     industrial: bool
-    base_pollution_level: float = Field(gt=0, le=300, description="annual mean PM2.5, µg/m³")
+    altitude_m: float = Field(ge=-500, le=5000, description="altitude of the city or its climate station")
+    altitude_source: str = Field(min_length=1)
+    climate_source: str = Field(min_length=1, description="where the monthly normals come from")
+    climate_fallback: bool = Field(description="no published normals: the latitude formula (estimate)")
+    temperature_normals_c: MonthlyValues = Field(description="mean temperature per month, °C")
+    humidity_normals_pct: MonthlyValues = Field(description="mean relative humidity per month, %")
+    rain_day_share: MonthlyValues = Field(description="share of days with rain per month, 0-1")
+    pm25_published: float = Field(gt=0, le=300, description="published annual mean PM2.5, µg/m³")
+    pm25_year: int = Field(ge=2000, le=2100)
+    pm25_source: str = Field(min_length=1, description="city figure, or 'national: ...' when none")
+    base_pollution_level: float = Field(gt=0, le=300, description="PM2.5 base level, µg/m³, calibrated "
+                                        "so the generated annual mean matches pm25_published")
     in_sample: bool = Field(description="one of the seed's 10 sample cities")
+
+    @field_validator("temperature_normals_c", "humidity_normals_pct", "rain_day_share", mode="before")
+    @classmethod
+    def _space_separated(cls, value: object) -> object:
+        return value.split() if isinstance(value, str) else value
+
+    @field_validator("rain_day_share")
+    @classmethod
+    def _share(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not all(0.0 <= v <= 1.0 for v in value):
+            raise ValueError("rain_day_share values must lie in [0, 1]")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -116,10 +141,21 @@ CITY_SCHEMA = pa.schema(
         ("population", pa.int64()),
         ("coastal", pa.bool_()),
         ("industrial", pa.bool_()),
+        ("altitude_m", pa.float64()),
+        ("altitude_source", pa.string()),
+        ("climate_source", pa.string()),
+        ("climate_fallback", pa.bool_()),
+        ("temperature_normals_c", pa.list_(pa.float64())),
+        ("humidity_normals_pct", pa.list_(pa.float64())),
+        ("rain_day_share", pa.list_(pa.float64())),
+        ("pm25_published", pa.float64()),
+        ("pm25_year", pa.int32()),
+        ("pm25_source", pa.string()),
         ("base_pollution_level", pa.float64()),
         ("in_sample", pa.bool_()),
     ]
 )
+MONTHLY_COLUMNS = ("temperature_normals_c", "humidity_normals_pct", "rain_day_share")
 assert CITY_SCHEMA.names == list(CityProfile.model_fields), "schema and model differ"
 
 COLUMN_DESCRIPTIONS = {
@@ -164,3 +200,5 @@ PATTERNS = PatternSpec()
 
 # Distribution checks: how far a measured effect may be from its factor
 DISTRIBUTION_TOLERANCE = 0.03
+# How far a city's generated annual mean PM2.5 may be from its published figure (issue 13)
+PM25_PUBLISHED_TOLERANCE = 0.15

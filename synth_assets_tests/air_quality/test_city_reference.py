@@ -15,7 +15,10 @@ SCRIPT = ROOT / "scripts" / "build_city_reference.py"
 DATA_DIR = ROOT / "scripts" / "reference_data"
 SHIPPED = ROOT / "synth_assets" / "air_quality" / "reference" / "cities.csv"
 HEADER = ("city_id,name,country_name,country_code,continent,latitude,longitude,timezone,"
-          "population,coastal,industrial,base_pollution_level,in_sample")
+          "population,coastal,industrial,altitude_m,altitude_source,climate_source,climate_fallback,"
+          "temperature_normals_c,humidity_normals_pct,rain_day_share,pm25_published,pm25_year,pm25_source,"
+          "base_pollution_level,in_sample")
+REFERENCE = ROOT / "synth_assets" / "air_quality" / "reference"
 # GeoNames geonameids of the seed's ten sample cities
 SEED_IDS = {
     5128581: "New York City", 2643743: "London", 1850147: "Tokyo", 1273294: "Delhi",
@@ -89,7 +92,9 @@ def test_field_formats(rows):
     for r in rows:
         assert len(r["country_code"]) == 2 and r["country_code"].isupper()
         assert len(r["latitude"].split(".")[1]) == 4 and len(r["longitude"].split(".")[1]) == 4
-        assert len(r["base_pollution_level"].split(".")[1]) == 1
+        assert len(r["base_pollution_level"].split(".")[1]) == 2
+        for column in ("temperature_normals_c", "humidity_normals_pct", "rain_day_share"):
+            assert len(r[column].split(" ")) == 12, (r["name"], column)
         assert int(r["population"]) > 0
 
 
@@ -117,12 +122,58 @@ def test_real_world_spot_checks(by_id):
 def test_rules_hold_for_every_row(rows, builder):
     pm25 = builder.load_country_values(DATA_DIR / "national_pm25.csv", "pm25_ugm3")
     industry = builder.load_country_values(DATA_DIR / "industry_share_gdp.csv", "industry_pct_gdp")
+    city_figures = {int(r["city_id"]): r for r in builder.read_comment_csv(REFERENCE / "city_pm25.csv")}
     for r in rows:
         population, code = int(r["population"]), r["country_code"]
         factor = 1.3 if population >= 5_000_000 else 1.15 if population >= 1_000_000 else 1.0
-        assert r["base_pollution_level"] == f"{pm25[code] * factor:.1f}", r["name"]
+        city = city_figures.get(int(r["city_id"]))
+        if city:
+            assert (r["pm25_published"], r["pm25_year"], r["pm25_source"]) == (
+                city["pm25_ugm3"], city["year"], city["source"]), r["name"]
+        else:
+            assert r["pm25_published"] == f"{pm25[code] * factor:.1f}", r["name"]
+            assert r["pm25_source"].startswith("national:") and r["pm25_year"] == "2017", r["name"]
         industrial = population >= 1_000_000 and industry[code] >= 30.0
         assert r["industrial"] == str(industrial).lower(), r["name"]
+
+
+def _months(row: dict[str, str], column: str) -> list[float]:
+    return [float(v) for v in row[column].split(" ")]
+
+
+def test_cities_with_normals_carry_them_and_the_rest_are_flagged(rows, builder):
+    normals = builder.load_normals(REFERENCE / "climate_normals.csv")
+    complete = {city_id for city_id, q in normals.items() if all(k in q for k in builder.NORMALS_QUANTITIES)}
+    assert set(SEED_IDS) <= complete                        # every sample city has published normals
+    for r in rows:
+        city_id = int(r["city_id"])
+        fallback = r["climate_fallback"] == "true"
+        assert fallback == (city_id not in complete), r["name"]
+        assert (r["climate_source"] == builder.FALLBACK_CLIMATE_SOURCE) == fallback, r["name"]
+        if not fallback:
+            assert _months(r, "temperature_normals_c") == normals[city_id]["temperature_c"], r["name"]
+            assert _months(r, "humidity_normals_pct") == normals[city_id]["humidity_pct"], r["name"]
+            days = [s * d for s, d in zip(_months(r, "rain_day_share"), builder.DAYS_IN_MONTH)]
+            assert days == pytest.approx(normals[city_id]["rain_days"], abs=0.02), r["name"]
+            assert float(r["altitude_m"]) == normals[city_id]["altitude_m"], r["name"]
+
+
+def test_every_normals_row_names_its_source_period_and_status(builder):
+    rows = builder.read_comment_csv(REFERENCE / "climate_normals.csv")
+    assert rows
+    for row in rows:
+        assert row["source"] and row["period"] and row["station"], row
+        assert row["source_url"].startswith(("http://", "https://")), row
+        assert row["status"] in {"read", "partly read", "estimate"}, row
+        assert row["status"] == "read" or row["note"], row   # anything not read says what is estimated
+
+
+def test_altitude_lowers_fallback_temperatures(by_id, builder):
+    bogota, lagos = by_id[3688689], by_id[2332459]           # both tropical; Bogotá at 2,640 m
+    assert bogota["climate_fallback"] == "true" and float(bogota["altitude_m"]) > 2000
+    assert sum(_months(bogota, "temperature_normals_c")) / 12 < sum(_months(lagos, "temperature_normals_c")) / 12 - 10
+    mexico_city = by_id[3530597]                             # normals, so altitude comes from its source
+    assert mexico_city["climate_fallback"] == "false" and float(mexico_city["altitude_m"]) > 2000
 
 
 def test_missing_country_figure_is_a_clear_error(builder, tmp_path):

@@ -51,6 +51,12 @@ def test_year_is_rolled_up_sorted_checked_and_queryable_in_duckdb(year_of_days, 
     assert metadata["dagster/row_count"].value == 365 * 24 * 10
     assert "data:image/png;base64," in metadata["monthly_pm25"].value
     assert "data:image/png;base64," in metadata["diurnal_profile"].value
+    # issue 13: generated against published annual mean PM2.5, one table row per city, with its source
+    table = metadata["annual_pm25_vs_published"].value.splitlines()
+    assert table[0].split(" | ")[:3] == ["| name", "pm25_published", "pm25_year"]
+    assert len(table) == 2 + 10 and any(line.startswith("| Delhi | 92.7 | 2023 | IQAir") for line in table)
+    ratios = [float(line.strip(" |").split(" | ")[-2]) for line in table[2:]]
+    assert all(abs(r - 1) <= 0.15 for r in ratios), ratios
 
 
 def test_rerolling_a_year_gives_the_same_bytes(year_of_days, resources, instance):
