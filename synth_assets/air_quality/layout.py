@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
+from synth_assets.air_quality.cities import REFERENCE_CSV
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.storage import YEAR_FILE_GLOB, day_file, family_dir, year_file
 
@@ -51,15 +54,30 @@ def streamed_day_path(data_dir: Path, day: date) -> Path:
 # --- what the files hold (stored in each file, checked by every reader) ---------------------------
 
 MEASUREMENT_SCHEMA_VERSION = 1  # bump when MEASUREMENT_SCHEMA's columns change
+MEASUREMENT_MODEL_VERSION = 2  # bump when the generator gives other values for the same seed and cities
+# 2: weather from published climate normals, PM2.5 bases calibrated to published annual means (issue 13)
+
+
+@lru_cache(maxsize=4)
+def _reference_digest(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=6).hexdigest()
+
+
+def measurement_config(mode: str) -> str:
+    """What shapes the measurements besides the seed: the mode, the model version and the city reference
+    (a rebuilt ``cities.csv`` with other normals or bases makes earlier days another dataset)."""
+    return f"{mode};model v{MEASUREMENT_MODEL_VERSION};cities {_reference_digest(REFERENCE_CSV)}"
 CITY_SCHEMA_VERSION = 2  # 2: climate normals, altitude, published PM2.5 (issue 13)
 
 
 def hourly_identity(seed: int, mode: str) -> FileIdentity:
-    return FileIdentity("air_quality.hourly_measurements", MEASUREMENT_SCHEMA_VERSION, seed, mode)
+    return FileIdentity("air_quality.hourly_measurements", MEASUREMENT_SCHEMA_VERSION, seed,
+                        measurement_config(mode))
 
 
 def yearly_identity(seed: int, mode: str) -> FileIdentity:
-    return FileIdentity("air_quality.yearly_measurements", MEASUREMENT_SCHEMA_VERSION, seed, mode)
+    return FileIdentity("air_quality.yearly_measurements", MEASUREMENT_SCHEMA_VERSION, seed,
+                        measurement_config(mode))
 
 
 def city_profiles_identity(mode: str) -> FileIdentity:

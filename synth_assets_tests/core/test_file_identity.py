@@ -99,3 +99,18 @@ def test_the_view_refuses_a_year_file_of_another_seed(tmp_path):
         with pytest.raises(CorruptFileError, match=r"2023\.parquet is not air_quality\.yearly_measurements.*seed 6 "
                                                    r"where 5 was expected"):
             materialize([assets.YEARLY], make_resources(settings_5), instance, partition_key="2022")
+
+
+def test_measurement_files_name_the_model_and_the_city_reference_they_were_made_from(tmp_path):
+    """A day generated before a model change or from another cities.csv is another dataset."""
+    from synth_assets.air_quality.cities import REFERENCE_CSV
+
+    config = layout.hourly_identity(5, "sample").config
+    assert config.startswith("sample;") and f"model v{layout.MEASUREMENT_MODEL_VERSION}" in config
+    assert layout.yearly_identity(5, "sample").config == config
+    edited = tmp_path / "cities.csv"
+    edited.write_bytes(REFERENCE_CSV.read_bytes().replace(b",true\n", b",false\n", 1))
+    assert layout._reference_digest(edited) != layout._reference_digest(REFERENCE_CSV)
+    assert layout._reference_digest(REFERENCE_CSV) in config
+    older = FileIdentity(layout.hourly_identity(5, "sample").dataset, layout.MEASUREMENT_SCHEMA_VERSION, 5, "sample")
+    assert "config 'sample' where" in layout.hourly_identity(5, "sample").differences(older)
