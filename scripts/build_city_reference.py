@@ -36,10 +36,13 @@ Rules
   5. Published PM2.5 (ug/m3): the city's figure from city_pm25.csv, else national PM2.5 x
      urban factor (1.0 below 1M inhabitants, 1.15 from 1M to under 5M, 1.3 at 5M and above),
      labelled "national: ...". A country missing from either country CSV is an error.
-  6. Climate: a city with all three quantities in climate_normals.csv takes them (rainy days ->
-     share of the month's days) and the source's altitude; any other city takes the latitude
-     formula (synth_assets.core.climate.latitude_normals, lowered 6.5 degC/km for altitude), is
-     flagged climate_fallback and gets climate_source "latitude formula (estimate)".
+  6. Climate: a city with a temperature row in climate_normals.csv takes it and any humidity and
+     rainy-day rows (rainy days -> share of the month's days); a quantity it lacks comes from the
+     latitude formula and is named in climate_source ("...; humidity_pct not published: from the
+     fallback formula (estimate)"). Its altitude is the source's, or, where the source names none,
+     taken as for a city without normals. A city without a temperature row takes all three from the
+     latitude formula (synth_assets.core.climate.latitude_normals, lowered 6.5 degC/km for altitude),
+     is flagged climate_fallback and gets climate_source "latitude formula (estimate)".
   7. Base pollution level: the generator's annual mean PM2.5 is base x the mean product of the
      seed's factors; one year (CALIBRATION_YEAR, CALIBRATION_SEED) is generated with base =
      published and base is set to published^2 / generated mean, written with two decimals.
@@ -99,6 +102,8 @@ NATIONAL_PM25_YEAR = 2017
 FALLBACK_CLIMATE_SOURCE = "latitude formula (estimate)"
 NORMALS_CLIMATE_SOURCE = "published normals (reference/climate_normals.csv)"
 NORMALS_QUANTITIES = ("temperature_c", "humidity_pct", "rain_days")
+# a quantity missing from a city that has published temperatures (the word "latitude" marks full fallbacks)
+PARTIAL_FALLBACK_NOTE = "not published: from the fallback formula (estimate)"
 DAYS_IN_MONTH = (31, 28.25, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 CALIBRATION_YEAR = 2022
 CALIBRATION_SEED = 0
@@ -204,35 +209,49 @@ def read_comment_csv(path: Path) -> list[dict]:
 
 
 def load_normals(path: Path) -> dict[int, dict]:
-    """city_id -> {quantity: 12 floats, 'altitude_m': float, 'station': str} from climate_normals.csv."""
+    """city_id -> {quantity: 12 floats, 'altitude_m': float or None, 'station': str} from climate_normals.csv.
+
+    An empty altitude_m (the source names none) is None: the city then takes its altitude like a city
+    without normals (reference/city_altitudes.csv or 0, flagged as an estimate)."""
     normals: dict[int, dict] = {}
     for row in read_comment_csv(path):
         city = normals.setdefault(int(row["city_id"]), {})
         if row["quantity"] in city:
             raise ValueError(f"{path.name}: duplicate {row['quantity']} for {row['city']}")
         city[row["quantity"]] = [float(row[f"m{m:02d}"]) for m in range(1, 13)]
-        city["altitude_m"] = float(row["altitude_m"])
-        city["station"] = row["station"]
+        altitude = float(row["altitude_m"]) if row["altitude_m"].strip() else None
+        if city.get("altitude_m") is None:
+            city["altitude_m"], city["station"] = altitude, row["station"]
     return normals
 
 
 def climate_columns(city: dict, coastal: bool, normals: dict[int, dict],
                     altitudes: dict[tuple[str, str], float]) -> dict:
-    """Rule 6: the monthly normals, altitude and flags of one city."""
+    """Rule 6: the monthly normals, altitude and flags of one city.
+
+    A city with a published temperature row takes every published quantity; a quantity it lacks
+    (humidity or rainy days) comes from the latitude formula and is named in climate_source. A city
+    without a temperature row takes all three from the formula (climate_fallback)."""
     published = normals.get(city["geonameid"], {})
-    if all(q in published for q in NORMALS_QUANTITIES):
-        temperature = published["temperature_c"]
-        humidity = published["humidity_pct"]
-        share = [min(days / in_month, 1.0) for days, in_month in zip(published["rain_days"], DAYS_IN_MONTH)]
+    key = (city["name"], city["countrycode"])
+    if published.get("altitude_m") is not None:
         altitude, altitude_source = published["altitude_m"], f"climate normals: {published['station']}"
-        source, fallback = NORMALS_CLIMATE_SOURCE, False
     else:
-        key = (city["name"], city["countrycode"])
         altitude = altitudes.get(key, 0.0)
         altitude_source = ("estimate (reference/city_altitudes.csv)" if key in altitudes
                            else "unknown, 0 assumed (estimate)")
-        t, h, r = climate.latitude_normals(np.array([city["latitude"]]), np.array([coastal]), np.array([altitude]))
-        temperature, humidity, share = t[0].tolist(), h[0].tolist(), r[0].tolist()
+    t, h, r = climate.latitude_normals(np.array([city["latitude"]]), np.array([coastal]), np.array([altitude]))
+    temperature, humidity, share = t[0].tolist(), h[0].tolist(), r[0].tolist()
+    if "temperature_c" in published:
+        temperature = published["temperature_c"]
+        if "humidity_pct" in published:
+            humidity = published["humidity_pct"]
+        if "rain_days" in published:
+            share = [min(days / in_month, 1.0) for days, in_month in zip(published["rain_days"], DAYS_IN_MONTH)]
+        missing = [q for q in NORMALS_QUANTITIES if q not in published]
+        source = NORMALS_CLIMATE_SOURCE + (f"; {' and '.join(missing)} {PARTIAL_FALLBACK_NOTE}" if missing else "")
+        fallback = False
+    else:
         source, fallback = FALLBACK_CLIMATE_SOURCE, True
     return {
         "altitude_m": f"{altitude:.0f}", "altitude_source": altitude_source,
