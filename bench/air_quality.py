@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from bench import rollup
 from bench.naive_air_quality import generate_naive
 from synth_assets.air_quality.cities import select_cities
 from synth_assets.air_quality.measurements import iter_hourly_chunks
@@ -41,7 +42,10 @@ def naive_slice(mode: str = "full", seed: int = 42) -> dict:
 
 
 def cli_backfill(mode: str = "full") -> dict:
-    """`synth generate-data` (three runs of the run worker, as `dagster asset materialize`), fresh instance and data."""
+    """`synth generate-data` (three runs of the run worker, as `dagster asset materialize`), fresh instance and data.
+
+    Then, on the same daily files, the yearly roll-up alone in this process (``result["rollup"]``).
+    """
     with tempfile.TemporaryDirectory(prefix="synth-bench-") as tmp:
         home = Path(tmp) / "dagster_home"
         home.mkdir()
@@ -56,11 +60,11 @@ def cli_backfill(mode: str = "full") -> dict:
         steps = [line.strip() for line in done.stdout.splitlines() if "done in" in line]
         summary = next(line for line in done.stdout.splitlines() if line.startswith("air quality:"))
         rows = int(summary.split(":")[1].split("rows")[0].replace(",", ""))
-    return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "steps": steps}
+        rolled_up = rollup.rollup(Path(tmp) / "data", mode)
+    return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "steps": steps, "rollup": rolled_up}
 
 
-QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-"""Run config for in-process runs: Dagster's console logger would print every event at DEBUG amid the table."""
+QUIET_RUN = rollup.QUIET_RUN
 
 
 def dagster_backfill_in_memory(mode: str = "full") -> dict:

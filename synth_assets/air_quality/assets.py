@@ -1,6 +1,6 @@
 """Air-quality assets: thin wrappers that read settings, call the pure generators and write files."""
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, timedelta
 
 import dagster as dg
@@ -14,7 +14,7 @@ from synth_assets.air_quality.cities import select_cities
 from synth_assets.air_quality.measurements import HOURS_PER_DAY, day_slices, iter_hourly_chunks
 from synth_assets.air_quality.models import CITY_SCHEMA, COLUMN_DESCRIPTIONS, MEASUREMENT_SCHEMA
 from synth_assets.core import metadata as md
-from synth_assets.core.concurrency import prefetch
+from synth_assets.core.concurrency import prefetch, prefetched
 from synth_assets.core.partitions import (
     daily_partitions,
     daily_to_yearly,
@@ -27,6 +27,7 @@ from synth_assets.core.storage import (
     CorruptFileError,
     create_parquet_view,
     read_parquet_checked,
+    read_parquet_files_checked,
     remove_stale_temp_files,
     write_parquet_atomic,
 )
@@ -37,7 +38,6 @@ HOURLY = dg.AssetKey([GROUP, "hourly_measurements"])
 YEARLY = dg.AssetKey([GROUP, "yearly_measurements"])
 PLOTTED_CITIES = 10
 PLOT_MAX_DAYS = 92  # every partition of a run carries its metadata: no PNG on each of 1,827 days
-READ_THREADS = 4
 _SELECT = "dagster asset materialize -m synth_assets.definitions --select"
 
 
@@ -143,21 +143,15 @@ def read_year(settings: SynthSettings, year: int) -> pa.Table:
             f"{HOURLY.to_user_string()} has no file for {shown} (mode {mode!r}, under "
             f"{layout.hourly_dir(data_dir, mode)}). Fix: {_SELECT} {HOURLY.to_user_string()} "
             f"--partition-range {missing[0]}...{missing[-1]}")
-    def read_day(day: date) -> pa.Table:
-        return read_parquet_checked(layout.daily_path(data_dir, mode, day), MEASUREMENT_SCHEMA,
-                                    fix=_fix(settings, f"{HOURLY.to_user_string()} --partition {day}"),
-                                    identity=layout.hourly_identity(settings.seed, mode))
-
-    with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:  # Parquet decoding releases the GIL
-        return pa.concat_tables(pool.map(read_day, days))
+    return read_parquet_files_checked(  # one multi-threaded scan; each file's footer checked first
+        [layout.daily_path(data_dir, mode, d) for d in days], MEASUREMENT_SCHEMA,
+        fix=lambda path: _fix(settings, f"{HOURLY.to_user_string()} --partition {path.stem}"),
+        identity=layout.hourly_identity(settings.seed, mode))
 
 
 def sorted_by_time_and_city(table: pa.Table) -> pa.Table:
     """The table in (timestamp, city_id) order; daily files already are, so usually no sort."""
-    timestamps = table["timestamp"].to_numpy().view(np.int64)
-    city_ids = table["city_id"].to_numpy()
-    step_t, step_c = np.diff(timestamps), np.diff(city_ids)
-    if bool(np.all((step_t > 0) | ((step_t == 0) & (step_c > 0)))):
+    if aq_checks.in_time_and_city_order(table):
         return table
     return table.sort_by([("timestamp", "ascending"), ("city_id", "ascending")])
 
@@ -174,31 +168,45 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
     mode, data_dir = settings.air_quality_mode, settings.data_path
     window = context.partition_time_window
     cities = read_city_profiles(settings)
+    years = range(window.start.year, window.end.year)
     per_check: dict[str, list[tuple[int, dg.AssetCheckResult]]] = {}
     written_files, monthly, hour_sums = [], [], np.zeros((cities.height, 24))
     pm25_vs_published = []  # per year: generated against published annual mean PM2.5 (issue 13)
-    for year in range(window.start.year, window.end.year):
-        table = read_year(settings, year)
-        table = sorted_by_time_and_city(table)
-        tally = aq_checks.IntegrityTally(cities["city_id"])
-        tally.add(table)
-        grid = effects.to_grid(table, cities)
-        results = tally.results() + aq_checks.distribution_results(grid)
-        for result in results:
-            per_check.setdefault(result.check_name, []).append((year, result))
-        if aq_checks.failed(results):
-            for result in _combine(per_check):
-                yield result
-            raise dg.Failure(
-                description=f"year {year} failed blocking checks {aq_checks.failed(results)}; "
-                            f"its previous file (if any) is left unchanged",
-                metadata={"year": year})
-        written_files.append(write_parquet_atomic(table, layout.yearly_path(data_dir, mode, year), MEASUREMENT_SCHEMA,
-                                                  layout.yearly_identity(settings.seed, mode)))
-        monthly.append(_monthly_means(table))
-        pm25_vs_published.append(effects.annual_pm25_vs_published(grid).with_columns(year=pl.lit(year)))
-        hour_sums = hour_sums + effects.sums_by_local_hour(grid) / (grid.values["pm25"].shape[1] / 24)
-        context.log.info(f"published {written_files[-1].path} ({table.num_rows:,} rows)")
+
+    def published(writing: Future) -> None:
+        written_files.append(writing.result())
+        context.log.info(f"published {written_files[-1].path} ({written_files[-1].rows:,} rows)")
+
+    # Year y + 1 is read and year y - 1 written while year y is checked: Parquet decoding and encoding
+    # release the GIL. A year is written only after its checks passed, and waited for before failing.
+    with prefetched(read_year(settings, year) for year in years) as tables, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="write") as writer:
+        writing = None
+        for year, table in zip(years, tables):
+            table = sorted_by_time_and_city(table)
+            tally = aq_checks.IntegrityTally(cities["city_id"])
+            tally.add(table)
+            grid = effects.to_grid(table, cities)
+            results = tally.results() + aq_checks.distribution_results(grid)
+            for result in results:
+                per_check.setdefault(result.check_name, []).append((year, result))
+            if writing is not None:
+                published(writing)
+                writing = None
+            if aq_checks.failed(results):
+                for result in _combine(per_check):
+                    yield result
+                raise dg.Failure(
+                    description=f"year {year} failed blocking checks {aq_checks.failed(results)}; "
+                                f"its previous file (if any) is left unchanged",
+                    metadata={"year": year})
+            writing = writer.submit(write_parquet_atomic, table, layout.yearly_path(data_dir, mode, year),
+                                    MEASUREMENT_SCHEMA, layout.yearly_identity(settings.seed, mode))
+            monthly.append(_monthly_means(table, grid))
+            pm25_vs_published.append(effects.annual_pm25_vs_published(grid).with_columns(year=pl.lit(year)))
+            hour_sums = hour_sums + effects.sums_by_local_hour(grid) / (grid.values["pm25"].shape[1] / 24)
+        if writing is not None:
+            published(writing)
     with duckdb_resource(settings).get_connection() as connection:  # the run's data dir, not the import's
         create_parquet_view(connection, GROUP, "measurements", layout.yearly_glob(data_dir, mode), MEASUREMENT_SCHEMA,
                             layout.yearly_identity(settings.seed, mode),
@@ -225,10 +233,17 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
     )
 
 
-def _monthly_means(table: pa.Table) -> pl.DataFrame:
-    return (pl.from_arrow(table.select(["city_id", "timestamp", "pm25"]))
-            .group_by("city_id", month=pl.col("timestamp").dt.truncate("1mo"))
-            .agg(pl.col("pm25").mean()))
+def _monthly_means(table: pa.Table, grid: effects.Grid) -> pl.DataFrame:
+    """Mean PM2.5 per city and UTC month, summed over the grid's hour columns month by month."""
+    months = table["timestamp"].to_numpy()[:: grid.cities.height].astype("datetime64[M]")
+    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
+    means = np.add.reduceat(grid.values["pm25"], starts, axis=1) / np.diff(np.r_[starts, len(months)])
+    n_cities, n_months = means.shape
+    return pl.DataFrame({
+        "city_id": np.repeat(grid.cities["city_id"].to_numpy(), n_months),
+        "month": pl.Series(np.tile(months[starts], n_cities).astype("datetime64[us]")).dt.replace_time_zone("UTC"),
+        "pm25": means.ravel(),
+    })
 
 
 def _monthly_plot(monthly: pl.DataFrame, cities: pl.DataFrame) -> dg.MarkdownMetadataValue:

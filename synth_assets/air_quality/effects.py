@@ -18,6 +18,7 @@ from synth_assets.air_quality import patterns
 from synth_assets.core.calendar import LocalCalendar, local_calendar, summer_mask, weekend_mask, winter_mask
 
 P = m.PATTERNS
+GRID_COLUMNS = ("pm25", "pm10", "no2", "so2", "co", "o3", "wind_speed_kmh", "is_raining")
 
 
 @dataclass(frozen=True)
@@ -34,17 +35,18 @@ class Grid:
 
 def to_grid(table: pa.Table, cities: pl.DataFrame) -> Grid:
     """Reshape a (timestamp, city_id)-ordered table with every city at every hour into a grid."""
-    frame = pl.from_arrow(table)
-    ids = np.unique(frame["city_id"].to_numpy())
+    city_ids = table["city_id"].to_numpy()
+    ids = np.unique(city_ids)
     cities = cities.filter(pl.col("city_id").is_in(ids.tolist())).sort("city_id")
     n_cities = cities.height
-    if n_cities == 0 or frame.height % n_cities or not np.array_equal(
-            frame["city_id"].to_numpy()[:n_cities], cities["city_id"].to_numpy()):
+    if n_cities == 0 or table.num_rows % n_cities or not np.array_equal(
+            city_ids[:n_cities], cities["city_id"].to_numpy()):
         raise ValueError("table is not a complete (timestamp, city_id) grid")
-    n_hours = frame.height // n_cities
-    values = {name: frame[name].to_numpy().reshape(n_hours, n_cities).T
-              for name in ("pm25", "pm10", "no2", "so2", "co", "o3", "wind_speed_kmh", "is_raining")}
-    hours = frame["timestamp"].to_numpy()[::n_cities].astype("datetime64[h]")
+    n_hours = table.num_rows // n_cities
+    # C-ordered (cities, hours) like the calendar, so the element-wise work below runs on contiguous memory
+    values = {name: np.ascontiguousarray(table[name].to_numpy().reshape(n_hours, n_cities).T)
+              for name in GRID_COLUMNS}
+    hours = table["timestamp"].to_numpy()[::n_cities].astype("datetime64[h]")
     return Grid(values, local_calendar(hours, cities["timezone"].to_list()), cities)
 
 
@@ -54,38 +56,45 @@ def _ratio(x: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> flo
     return float(x[numerator].mean() / x[denominator].mean())
 
 
-def _without(grid: Grid, *, temporal: bool = True, geographic: bool = True,
+def _factors(grid: Grid) -> dict[str, np.ndarray]:
+    """Each specified effect on the grid, computed once by the generator's own pattern functions."""
+    return {
+        "geographic": patterns.geographic_factor(grid.city("coastal"), grid.city("industrial")),
+        "temporal": patterns.temporal_factor(grid.calendar, grid.city("latitude"),
+                                             grid.cities["country_code"].to_list()),
+        "wind": patterns.wind_factor(grid.values["wind_speed_kmh"]),
+        "rain": np.where(grid.values["is_raining"], P.rain_factor, 1.0),
+    }
+
+
+def _without(grid: Grid, factors: dict[str, np.ndarray], *, temporal: bool = True, geographic: bool = True,
              wind: bool = True, rain: bool = True) -> np.ndarray:
     """PM2.5 divided by the base level and the chosen effects."""
     x = grid.values["pm25"] / grid.city("base_pollution_level")
-    if geographic:
-        x = x / patterns.geographic_factor(grid.city("coastal"), grid.city("industrial"))
-    if temporal:
-        x = x / patterns.temporal_factor(grid.calendar, grid.city("latitude"),
-                                         grid.cities["country_code"].to_list())
-    if wind:
-        x = x / patterns.wind_factor(grid.values["wind_speed_kmh"])
-    if rain:
-        x = x / np.where(grid.values["is_raining"], P.rain_factor, 1.0)
+    for name, chosen in (("geographic", geographic), ("temporal", temporal), ("wind", wind), ("rain", rain)):
+        if chosen:
+            np.divide(x, factors[name], out=x)
     return x
 
 
 def measure_effects(grid: Grid) -> dict[str, float | None]:
     """Observed value of every specified factor; compare with :func:`expected_effects`."""
     cal = grid.calendar
-    temporal_only = _without(grid, temporal=False)
+    factors = _factors(grid)
+    temporal_only = _without(grid, factors, temporal=False)
     hour = cal.hour
     weekend = weekend_mask(cal.weekday, grid.cities["country_code"].to_list())
     latitude = grid.city("latitude")
     broadcast = np.ones_like(temporal_only, dtype=bool)
     coastal = grid.city("coastal") & broadcast
     industrial = grid.city("industrial") & broadcast
-    geo_only = _without(grid, geographic=False)
+    geo_only = _without(grid, factors, geographic=False)
     midday = np.isin(hour, list(P.midday_hours))
-    no_rain = _without(grid, rain=False)
-    no_wind = _without(grid, wind=False)
+    no_rain = _without(grid, factors, rain=False)
+    no_wind = _without(grid, factors, wind=False)
     wind = grid.values["wind_speed_kmh"]
     windy, calm = wind >= P.wind_full_effect_kmh, wind < 2.0
+    wind_ratio = _ratio(no_wind, windy, calm)
     return {
         "rush_hour": _ratio(temporal_only, np.isin(hour, list(P.rush_hours)), midday),
         "night": _ratio(temporal_only, np.isin(hour, list(P.night_hours)), midday),
@@ -94,8 +103,7 @@ def measure_effects(grid: Grid) -> dict[str, float | None]:
         "coastal": _ratio(geo_only / np.where(industrial, P.industrial_factor, 1.0), coastal, ~coastal),
         "industrial": _ratio(geo_only / np.where(coastal, P.coastal_factor, 1.0), industrial, ~industrial),
         "rain": _ratio(no_rain, grid.values["is_raining"], ~grid.values["is_raining"]),
-        "wind": (None if _ratio(no_wind, windy, calm) is None else
-                 _ratio(no_wind, windy, calm) / _ratio(patterns.wind_factor(wind), windy, calm)),
+        "wind": None if wind_ratio is None else wind_ratio / _ratio(factors["wind"], windy, calm),
         **{f"{name}_ratio": float(grid.values[name].sum() / grid.values["pm25"].sum())
            for name in P.pollutant_ratios},
     }

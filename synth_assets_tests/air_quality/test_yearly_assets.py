@@ -8,13 +8,17 @@ from datetime import date
 import dagster as dg
 import duckdb
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from synth_assets.air_quality import assets, layout
-from synth_assets.air_quality.checks import DISTRIBUTION_RULES, INTEGRITY_RULES
+from synth_assets.air_quality.checks import CITIES, DISTRIBUTION_RULES, INTEGRITY, INTEGRITY_RULES, IntegrityTally
+from synth_assets.air_quality.cities import select_cities
+from synth_assets.air_quality.measurements import iter_hourly_chunks
 from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
-from synth_assets.core.storage import write_parquet_atomic
+from synth_assets.core import checks
+from synth_assets.core.storage import read_parquet_checked, write_parquet_atomic
 from synth_assets_tests.air_quality.helpers import check_outcomes, materialize
 
 YEAR = 2021  # 365 days x 10 cities
@@ -125,3 +129,66 @@ def test_yearly_partitions_are_years_from_2020_including_the_current_one():
     assert keys[0] == "2020"
     assert keys[-1] == str(date.today().year)
     assert isinstance(assets.yearly_measurements.backfill_policy, dg.BackfillPolicy)
+
+
+@pytest.fixture
+def two_years_of_days(settings, resources, instance):
+    materialize([assets.CITY_PROFILES], resources, instance)
+    materialize([assets.HOURLY], resources, instance, partition_range=("2020-01-01", "2021-12-31"))
+    return settings
+
+
+def _year_written_file_by_file(settings, year: int, path) -> str:
+    """The year as the roll-up used to make it: each daily file read alone, sorted, the shared writer."""
+    days = sorted(layout.hourly_dir(settings.data_path, "sample").glob(f"{year}/*.parquet"))
+    table = pa.concat_tables(read_parquet_checked(d, MEASUREMENT_SCHEMA, fix="-",
+                                                  identity=layout.hourly_identity(settings.seed, "sample"))
+                             for d in days)
+    table = table.sort_by([("timestamp", "ascending"), ("city_id", "ascending")])
+    return _sha(write_parquet_atomic(table, path, MEASUREMENT_SCHEMA,
+                                     layout.yearly_identity(settings.seed, "sample")).path)
+
+
+def test_a_range_run_writes_the_bytes_of_year_by_year_runs_and_of_the_plain_writer(
+        two_years_of_days, resources, instance, tmp_path):
+    settings = two_years_of_days
+    materialize([assets.YEARLY], resources, instance, partition_range=("2020", "2021"))
+    paths = {year: layout.yearly_path(settings.data_path, "sample", year) for year in (2020, 2021)}
+    in_one_run = {year: _sha(path) for year, path in paths.items()}
+    for year in (2020, 2021):
+        materialize([assets.YEARLY], resources, instance, partition_key=str(year))
+    assert {year: _sha(path) for year, path in paths.items()} == in_one_run
+    assert in_one_run == {year: _year_written_file_by_file(settings, year, tmp_path / f"{year}.parquet")
+                          for year in (2020, 2021)}
+
+
+def test_in_a_range_run_a_failing_year_leaves_its_old_file_and_the_good_year_is_published(
+        two_years_of_days, resources, instance, tmp_path):
+    settings = two_years_of_days
+    materialize([assets.YEARLY], resources, instance, partition_key="2021")
+    old_2021 = _sha(layout.yearly_path(settings.data_path, "sample", 2021))
+    day = layout.daily_path(settings.data_path, "sample", date(2021, 3, 1))
+    write_parquet_atomic(pl.read_parquet(day).with_columns(pm25=-1.0).to_arrow(), day, MEASUREMENT_SCHEMA,
+                         layout.hourly_identity(settings.seed, "sample"))
+    result = materialize([assets.YEARLY], resources, instance, partition_range=("2020", "2021"), raise_on_error=False)
+    assert not result.success and check_outcomes(result)["values_in_model_ranges"] is False
+    assert _sha(layout.yearly_path(settings.data_path, "sample", 2021)) == old_2021
+    assert _sha(layout.yearly_path(settings.data_path, "sample", 2020)) == _year_written_file_by_file(
+        settings, 2020, tmp_path / "2020.parquet")
+
+
+def test_the_roll_up_tally_counts_what_the_generic_tally_counts():
+    cities = select_cities("sample").sort("city_id")
+    table = pa.concat_tables(t for _, _, t in iter_hourly_chunks(cities, date(2021, 3, 1), date(2021, 3, 4), 7))
+    repeated = pa.concat_tables([table, table.slice(100, 5)]).sort_by([("timestamp", "ascending"),
+                                                                      ("city_id", "ascending")])
+    shuffled = pa.concat_tables([table.slice(3000), table.slice(0, 3000), table.slice(10, 2)])
+    duplicates = []
+    for case in (table, repeated, shuffled):
+        ours = IntegrityTally(cities["city_id"])
+        ours.add(case)
+        generic = checks.Tally(INTEGRITY, {CITIES: cities["city_id"]})
+        generic.add(pl.from_arrow(case))
+        assert ours.counts == generic.counts and ours.rows == generic.rows == case.num_rows
+        duplicates.append(ours.counts["unique_city_timestamp"]["duplicates"])
+    assert duplicates == [0, 5, 2]
