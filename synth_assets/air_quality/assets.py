@@ -149,6 +149,12 @@ def read_year(settings: SynthSettings, year: int) -> pa.Table:
         identity=layout.hourly_identity(settings.seed, mode))
 
 
+def year_and_grid(settings: SynthSettings, year: int, cities: pl.DataFrame) -> tuple[pa.Table, effects.Grid]:
+    """A year's rows in (timestamp, city_id) order and as a grid with its local calendar."""
+    table = sorted_by_time_and_city(read_year(settings, year))
+    return table, effects.to_grid(table, cities)
+
+
 def sorted_by_time_and_city(table: pa.Table) -> pa.Table:
     """The table in (timestamp, city_id) order; daily files already are, so usually no sort."""
     if aq_checks.in_time_and_city_order(table):
@@ -177,16 +183,15 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
         written_files.append(writing.result())
         context.log.info(f"published {written_files[-1].path} ({written_files[-1].rows:,} rows)")
 
-    # Year y + 1 is read and year y - 1 written while year y is checked: Parquet decoding and encoding
-    # release the GIL. A year is written only after its checks passed, and waited for before failing.
-    with prefetched(read_year(settings, year) for year in years) as tables, \
+    # Year y + 1 is read (and gridded) and year y - 1 written while year y is checked: Parquet decoding and
+    # encoding and numpy release the GIL. A year is written only after its checks passed, and waited for
+    # before failing.
+    with prefetched(year_and_grid(settings, year, cities) for year in years) as grids, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="write") as writer:
         writing = None
-        for year, table in zip(years, tables):
-            table = sorted_by_time_and_city(table)
+        for year, (table, grid) in zip(years, grids):
             tally = aq_checks.IntegrityTally(cities["city_id"])
             tally.add(table)
-            grid = effects.to_grid(table, cities)
             results = tally.results() + aq_checks.distribution_results(grid)
             for result in results:
                 per_check.setdefault(result.check_name, []).append((year, result))

@@ -43,11 +43,25 @@ def to_grid(table: pa.Table, cities: pl.DataFrame) -> Grid:
             city_ids[:n_cities], cities["city_id"].to_numpy()):
         raise ValueError("table is not a complete (timestamp, city_id) grid")
     n_hours = table.num_rows // n_cities
-    # C-ordered (cities, hours) like the calendar, so the element-wise work below runs on contiguous memory
-    values = {name: np.ascontiguousarray(table[name].to_numpy().reshape(n_hours, n_cities).T)
-              for name in GRID_COLUMNS}
+    values = {name: _cities_by_hours(table[name], n_cities, n_hours) for name in GRID_COLUMNS}
     hours = table["timestamp"].to_numpy()[::n_cities].astype("datetime64[h]")
     return Grid(values, local_calendar(hours, cities["timezone"].to_list()), cities)
+
+
+def _cities_by_hours(column: pa.ChunkedArray, n_cities: int, n_hours: int) -> np.ndarray:
+    """A (timestamp, city_id)-ordered column as a C-ordered (cities, hours) array, like the calendar's.
+
+    Filled chunk by chunk (a daily file is whole hours), so the transposition runs in cache-sized pieces.
+    """
+    out = np.empty((n_cities, n_hours), dtype=column.type.to_pandas_dtype())
+    hour = 0
+    for chunk in column.chunks:
+        if len(chunk) % n_cities:
+            return np.ascontiguousarray(column.to_numpy().reshape(n_hours, n_cities).T)
+        step = len(chunk) // n_cities
+        out[:, hour:hour + step] = chunk.to_numpy(zero_copy_only=False).reshape(step, n_cities).T
+        hour += step
+    return out
 
 
 def _ratio(x: np.ndarray, numerator: np.ndarray, denominator: np.ndarray) -> float | None:

@@ -7,12 +7,13 @@ from datetime import date
 
 import dagster as dg
 import duckdb
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from synth_assets.air_quality import assets, layout
+from synth_assets.air_quality import assets, effects, layout
 from synth_assets.air_quality.checks import CITIES, DISTRIBUTION_RULES, INTEGRITY, INTEGRITY_RULES, IntegrityTally
 from synth_assets.air_quality.cities import select_cities
 from synth_assets.air_quality.measurements import iter_hourly_chunks
@@ -192,3 +193,16 @@ def test_the_roll_up_tally_counts_what_the_generic_tally_counts():
         assert ours.counts == generic.counts and ours.rows == generic.rows == case.num_rows
         duplicates.append(ours.counts["unique_city_timestamp"]["duplicates"])
     assert duplicates == [0, 5, 2]
+
+
+@pytest.mark.parametrize("rows_per_chunk", [240, 77, 10_000])
+def test_the_grid_is_the_same_whatever_the_chunks_of_the_table(rows_per_chunk):
+    cities = select_cities("sample").sort("city_id")
+    table = pa.concat_tables(t for _, _, t in iter_hourly_chunks(cities, date(2021, 3, 1), date(2021, 3, 4), 7))
+    rechunked = pa.Table.from_batches(table.to_batches(max_chunksize=rows_per_chunk))
+    whole, pieces = effects.to_grid(table.combine_chunks(), cities), effects.to_grid(rechunked, cities)
+    frame = pl.from_arrow(table)
+    for name, values in pieces.values.items():
+        assert values.flags.c_contiguous and values.shape == (10, 72)
+        assert np.array_equal(values, whole.values[name])
+        assert np.array_equal(values[3], frame.filter(pl.col("city_id") == cities["city_id"][3])[name].to_numpy())
