@@ -18,6 +18,8 @@ PURE_MODULES = [
     *(f"synth_assets.content.{name}" for name in (
         "models", "prompts", "tags", "users", "items", "generation_jobs", "timeline",
         "vocabulary", "vocabulary_base", "vocabulary_domains")),
+    *(f"synth_assets.smart_home.context.{name}" for name in (
+        "models", "local_hours", "weather", "external", "calendar", "carbon", "pricing")),
     *(f"synth_assets.core.{name}" for name in (
         "rng", "days", "modes", "bounds", "env", "errors", "ids", "concurrency", "database_guard",
         "calendar", "climate", "sun", "database")),

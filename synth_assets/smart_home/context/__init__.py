@@ -1,0 +1,1 @@
+"""Context of the smart homes: weather, calendar, grid carbon intensity, electricity prices, sun and air."""
