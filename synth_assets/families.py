@@ -35,4 +35,5 @@ class Family:
 FAMILIES: tuple[Family, ...] = (
     Family("air_quality", "Air quality", "docs/air_quality.md"),
     Family("content", "Content platform seed DB", "docs/content.md"),
+    Family("smart_home", "Smart home", "docs/smart_home.md"),
 )

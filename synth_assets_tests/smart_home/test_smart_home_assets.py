@@ -1,0 +1,86 @@
+"""The four smart-home dimension assets through Dagster: files, DuckDB views, checks, identities, bad input."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from synth_assets.core.storage import CorruptFileError
+from synth_assets.smart_home import assets, layout
+from synth_assets.smart_home.checks import CHECKS
+from synth_assets.smart_home.settings import SmartHomeSettings
+from synth_assets_tests.conftest import make_resources, make_settings, sha256_tree
+
+
+def build(tmp_path, instance, seed=7, **smart_home):
+    settings = make_settings(tmp_path / "data", seed=seed)
+    resources = {**make_resources(settings), "smart_home": SmartHomeSettings(**{"homes": 12, **smart_home})}
+    result = dg.materialize(assets.DIMENSION_ASSETS, resources=resources, instance=instance)
+    return result, settings
+
+
+def test_all_four_tables_are_written_viewed_and_pass_every_check(tmp_path, instance):
+    result, settings = build(tmp_path, instance)
+    assert result.success
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert set(evaluations) == {check.name for checks in CHECKS.values() for check in checks}
+    assert all(evaluations.values()), evaluations
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        counts = {t: con.execute(f"select count(*) from smart_home.{t}").fetchone()[0]
+                  for t in layout.DIMENSION_TABLES}
+        orphans = con.execute("""select count(*) from smart_home.entities e left join smart_home.devices d
+                                 using (device_id) where e.device_id is not null and d.device_id is null""").fetchone()
+    assert counts["homes"] == 12 and counts["entities"] > counts["devices"] > counts["areas"] > 12
+    assert orphans == (0,)
+    entity_meta = next(m for m in result.get_asset_materialization_events()
+                       if m.asset_key == assets.KEYS["entities"]).materialization.metadata
+    assert entity_meta["dagster/row_count"].value == counts["entities"]
+    assert "median" in entity_meta["entities_per_home_by_type"].value
+
+
+def test_same_seed_gives_identical_bytes_and_another_seed_other_bytes(tmp_path, instance):
+    build(tmp_path / "a", instance)
+    build(tmp_path / "b", instance)
+    build(tmp_path / "c", instance, seed=8)
+    first, second, third = (sha256_tree(tmp_path / x / "data" / "smart_home") for x in "abc")
+    assert len(first) == 4 and first == second
+    assert all(first[name] != third[name] for name in first)
+
+
+def test_a_table_made_with_other_settings_is_refused_by_its_children(tmp_path, instance):
+    _, settings = build(tmp_path, instance, homes=5)
+    resources = {**make_resources(settings), "smart_home": SmartHomeSettings(homes=6)}
+    with pytest.raises(CorruptFileError, match="smart_home.homes.*materialize smart_home/homes"):
+        dg.materialize(assets.DIMENSION_ASSETS, selection=[assets.KEYS["areas"]], resources=resources,
+                       instance=instance)
+
+
+@pytest.mark.parametrize("bad", [{"homes": 0}, {"homes": -3}, {"home_types": ["castle"]}, {"home_types": []}])
+def test_bad_settings_are_refused_before_anything_is_written(tmp_path, instance, bad):
+    settings = make_settings(tmp_path / "data")
+    with pytest.raises(Exception, match="homes|home type|home_types"):
+        resources = {**make_resources(settings), "smart_home": SmartHomeSettings(**bad)}
+        dg.materialize(assets.DIMENSION_ASSETS, resources=resources, instance=instance)
+    assert not layout.family_path(settings.data_path).exists()
+
+
+def test_bad_run_config_is_refused_by_the_code_location_before_anything_is_written(tmp_path, instance):
+    from synth_assets.definitions import defs
+
+    data = tmp_path / "data"
+    job = defs.get_implicit_global_asset_job_def()
+    run_config = {"resources": {"smart_home": {"config": {"home_types": ["villa"]}},
+                                "settings": {"config": {"data_dir": str(data)}}}}
+    with pytest.raises(dg.DagsterResourceFunctionError) as raised:
+        job.get_subset(asset_selection={assets.KEYS["homes"]}).execute_in_process(run_config=run_config,
+                                                                                  instance=instance)
+    assert "unknown home type(s) ['villa']" in str(raised.value.__cause__)
+    assert not (data / "smart_home").exists()
+
+
+def test_home_type_subset_is_respected(tmp_path, instance):
+    _, settings = build(tmp_path, instance, homes=8, home_types=["apartment"])
+    homes = pl.read_parquet(layout.table_path(settings.data_path, "homes"))
+    assert homes["home_type"].unique().to_list() == ["apartment"]
