@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from synth_assets.content import generation_jobs, items, users
+from synth_assets.content import allocation, generation_jobs, items, users
 from synth_assets.content.models import ContentConfig
 from synth_assets.content.settings import ContentSettings
 from synth_assets.core.resources import SynthSettings
@@ -30,8 +30,8 @@ def postgres_server():
 
 
 def _clear_caches() -> None:
-    for function in (users.generate_users, items.generate_content, generation_jobs.generate_jobs):
-        function.cache_clear()
+    """Forget what a previous config cached (the allocation; vocabulary tables stay, they do not depend on it)."""
+    allocation.allocate_content.cache_clear()
 
 
 def generation(n: int) -> dict[str, dict]:

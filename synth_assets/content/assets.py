@@ -24,17 +24,19 @@ DEPS = {
     "users": [],
     "content_items": [dg.AssetDep(KEYS["users"], partition_mapping=EARLIER_DAYS)],
     "content_items_auto": [dg.AssetDep(KEYS["users"], partition_mapping=EARLIER_DAYS)],
-    "generation_jobs": [dg.AssetDep(KEYS["users"], partition_mapping=EARLIER_DAYS), KEYS["content_items"]],
+    "generation_jobs": [dg.AssetDep(KEYS["users"], partition_mapping=EARLIER_DAYS), KEYS["content_items"],
+                        KEYS["content_items_auto"]],
 }
 DESCRIPTIONS = {
     "users": "Platform users created on each US-Eastern day: unique usernames and emails, JSON preferences; "
              "the fixed admin user is created first.",
     "content_items": "Images made by users' generation jobs: Jinja2-built prompts (general + one of 30 domains), "
                      "tags from one global pool, a creator who existed before the item; the admin owns exactly 50.",
-    "content_items_auto": "Images made by automated generation (no jobs); otherwise like content_items, "
+    "content_items_auto": "Images made by automated generation; like content_items (each has its completed job), "
                           "the admin owns exactly 50.",
-    "generation_jobs": "A completed job (same prompt, finishing as its item is created) behind every content item, "
-                       "plus failed, cancelled, running and pending jobs so that 98 % completed.",
+    "generation_jobs": "A completed job (same prompt and settings, finishing as its item is created) behind every "
+                       "item of both content tables, plus failed, cancelled, running and pending jobs so that 98 % "
+                       "completed.",
 }
 
 

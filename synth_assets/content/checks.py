@@ -15,8 +15,11 @@ import polars as pl
 from synth_assets.content.models import (
     ADMIN_ITEMS_PER_TABLE,
     COMPLETED_SHARE,
+    CONTENT_TABLES,
     DOMAIN_PHRASES,
     GENERAL_PHRASES,
+    ITEM_REFERENCE,
+    ONE_ITEM_IFF_COMPLETED,
     SCHEMA,
     TAGS_PER_ITEM,
     ContentConfig,
@@ -61,21 +64,32 @@ def content_checks(table: str) -> list[checks.SqlCount]:
 
 
 JOBS = f"{S}.generation_jobs"
+
+
+def _per_content_table(query: str) -> str:
+    """One count over both content tables: ``query`` formatted with {items} and {ref} (the job's column)."""
+    parts = [f"({query.format(items=f'{S}.{table}', ref=ITEM_REFERENCE[table])})" for table in CONTENT_TABLES]
+    return "SELECT " + " + ".join(parts)
+
+
 JOB_CHECKS = [
     checks.in_database(checks.foreign_key("user_fk", "user_id", USERS, rule="every user_id is a user"),
                        JOBS, WINDOW),
     checks.in_database(checks.foreign_key("content_fk", "content_id", f"{S}.content_items",
-                                          rule="every content_id is a content item"), JOBS, WINDOW),
+                                          rule="every content_id is a content_items row"), JOBS, WINDOW),
+    checks.in_database(checks.foreign_key("auto_content_fk", "auto_content_id", f"{S}.content_items_auto",
+                                          rule="every auto_content_id is a content_items_auto row"), JOBS, WINDOW),
     checks.sql_count(
         "every_item_has_completed_job",
-        f"SELECT count(*) FROM {S}.content_items i LEFT JOIN {JOBS} j ON j.content_id = i.id "
-        f"AND j.status = 'completed' WHERE {IN_WINDOW.format(a='i')} AND j.id IS NULL",
-        "every content item created in the window has its completed job"),
+        _per_content_table(f"SELECT count(*) FROM {{items}} i LEFT JOIN {JOBS} j ON j.{{ref}} = i.id "
+                           f"AND j.status = 'completed' WHERE {IN_WINDOW.format(a='i')} AND j.id IS NULL"),
+        "every item of either content table created in the window has its completed job"),
     checks.sql_count(
         "prompt_and_time_match_item",
-        f"SELECT count(*) FROM {JOBS} t JOIN {S}.content_items i ON i.id = t.content_id "
-        f"WHERE {WINDOW} AND (t.prompt <> i.prompt OR t.completed_at <> i.created_at "
-        f"OR t.user_id <> i.creator_id)", "a completed job has its item's prompt, creator and creation time"),
+        _per_content_table(f"SELECT count(*) FROM {JOBS} t JOIN {{items}} i ON i.id = t.{{ref}} "
+                           f"WHERE {WINDOW} AND (t.prompt <> i.prompt OR t.completed_at <> i.created_at "
+                           f"OR t.user_id <> i.creator_id OR t.parameters <> i.item_metadata)"),
+        "a completed job has its item's prompt, settings, creator and creation time"),
     checks.sql_count(
         "timestamps_ordered",
         f"SELECT count(*) FROM {JOBS} t WHERE {WINDOW} AND "
@@ -92,11 +106,14 @@ JOB_CHECKS = [
     checks.sql_count(
         "status_consistency",
         f"SELECT count(*) FROM {JOBS} t WHERE {WINDOW} AND NOT ("
-        f"(t.status = 'completed') = (t.content_id IS NOT NULL) AND "
+        f"({ONE_ITEM_IFF_COMPLETED}) AND "
         f"(t.status = 'failed') = (t.error_message IS NOT NULL) AND "
         f"t.status IN ('pending', 'running', 'completed', 'failed', 'cancelled'))",
-        "content only for completed jobs, an error message exactly for failed ones"),
-    checks.in_database(checks.unique_key("unique_content_id", ["content_id"], "one job per content item"), JOBS),
+        "exactly one item (of either table) for a completed job, none for others; an error message exactly "
+        "for failed jobs"),
+    checks.in_database(checks.unique_key("unique_content_id", ["content_id"], "one job per content_items row"), JOBS),
+    checks.in_database(checks.unique_key("unique_auto_content_id", ["auto_content_id"],
+                                         "one job per content_items_auto row"), JOBS),
 ]
 
 MATCH_KEY = {"users": "is_active", "content_items": "is_private", "content_items_auto": "is_private",
@@ -106,6 +123,10 @@ ADMIN_EXACT = checks.Check("admin_items_exact",
 PHRASE_COUNTS = checks.Check("phrase_counts", f"{GENERAL_PHRASES[0]}-{GENERAL_PHRASES[1]} general and "
                                               f"{DOMAIN_PHRASES[0]}-{DOMAIN_PHRASES[1]} domain phrases per prompt")
 TAGS_FROM_POOL = checks.Check("tags_from_pool", "every tag is from the global pool")
+COMPLETED_EXACT = checks.Check(
+    "completed_jobs_exact", "once all partitions are loaded there is one completed job per item of both content "
+                            "tables and exactly as many jobs as the nearest share to "
+                            f"{COMPLETED_SHARE:.0%} completed asks for")
 COMPLETED_SHARE_CHECK = checks.share_within(
     "completed_share", COMPLETED_SHARE, 0.005 / COMPLETED_SHARE,
     f"{COMPLETED_SHARE:.0%} of jobs completed (within 0.5 points) once all partitions are loaded")
@@ -126,28 +147,59 @@ def sql_checks(table: str) -> list[checks.SqlCount]:
 
 def table_checks(table: str) -> list[checks.Check]:
     """Every check of ``table``, in the order its results are reported."""
-    extra = {"users": [], "generation_jobs": [COMPLETED_SHARE_CHECK]}.get(
+    extra = {"users": [], "generation_jobs": [COMPLETED_SHARE_CHECK, COMPLETED_EXACT]}.get(
         table, [PHRASE_COUNTS, TAGS_FROM_POOL, ADMIN_EXACT])
     return [*sql_checks(table), *extra, rows_match(table)]
 
 
+# Checks that a constraint of the PostgreSQL schema (models.py) enforces on every row, by constraint name
+ENFORCED_BY = {
+    "users": {"unique_username": "uq_users_username", "unique_email": "uq_users_email"},
+    **{table: {"creator_fk": f"fk_{table}_creator", "unique_id": f"{table}_pkey"} for table in CONTENT_TABLES},
+    "generation_jobs": {"user_fk": "fk_jobs_user", "content_fk": "fk_jobs_content",
+                        "auto_content_fk": "fk_jobs_auto_content", "unique_content_id": "uq_jobs_content_id",
+                        "unique_auto_content_id": "uq_jobs_auto_content_id"},
+}
+
+
+def validated_constraints(target: Target, table: str) -> set[str]:
+    """Names of the validated constraints of ``table`` in the PostgreSQL target (empty on DuckDB)."""
+    if target.kind != "postgres":
+        return set()
+    names = target.scalar(
+        "SELECT coalesce(string_agg(c.conname, ','), '') FROM pg_constraint c "
+        "JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
+        "WHERE n.nspname = :schema AND r.relname = :table AND c.convalidated", schema=S, table=table)
+    return set(filter(None, names.split(",")))
+
+
 def sql_results(target: Target, table: str, start: datetime, end: datetime,
                 config: ContentConfig, range_end: datetime) -> list[dg.AssetCheckResult]:
+    """Every SQL check of ``table``. On PostgreSQL a check that a validated constraint enforces (the
+    foreign keys are checked before the checks run: the load sets them IMMEDIATE) is answered by the
+    constraint instead of a second scan; without the constraint the query runs."""
     params = {"start": start, "end": end, "range_end": range_end, "admin": str(config.admin_user_id)}
-    return checks.database_results(target.scalar, sql_checks(table), params, database=target.description)
+    present = validated_constraints(target, table)
+    enforced = {name: constraint for name, constraint in ENFORCED_BY.get(table, {}).items() if constraint in present}
+    by_constraint = {check.name: check.result(0, database=target.description,
+                                              enforced_by=f"PostgreSQL constraint {enforced[check.name]} (validated)")
+                     for check in sql_checks(table) if check.name in enforced}
+    queried = iter(checks.database_results(target.scalar, [c for c in sql_checks(table) if c.name not in enforced],
+                                           params, database=target.description))
+    return [by_constraint[c.name] if c.name in by_constraint else next(queried) for c in sql_checks(table)]
 
 
 def matches_generator(target: Target, table: str, expected: pl.DataFrame, start: datetime,
                       end: datetime) -> dg.AssetCheckResult:
     """The window's counts per ``key`` value in the database equal the generator's."""
     key = MATCH_KEY[table]
-    observed = {}
-    for value in expected[key].unique().to_list():
-        observed[value] = int(target.scalar(
-            f"SELECT count(*) FROM {S}.{table} t WHERE {IN_WINDOW.format(a='t')} AND CAST(t.{key} AS VARCHAR) = :value",
-            start=start, end=end, value=str(value).lower() if isinstance(value, bool) else str(value)))
-    wanted = dict(expected.group_by(key).len().iter_rows())
-    differences = {str(k): abs(observed.get(k, 0) - wanted.get(k, 0)) for k in wanted}
+    counts = target.scalar(  # one scan: "value=count;value=count"
+        f"SELECT coalesce(string_agg(k || '=' || CAST(n AS VARCHAR), ';'), '') FROM (SELECT CAST(t.{key} AS VARCHAR) "
+        f"AS k, count(*) AS n FROM {S}.{table} t WHERE {IN_WINDOW.format(a='t')} GROUP BY 1) s", start=start, end=end)
+    observed = {k: int(n) for k, n in (pair.split("=") for pair in filter(None, counts.split(";")))}
+    wanted = {str(k).lower() if isinstance(k, bool) else str(k): n
+              for k, n in expected.group_by(key).len().iter_rows()}
+    differences = {k: abs(observed.get(k, 0) - wanted.get(k, 0)) for k in {*wanted, *observed}}
     return rows_match(table).result(differences, database=target.description)
 
 
@@ -161,12 +213,16 @@ def admin_complete_result(target: Target, table: str, config: ContentConfig) -> 
                               admin_items=admin, rows=total, fully_loaded=complete)
 
 
-def completed_share_result(target: Target, config: ContentConfig) -> dg.AssetCheckResult:
+def completed_results(target: Target, config: ContentConfig) -> list[dg.AssetCheckResult]:
+    """The completed share and the exact job counts, judged once every partition is loaded."""
     total = int(target.scalar(f"SELECT count(*) FROM {S}.generation_jobs"))
     done = int(target.scalar(f"SELECT count(*) FROM {S}.generation_jobs WHERE status = 'completed'"))
     share = done / total if total else None
     complete = total == config.generation_jobs
-    return COMPLETED_SHARE_CHECK.result(share if complete else None, jobs=total, completed=done)
+    wrong = {"wrong_completed": abs(done - config.completed_jobs) if complete else 0}
+    return [COMPLETED_SHARE_CHECK.result(share if complete else None, jobs=total, completed=done),
+            COMPLETED_EXACT.result(wrong, database=target.description, jobs=total, completed=done,
+                                   fully_loaded=complete)]
 
 
 def generated_results(stats: pl.DataFrame, tags: pl.Series, pool: set[str]) -> list[dg.AssetCheckResult]:

@@ -1,116 +1,145 @@
-"""content_items and content_items_auto: prompts, tags, creators who already exist, admin's 50.
+"""content_items and content_items_auto: a day's items from streams keyed by (table, day).
 
-For ``content_items`` the job timeline is drawn here too: an item is created the moment its job
-completes, and the job was created and started earlier on the same US-Eastern day.
+An item's creator is drawn, by global index, among the users that exist at the item's creation time:
+every user of the earlier days (the allocation says how many) and the users of the same day created
+before it (that day's creation times, :func:`synth_assets.content.users.user_times`). The users table
+itself is never generated for it. The admin's items are the global indices the allocation chose.
+
+What the completed job of an item needs (time, creator, prompt, settings) is :func:`item_basics`, so
+generation_jobs can recompute it for any day without the rest of the item (tags, scores).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from functools import lru_cache
+from datetime import date
 
 import numpy as np
 import polars as pl
 
 from synth_assets.content import timeline
-from synth_assets.content.models import ADMIN_ITEMS_PER_TABLE, TIMEZONE, ContentConfig
-from synth_assets.content.prompts import build_prompts
-from synth_assets.content.tags import build_tags
-from synth_assets.content.users import generate_users, pick
+from synth_assets.content.allocation import Allocation, allocate_content, concat_days, days_in_window, row_ids
+from synth_assets.content.job_settings import draw_settings, settings_json
+from synth_assets.content.models import CONTENT_TABLES, ContentConfig
+from synth_assets.content.prompts import assemble_prompts, draw_prompts
+from synth_assets.content.tags import assemble_tags, draw_tags
+from synth_assets.content.users import user_times
 from synth_assets.core.rng import rng_for
 
-CONTENT_TABLES = ("content_items", "content_items_auto")
-IMAGE_SIZES = ("512x512", "768x768", "1024x1024", "1024x768", "768x1024", "1216x832", "832x1216")
-MODELS = ("sdxl-1.0", "sd-1.5", "flux-dev", "playground-v2.5", "sd-3-medium")
-SAMPLERS = ("euler_a", "dpm++_2m_karras", "ddim", "dpm++_sde", "lcm")
 PRIVATE_SHARE = 0.12
 CREATOR_SKEW = 1.6  # > 1: long-standing users create more
-JOB_MEDIAN_SECONDS, JOB_SIGMA = 14.0, 0.6
-QUEUE_MEAN_SECONDS = 6.0
+QUALITY_BETA = (5.0, 2.0)
+UPDATED_AFTER_MEAN_SECONDS = 2 * 86400
+COLUMNS = ["id", "title", "content_type", "content_data", "prompt", "item_metadata", "creator_id", "tags",
+           "quality_score", "is_private", "created_at", "updated_at"]  # models.content_items order
 
 
 @dataclass(frozen=True)
 class ContentTable:
     frame: pl.DataFrame          # the table's columns, in load order
     prompt_stats: pl.DataFrame   # domain, general_phrases, domain_phrases per row (for checks)
-    job_times: pl.DataFrame      # job_created_at, job_started_at per row (content_items only, else empty)
 
 
-def _creators(rng: np.random.Generator, users: pl.DataFrame, created: pl.Series, n_admin: int) -> pl.Series:
-    """A user created before the item for every row; ``n_admin`` random rows belong to the admin."""
-    available = timeline.existing_before(users["created_at"], created)
-    others = np.maximum(available - 1, 1)  # users other than the admin (row 0) that exist by then
-    index = 1 + np.floor(others * rng.random(len(created)) ** CREATOR_SKEW).astype(np.int64)
-    index[rng.choice(len(created), n_admin, replace=False)] = 0
-    return users["id"].gather(index).alias("creator_id")
-
-
-@lru_cache(maxsize=8)
-def generate_content(config: ContentConfig, table: str) -> ContentTable:
+def check_table(table: str) -> None:
     if table not in CONTENT_TABLES:
         raise ValueError(f"unknown content table {table!r}; valid: {', '.join(CONTENT_TABLES)}")
-    n = getattr(config, table)
-    users = generate_users(config).frame
-    rng = rng_for(config.seed, "content", table)
-    days = timeline.days_of(config.start, config.end)
-    created = timeline.eastern_times(rng, days, timeline.allocate(n, timeline.day_weights(days)))
-    first_other_user = users["created_at"][1] if users.height > 1 else users["created_at"][0]
-    created = pl.select(pl.max_horizontal(created, pl.lit(first_other_user) + pl.duration(seconds=1))).to_series()
-    created = created.alias("created_at")
-    prompts = build_prompts(rng_for(config.seed, "content", table, "prompts"), n, config.domains)
-    ids = timeline.uuid4_strings(rng, n)
-    size = pick(IMAGE_SIZES, rng, n)
+
+
+def _creators(config: ContentConfig, allocation: Allocation, table: str, day_index: int, index: np.ndarray,
+              created: np.ndarray, same_day_users: np.ndarray) -> np.ndarray:
+    """Global user index of each item's creator: a user other than the admin created before the item
+    (older users more likely), or the admin for the admin's items."""
+    day = allocation.days[day_index]
+    existing = allocation.users.offsets[day_index] + np.searchsorted(same_day_users, created, side="left")
+    others = np.maximum(existing - 1, 1)  # users other than the admin (index 0) that exist by then
+    u = rng_for(config.seed, "content", table, day, "creator").random(index.size)
+    creator = 1 + np.floor(others * u ** CREATOR_SKEW).astype(np.int64)
+    creator[np.isin(index, allocation.admin_items[table])] = 0
+    return creator
+
+
+def item_basics(config: ContentConfig, table: str, day_index: int) -> dict[str, np.ndarray]:
+    """Global index, creation time, creator (global user index) and the creator's creation time when the
+    creator joined the same day (else -1) of a day's items: the columns a completed job shares."""
+    check_table(table)
+    allocation = allocate_content(config)
+    day = allocation.days[day_index]
+    index = allocation.items[table].indices(day_index)
+    created = timeline.eastern_times_of_day(rng_for(config.seed, "content", table, day, "created_at"), day,
+                                            index.size)
+    same_day_users = user_times(config, day_index)
+    if day_index == allocation.first_user_day:  # nobody but the admin exists before the first user
+        first_user = same_day_users[1 if day_index == 0 else 0]
+        created = np.maximum(created, first_user + 1)
+    creator = _creators(config, allocation, table, day_index, index, created, same_day_users)
+    local = creator - allocation.users.offsets[day_index]
+    creator_created = np.where(local >= 0, same_day_users[np.clip(local, 0, max(same_day_users.size - 1, 0))], -1) \
+        if same_day_users.size else np.full(index.size, -1)
+    return {"index": index, "created_at": created, "creator": creator, "creator_created_at": creator_created}
+
+
+def item_choices(config: ContentConfig, table: str, day_index: int) -> tuple[dict, dict]:
+    """The prompt and settings draws of a day's items (the item's and its completed job's)."""
+    allocation = allocate_content(config)
+    day, n = allocation.days[day_index], int(allocation.items[table].counts[day_index])
+    prompts = draw_prompts(rng_for(config.seed, "content", table, day, "prompts"), n, config.domains)
+    settings = draw_settings(rng_for(config.seed, "content", table, day, "settings"), n)
+    return prompts, settings
+
+
+def _extras(config: ContentConfig, table: str, day_index: int) -> dict[str, np.ndarray]:
+    allocation = allocate_content(config)
+    day, n = allocation.days[day_index], int(allocation.items[table].counts[day_index])
+    rng = rng_for(config.seed, "content", table, day)
+    tags = draw_tags(rng_for(config.seed, "content", table, day, "tags"), n, config.tag_pool_size)
+    return {"tag_count": tags["count"], "tag": tags["tag"],
+            "quality_score": np.round(rng.beta(*QUALITY_BETA, n), 3),
+            "is_private": rng.random(n) < PRIVATE_SHARE,
+            "updated_after": timeline.seconds_us(rng.exponential(UPDATED_AFTER_MEAN_SECONDS, n))}
+
+
+def window_day_indices(config: ContentConfig, first: date | None, last: date | None) -> list[int]:
+    """Positions in the configured range of the days ``first``..``last`` (default: every day)."""
+    allocation = allocate_content(config)
+    return [allocation.day_index(d) for d in days_in_window(config, first or config.start, last or config.end)]
+
+
+def generate_content(config: ContentConfig, table: str, first: date | None = None,
+                     last: date | None = None) -> ContentTable:
+    """The items of ``table`` created on the Eastern days ``first``..``last`` (default: the whole range).
+
+    Day by day the draws are numpy arrays from the day's own streams; the strings are assembled once for
+    the window, row by row, so a window's rows are exactly its days' rows one after the other."""
+    check_table(table)
+    codes = window_day_indices(config, first, last)
+    table_rows = _assemble(config, table, codes or [0])
+    if not codes:  # a window outside the range: no rows, same columns
+        return ContentTable(frame=table_rows.frame.clear(), prompt_stats=table_rows.prompt_stats.clear())
+    return table_rows
+
+
+def _assemble(config: ContentConfig, table: str, codes: list[int]) -> ContentTable:
+    allocation = allocate_content(config)
+    basics = concat_days([item_basics(config, table, c) for c in codes])
+    choices = [item_choices(config, table, c) for c in codes]
+    prompts = assemble_prompts(concat_days([p for p, _ in choices]))
+    extras = concat_days([_extras(config, table, c) for c in codes])
+    ids = row_ids(config, table, basics["index"])
+    days, counts = [allocation.days[c] for c in codes], allocation.items[table].counts[codes]
     frame = pl.DataFrame({
         "id": ids,
         "title": prompts["title"],
+        "content_type": pl.repeat("image", ids.len(), dtype=pl.String, eager=True),
+        "content_data": f"/data/images/{table}/" + timeline.local_year_month(days, counts) + ids + ".png",
         "prompt": prompts["prompt"],
-        "size": size, "model": pick(MODELS, rng, n, p=[0.4, 0.2, 0.2, 0.1, 0.1]),
-        "steps": rng.integers(20, 51, n), "cfg_scale": np.round(rng.uniform(4.0, 12.0, n), 1),
-        "sampler": pick(SAMPLERS, rng, n), "image_seed": rng.integers(0, 2**32, n, dtype=np.int64),
-        "domain": prompts["domain"],
-        "creator_id": _creators(rng, users, created, min(ADMIN_ITEMS_PER_TABLE, n)),
-        "tags": build_tags(rng_for(config.seed, "content", table, "tags"), n, config.tag_pool_size),
-        "quality_score": np.round(rng.beta(5.0, 2.0, n), 3),
-        "is_private": rng.random(n) < PRIVATE_SHARE,
-        "created_at": created,
-        "updated_after": timeline.seconds(rng.exponential(2 * 86400, n)),
+        "item_metadata": settings_json(concat_days([s for _, s in choices]), prompts["domain"]),
+        "creator_id": row_ids(config, "users", basics["creator"]),
+        "tags": assemble_tags({"count": extras["tag_count"], "tag": extras["tag"]}, config.tag_pool_size),
+        "quality_score": extras["quality_score"],
+        "is_private": extras["is_private"],
+        "created_at": timeline.utc_series(basics["created_at"], "created_at"),
+        "updated_at": timeline.utc_series(np.minimum(basics["created_at"] + extras["updated_after"],
+                                                     timeline.last_instant_us(config.end)), "updated_at"),
     })
-    frame = frame.with_columns(
-        content_type=pl.lit("image"),
-        content_data=pl.concat_str([pl.lit(f"/data/images/{table}/"),
-                                    pl.col("created_at").dt.convert_time_zone(TIMEZONE).dt.strftime("%Y/%m/"),
-                                    pl.col("id"), pl.lit(".png")]),
-        width=pl.col("size").str.split("x").list.first().cast(pl.Int32),
-        height=pl.col("size").str.split("x").list.last().cast(pl.Int32),
-        updated_at=pl.min_horizontal(pl.col("created_at") + pl.col("updated_after"),
-                                     pl.lit(timeline.last_instant(config.end))),
-    ).with_columns(item_metadata=pl.struct("width", "height", "model", "steps", "cfg_scale", "sampler",
-                                           "image_seed", "domain").struct.json_encode())
-    job_times = pl.DataFrame()
-    if table == "content_items":
-        creator_created = frame.select("creator_id").join(
-            users.select(pl.col("id").alias("creator_id"), "created_at"), on="creator_id", how="left",
-            maintain_order="left")["created_at"]
-        job_times = _job_times(rng, created, creator_created)
-    columns = ["id", "title", "content_type", "content_data", "prompt", "item_metadata", "creator_id", "tags",
-               "quality_score", "is_private", "created_at", "updated_at"]  # models.content_items order
-    return ContentTable(frame=frame.select(columns),
-                        prompt_stats=prompts.select("domain", "general_phrases", "domain_phrases"),
-                        job_times=job_times)
-
-
-def _job_times(rng: np.random.Generator, completed: pl.Series, creator_created: pl.Series) -> pl.DataFrame:
-    """Created <= started <= completed, on the Eastern day the job completed, after its user existed."""
-    n = len(completed)
-    running = JOB_MEDIAN_SECONDS * np.exp(JOB_SIGMA * rng.standard_normal(n))
-    queued = rng.exponential(QUEUE_MEAN_SECONDS, n)
-    day_start = completed.dt.convert_time_zone(TIMEZONE).dt.truncate("1d").dt.convert_time_zone("UTC")
-    room = (completed - day_start).dt.total_microseconds().to_numpy() / 1e6
-    scale = np.minimum(1.0, room / (running + queued))  # a job completing just after midnight was quick
-    started = completed - timeline.seconds(running * scale)
-    created = started - timeline.seconds(queued * scale)
-    floor = creator_created + timedelta(microseconds=1)  # a user's job cannot predate the user
-    return pl.DataFrame({"job_started_at": started, "job_created_at": created}).with_columns(
-        job_created_at=pl.max_horizontal("job_created_at", floor)).with_columns(
-        job_started_at=pl.max_horizontal("job_started_at", "job_created_at"))
+    return ContentTable(frame=frame.select(COLUMNS),
+                        prompt_stats=prompts.select("domain", "general_phrases", "domain_phrases"))

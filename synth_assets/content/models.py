@@ -40,6 +40,8 @@ DOMAIN_PHRASES = (4, 30)    # per prompt, inclusive
 TAGS_PER_ITEM = (0, 200)    # per item, inclusive
 COMPLETED_SHARE = 0.98
 OTHER_STATUS_SHARES = {"failed": 0.45, "cancelled": 0.20, "running": 0.15, "pending": 0.20}
+CONTENT_TABLES = ("content_items", "content_items_auto")
+ITEM_REFERENCE = {"content_items": "content_id", "content_items_auto": "auto_content_id"}  # job column per table
 
 
 class ContentConfig(BaseModel):
@@ -75,16 +77,33 @@ class ContentConfig(BaseModel):
         return self
 
     @property
-    def other_jobs(self) -> int:
-        """Jobs that did not complete, so that completed jobs are COMPLETED_SHARE of all jobs."""
-        return round(self.content_items * (1 - COMPLETED_SHARE) / COMPLETED_SHARE)
+    def completed_jobs(self) -> int:
+        """One completed job per content item, of either content table."""
+        return self.content_items + self.content_items_auto
 
     @property
     def generation_jobs(self) -> int:
-        return self.content_items + self.other_jobs
+        """All jobs: the total whose completed share is nearest to COMPLETED_SHARE (the smaller on a tie)."""
+        return jobs_for_completed(self.completed_jobs)
+
+    @property
+    def other_jobs(self) -> int:
+        """Jobs that did not complete (failed, cancelled, running, pending)."""
+        return self.generation_jobs - self.completed_jobs
+
+
+def jobs_for_completed(completed: int) -> int:
+    """The number of jobs ``total >= completed`` whose completed share is nearest to COMPLETED_SHARE."""
+    if completed == 0:
+        return 0
+    low = max(completed, int(completed / COMPLETED_SHARE))
+    return min((low, low + 1), key=lambda total: (abs(completed / total - COMPLETED_SHARE), total))
 
 
 metadata = MetaData(schema=SCHEMA)
+# a completed job made exactly one item (of either table); any other job made none
+ONE_ITEM_IFF_COMPLETED = ("CASE WHEN status = 'completed' THEN (content_id IS NULL) <> (auto_content_id IS NULL) "
+                          "ELSE content_id IS NULL AND auto_content_id IS NULL END")
 
 users = Table(
     "users", metadata,
@@ -135,7 +154,8 @@ generation_jobs = Table(
     Column("prompt", Text, nullable=False),
     Column("parameters", JSON().with_variant(JSONB, "postgresql"), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("content_id", Uuid, nullable=True),
+    Column("content_id", Uuid, nullable=True, comment="the content_items row a completed job made"),
+    Column("auto_content_id", Uuid, nullable=True, comment="the content_items_auto row a completed job made"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=True),
     Column("completed_at", DateTime(timezone=True), nullable=True),
@@ -144,9 +164,12 @@ generation_jobs = Table(
                          deferrable=True, initially="DEFERRED"),
     ForeignKeyConstraint(["content_id"], [f"{SCHEMA}.content_items.id"], name="fk_jobs_content",
                          deferrable=True, initially="DEFERRED"),
+    ForeignKeyConstraint(["auto_content_id"], [f"{SCHEMA}.content_items_auto.id"], name="fk_jobs_auto_content",
+                         deferrable=True, initially="DEFERRED"),
     UniqueConstraint("content_id", name="uq_jobs_content_id"),
+    UniqueConstraint("auto_content_id", name="uq_jobs_auto_content_id"),
     CheckConstraint("status IN ('pending', 'running', 'completed', 'failed', 'cancelled')", name="ck_jobs_status"),
-    CheckConstraint("(status = 'completed') = (content_id IS NOT NULL)", name="ck_jobs_content_iff_completed"),
+    CheckConstraint(ONE_ITEM_IFF_COMPLETED, name="ck_jobs_one_item_iff_completed"),
     CheckConstraint("started_at IS NULL OR started_at >= created_at", name="ck_jobs_started_after_created"),
     CheckConstraint("completed_at IS NULL OR completed_at >= started_at", name="ck_jobs_completed_after_started"),
     Index("ix_jobs_user_id", "user_id"),

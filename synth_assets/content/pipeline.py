@@ -6,7 +6,9 @@ produce and verify exactly the same rows.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import polars as pl
@@ -15,7 +17,7 @@ from synth_assets.content import checks as cc
 from synth_assets.content.generation_jobs import generate_jobs
 from synth_assets.content.items import generate_content
 from synth_assets.content.load import ChecksFailed, replace_window
-from synth_assets.content.models import ContentConfig
+from synth_assets.content.models import CONTENT_TABLES, LOAD_ORDER, TIMEZONE, ContentConfig
 from synth_assets.content.tags import tag_pool
 from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.content.users import generate_users
@@ -27,13 +29,33 @@ def check_specs(table: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     return checks.specs(asset_key, cc.table_checks(table))
 
 
-def generate_table(config: ContentConfig, table: str) -> object:
-    """Generate (and cache) a table; pure, so it can run ahead in another thread."""
+def generate_table(config: ContentConfig, table: str, start: datetime | None = None,
+                   end: datetime | None = None, items: Mapping[str, pl.DataFrame] | None = None) -> object:
+    """The rows of ``table`` created in ``start <= created_at < end`` (default: the whole range), generated
+    day by day for the Eastern days the window touches; pure, so it can run ahead in another thread.
+    ``items``: both content tables of the same window, if at hand (generation_jobs reuses their texts)."""
+    first, last = eastern_days(start, end) if start is not None and end is not None else (None, None)
     if table == "users":
-        return generate_users(config)
+        return generate_users(config, first, last)
     if table == "generation_jobs":
-        return generate_jobs(config)
-    return generate_content(config, table)
+        return generate_jobs(config, first, last, items)
+    return generate_content(config, table, first, last)
+
+
+def generate_tables(config: ContentConfig, start: datetime, end: datetime) -> Iterator[tuple[str, object]]:
+    """``(table, generated)`` for every table in load order; the jobs reuse the items just generated."""
+    items = {}
+    for table in LOAD_ORDER:
+        generated = generate_table(config, table, start, end, items if table == "generation_jobs" else None)
+        if table in CONTENT_TABLES:
+            items[table] = generated.frame
+        yield table, generated
+
+
+def eastern_days(start: datetime, end: datetime) -> tuple[date, date]:
+    """The first and last Eastern day that ``start <= t < end`` touches."""
+    zone = ZoneInfo(TIMEZONE)
+    return start.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
 
 
 def load_and_check(table: str, config: ContentConfig, target: Database, start: datetime, end: datetime,
@@ -44,9 +66,9 @@ def load_and_check(table: str, config: ContentConfig, target: Database, start: d
     """
     extra: dict[str, object] = {}
     stats = None
-    generated = generated if generated is not None else generate_table(config, table)
+    generated = generated if generated is not None else generate_table(config, table, start, end)
     if table == "users":
-        frame, extra["username_collisions_resolved"] = generated.frame, generated.collisions_resolved
+        frame, extra["usernames_numbered"] = generated.frame, generated.numbered
     elif table == "generation_jobs":
         frame = generated
     else:
@@ -63,7 +85,7 @@ def load_and_check(table: str, config: ContentConfig, target: Database, start: d
                                             set(tag_pool(config.tag_pool_size)))
             results.append(cc.admin_complete_result(target, table, config))
         if table == "generation_jobs":
-            results.append(cc.completed_share_result(target, config))
+            results += cc.completed_results(target, config)
         results.append(cc.matches_generator(target, table, rows, start, end))
         return results
 

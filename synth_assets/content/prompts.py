@@ -229,14 +229,19 @@ def _distinct_sorted_draws(rng: np.random.Generator, pool_size: int, take: np.nd
     return ordered[active]
 
 
-def build_prompts(rng: np.random.Generator, n: int, domains: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """``n`` prompts with columns prompt, title, domain, general_phrases (count) and domain_phrases (count)."""
+PROMPT_DRAW_KEYS = ("domain", "frame", "general_count", "domain_count", "subject_id", "detail_id", "general_id")
+
+
+def draw_prompts(rng: np.random.Generator, n: int, domains: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """The choices behind ``n`` prompts as numpy arrays (no strings): domain, frame, phrase counts, subject
+    and the flat detail and general phrase ids (row by row). :func:`assemble_prompts` turns them into text;
+    draws of several days can be concatenated key by key first."""
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     codes = domain_codes(domains)
     tables = _phrase_tables()
     if n == 0:
-        return pl.DataFrame(schema=PROMPT_SCHEMA)
+        return {key: np.zeros(0, dtype=np.int64) for key in PROMPT_DRAW_KEYS}
     domain = codes[rng.integers(0, codes.size, n)]
     frame = tables.frame_offset[domain] + (rng.random(n) * tables.frame_count[domain]).astype(np.int64)
     general_count = rng.integers(GENERAL_PHRASES[0], GENERAL_PHRASES[1] + 1, n)
@@ -247,23 +252,29 @@ def build_prompts(rng: np.random.Generator, n: int, domains: tuple[str, ...] | N
                                for name in ("subject_traits", "subjects", "settings"))
     subject_id = tables.subject_offset[domain] + (
         (trait * tables.subjects[domain] + subject) * tables.settings[domain] + setting)
-
-    detail_count = domain_count - 1
-    detail_id = _detail_ids(rng, tables, domain, detail_count)
+    detail_id = _detail_ids(rng, tables, domain, domain_count - 1)
     general_id = _distinct_sorted_draws(rng, len(tables.general_phrases), general_count, GENERAL_PHRASES[1])
+    return {"domain": domain, "frame": frame, "general_count": general_count, "domain_count": domain_count,
+            "subject_id": subject_id, "detail_id": detail_id, "general_id": general_id}
 
+
+def assemble_prompts(draws: dict[str, np.ndarray]) -> pl.DataFrame:
+    """Prompt text, title, domain and phrase counts from :func:`draw_prompts` (row-wise, any number of days)."""
+    tables = _phrase_tables()
+    if draws["domain"].size == 0:
+        return pl.DataFrame(schema=PROMPT_SCHEMA)
+    general_count, domain_count, frame = draws["general_count"], draws["domain_count"], draws["frame"]
     general_first = tables.frame_general_first[frame]
     has_general = general_count > 0
-    general = _join_lists(tables.general_phrases, general_id, general_count)
     return pl.DataFrame({
-        "general": general,
-        "details": _join_lists(tables.detail_phrases, detail_id, detail_count),
-        "subject": tables.subject_phrases.gather(subject_id),
+        "general": _join_lists(tables.general_phrases, draws["general_id"], general_count),
+        "details": _join_lists(tables.detail_phrases, draws["detail_id"], domain_count - 1),
+        "subject": tables.subject_phrases.gather(draws["subject_id"]),
         "lead": tables.frame_leads.gather(frame),
         "general_before": has_general & general_first,
         "general_after": has_general & ~general_first,
-        "title": tables.subject_titles.gather(subject_id),
-        "domain": pl.Series(DOMAINS, dtype=pl.String).gather(domain),
+        "title": tables.subject_titles.gather(draws["subject_id"]),
+        "domain": pl.Series(DOMAINS, dtype=pl.String).gather(draws["domain"]),
         "general_phrases": general_count.astype(np.int16),
         "domain_phrases": domain_count.astype(np.int16),
     }).select(
@@ -273,3 +284,8 @@ def build_prompts(rng: np.random.Generator, n: int, domains: tuple[str, ...] | N
             pl.when("general_after").then(PHRASE_JOINER + pl.col("general")).otherwise(pl.lit(""))),
         title="title", domain="domain", general_phrases="general_phrases", domain_phrases="domain_phrases",
     )
+
+
+def build_prompts(rng: np.random.Generator, n: int, domains: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """``n`` prompts with columns prompt, title, domain, general_phrases (count) and domain_phrases (count)."""
+    return assemble_prompts(draw_prompts(rng, n, domains))

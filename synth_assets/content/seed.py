@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from synth_assets.content.load import clear_all
-from synth_assets.content.models import LOAD_ORDER
-from synth_assets.content.pipeline import generate_table, load_and_check
+from synth_assets.content.pipeline import generate_tables, load_and_check
 from synth_assets.content.settings import ContentSettings
 from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.core.concurrency import prefetched
@@ -57,7 +56,7 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print,
          f"{config.users:,} users, {config.content_items:,} + {config.content_items_auto:,} items, "
          f"{config.generation_jobs:,} jobs over {first}..{last} (US-Eastern)")
     reports = []
-    generated = ((table, generate_table(config, table)) for table in LOAD_ORDER)
+    generated = generate_tables(config, start, end)
     with open_database(content.database_url, duckdb_resource(settings)) as target, \
             prefetched(generated) as tables:  # each table is generated while the previous one loads
         with target.transaction():

@@ -164,9 +164,12 @@ def tag_counts(rng: np.random.Generator, n: int, pool_size: int) -> np.ndarray:
     return np.clip(counts, TAGS_PER_ITEM[0], min(TAGS_PER_ITEM[1], pool_size)).astype(np.int64)
 
 
-def build_tags(rng: np.random.Generator, n: int, pool_size: int) -> pl.Series:
-    """``n`` lists of distinct tags from ``tag_pool(pool_size)``, Zipf-popular, 0-200 tags each."""
-    pool = _pool_series(pool_size)
+def draw_tags(rng: np.random.Generator, n: int, pool_size: int) -> dict[str, np.ndarray]:
+    """Tags of ``n`` items as numpy arrays: ``count`` per item and the flat pool ranks ``tag``, row by row.
+
+    :func:`assemble_tags` turns them into lists of strings; draws of several days concatenate key by key.
+    """
+    _pool_series(pool_size)  # validates the size
     counts = tag_counts(rng, n, pool_size)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
@@ -186,6 +189,18 @@ def build_tags(rng: np.random.Generator, n: int, pool_size: int) -> pl.Series:
     fill = np.sort(np.concatenate([_row_positions(np.flatnonzero(heavy), offsets), duplicates]))
     if fill.size:
         _gumbel_fill(rng, tag, row, fill, offsets, pool_size)
-    values = pool.gather(tag).to_arrow()
+    return {"count": counts, "tag": tag}
+
+
+def assemble_tags(draws: dict[str, np.ndarray], pool_size: int) -> pl.Series:
+    """The ``tags`` column (lists of strings) from :func:`draw_tags`."""
+    offsets = np.zeros(draws["count"].size + 1, dtype=np.int64)
+    np.cumsum(draws["count"], out=offsets[1:])
+    values = _pool_series(pool_size).gather(draws["tag"]).to_arrow()
     lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), values)
     return pl.Series("tags", lists, dtype=pl.List(pl.String))
+
+
+def build_tags(rng: np.random.Generator, n: int, pool_size: int) -> pl.Series:
+    """``n`` lists of distinct tags from ``tag_pool(pool_size)``, Zipf-popular, 0-200 tags each."""
+    return assemble_tags(draw_tags(rng, n, pool_size), pool_size)

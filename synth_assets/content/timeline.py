@@ -1,18 +1,23 @@
-"""Row ids and timestamps for the content family: vectorised, deterministic, US-Eastern days.
+"""Days, day weights and timestamps of the content family: vectorised, deterministic, US-Eastern days.
 
 Rows are spread over the configured US-Eastern days with a weekly rhythm and slow growth; times of
-day follow an evening-heavy activity curve; everything is drawn in Eastern time and stored in UTC.
+day follow an evening-heavy activity curve. Times are drawn as Eastern wall-clock times and stored as
+UTC instants, here as int64 microseconds since the epoch (numpy) until a frame is assembled.
+A wall-clock time converts with the UTC offset of its local hour (a DST change happens on the hour):
+a time in the hour skipped in spring moves forward one hour, a time in the repeated autumn hour takes
+the first of the two instants.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
 
 from synth_assets.content.models import TIMEZONE
-from synth_assets.core.ids import uuid4_from_bytes
 
 # Share of a day's activity per local hour: quiet nights, busy evenings (sums to 1 after normalising)
 _HOURLY_ACTIVITY = np.array([2, 1.2, 0.8, 0.5, 0.4, 0.5, 1, 2, 3, 3.5, 4, 4.5,
@@ -20,6 +25,9 @@ _HOURLY_ACTIVITY = np.array([2, 1.2, 0.8, 0.5, 0.4, 0.5, 1, 2, 3, 3.5, 4, 4.5,
 HOURLY_ACTIVITY = _HOURLY_ACTIVITY / _HOURLY_ACTIVITY.sum()
 WEEKDAY_ACTIVITY = np.array([1.0, 1.0, 1.02, 1.04, 1.1, 1.25, 1.2])  # Monday .. Sunday
 GROWTH_OVER_RANGE = 1.6  # the last day is 1.6x as busy as the first
+HOUR_US = 3_600_000_000
+UTC_TIMESTAMP = pl.Datetime("us", "UTC")
+_EPOCH = datetime(1970, 1, 1)
 
 
 def days_of(start: date, end: date) -> list[date]:
@@ -29,7 +37,7 @@ def days_of(start: date, end: date) -> list[date]:
 
 def allocate(total: int, weights: np.ndarray) -> np.ndarray:
     """Split ``total`` into integer counts proportional to ``weights`` (largest remainder, exact sum)."""
-    if total == 0:
+    if total == 0 or not weights.sum():
         return np.zeros(len(weights), dtype=np.int64)
     exact = total * weights / weights.sum()
     counts = np.floor(exact).astype(np.int64)
@@ -44,40 +52,28 @@ def day_weights(days: list[date]) -> np.ndarray:
     return trend * WEEKDAY_ACTIVITY[[d.weekday() for d in days]]
 
 
-def eastern_times(rng: np.random.Generator, days: list[date], counts: np.ndarray) -> pl.Series:
-    """``counts[i]`` UTC timestamps on Eastern day ``days[i]``, sorted; activity-weighted hours."""
-    n = int(counts.sum())
-    day_index = np.repeat(np.arange(len(days)), counts)
-    hours = rng.choice(24, size=n, p=HOURLY_ACTIVITY)
-    micros = (hours * 3600 + rng.random(n) * 3600) * 1_000_000
-    midnight = np.array([np.datetime64(d, "us") for d in days])[day_index]
-    local = midnight + micros.astype("timedelta64[us]")
-    return wall_clock_to_utc(local).sort()  # sorted in UTC: skipped DST hours move forward
+@lru_cache(maxsize=4096)
+def _day_clock(day: date) -> tuple[int, np.ndarray]:
+    """Naive epoch microseconds of the day's local midnight, and the UTC offset (us) of each local hour."""
+    zone = ZoneInfo(TIMEZONE)
+    offsets = [datetime(day.year, day.month, day.day, hour, tzinfo=zone).utcoffset() for hour in range(24)]
+    midnight = (datetime(day.year, day.month, day.day) - _EPOCH) // timedelta(microseconds=1)
+    return midnight, np.array([o // timedelta(microseconds=1) for o in offsets], dtype=np.int64)
 
 
-def wall_clock_to_utc(local: np.ndarray) -> pl.Series:
-    """Naive US-Eastern wall-clock times -> UTC. Times skipped by DST move forward one hour."""
-    series = pl.Series("t", local.astype("datetime64[us]"))
-    aware = series.dt.replace_time_zone(TIMEZONE, ambiguous="earliest", non_existent="null")
-    shifted = (series + timedelta(hours=1)).dt.replace_time_zone(TIMEZONE, ambiguous="earliest",
-                                                                 non_existent="null")
-    return aware.fill_null(shifted).dt.convert_time_zone("UTC")
+def day_start_us(day: date) -> int:
+    """The UTC instant (epoch us) at which the Eastern day begins."""
+    midnight, offsets = _day_clock(day)
+    return int(midnight - offsets[0])
 
 
 def eastern_day_bounds(day: date) -> tuple[datetime, datetime]:
     """UTC instants of the start and end of an Eastern day."""
-    start = wall_clock_to_utc(np.array([np.datetime64(day, "us"), np.datetime64(day + timedelta(days=1), "us")]))
-    return start[0], start[1]
+    return to_datetime(day_start_us(day)), to_datetime(day_start_us(day + timedelta(days=1)))
 
 
-def uuid4_strings(rng: np.random.Generator, n: int) -> pl.Series:
-    """``n`` random version-4 UUIDs as canonical strings, built from the generator's bytes."""
-    return uuid4_from_bytes(rng.integers(0, 256, size=(n, 16), dtype=np.uint8))
-
-
-def seconds(values: np.ndarray) -> pl.Series:
-    """A duration series from float seconds (microsecond precision)."""
-    return pl.Series((np.asarray(values) * 1e6).astype(np.int64)).cast(pl.Duration("us"))
+def to_datetime(epoch_us: int) -> datetime:
+    return datetime.fromtimestamp(0, timezone.utc) + timedelta(microseconds=int(epoch_us))
 
 
 def last_instant(last_day: date) -> datetime:
@@ -85,6 +81,35 @@ def last_instant(last_day: date) -> datetime:
     return eastern_day_bounds(last_day)[1] - timedelta(microseconds=1)
 
 
-def existing_before(created_sorted: pl.Series, moments: pl.Series) -> np.ndarray:
-    """For each moment, how many rows of ``created_sorted`` (ascending) were created before it."""
-    return np.searchsorted(created_sorted.dt.epoch("us").to_numpy(), moments.dt.epoch("us").to_numpy(), side="left")
+def last_instant_us(last_day: date) -> int:
+    return day_start_us(last_day + timedelta(days=1)) - 1
+
+
+def eastern_times_of_day(rng: np.random.Generator, day: date, n: int) -> np.ndarray:
+    """``n`` sorted UTC instants (epoch us) on Eastern day ``day``, activity-weighted by local hour.
+
+    Every time lies strictly inside its local hour (at least 1 us after it starts, 2 us before it ends),
+    so ``time + 1 us`` never leaves the day.
+    """
+    midnight, offsets = _day_clock(day)
+    hours = rng.choice(24, size=n, p=HOURLY_ACTIVITY)
+    inside = 1 + (rng.random(n) * (HOUR_US - 3)).astype(np.int64)
+    times = midnight + hours * HOUR_US + inside - offsets[hours]
+    times.sort()
+    return times
+
+
+def utc_series(epoch_us: np.ndarray, name: str) -> pl.Series:
+    """Epoch microseconds -> a UTC timestamp column."""
+    return pl.Series(name, np.asarray(epoch_us, dtype=np.int64)).cast(UTC_TIMESTAMP)
+
+
+def seconds_us(values: np.ndarray) -> np.ndarray:
+    """Float seconds -> int64 microseconds."""
+    return (np.asarray(values) * 1e6).astype(np.int64)
+
+
+def local_year_month(days: list[date], counts: np.ndarray) -> pl.Series:
+    """``"YYYY/MM/"`` of each row's Eastern day, for rows grouped by day (``counts[i]`` rows on ``days[i]``)."""
+    labels = pl.Series([f"{d:%Y/%m/}" for d in days], dtype=pl.String)
+    return labels.gather(np.repeat(np.arange(len(days)), counts))

@@ -81,3 +81,57 @@ def gamma_integer_shape(uniforms: np.ndarray, scale: float, axis: int = -1) -> n
     Exact for integer shapes and consumes a fixed number of words, unlike rejection samplers.
     """
     return -scale * np.log(np.prod(uniforms, axis=axis))
+
+
+# --- values addressed by a global row index -----------------------------------------------------------
+
+_MIX_1, _MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_FEISTEL_ROUNDS = 6
+
+
+def _mix64(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a bijection of uint64 that scrambles every bit (wrapping arithmetic)."""
+    z = (z ^ (z >> np.uint64(30))) * _MIX_1
+    z = (z ^ (z >> np.uint64(27))) * _MIX_2
+    return z ^ (z >> np.uint64(31))
+
+
+def index_words(seed: int, keys: tuple[object, ...], index: np.ndarray, n_words: int) -> np.ndarray:
+    """``n_words`` random 64-bit words per global row index, shape ``(len(index), n_words)``.
+
+    Counter based like :func:`raw_blocks`, but for any set of indices at once: row ``i`` gets the same
+    words whichever other rows are asked for, so a table's row can be derived wherever it is needed
+    (an id referenced by a child table) without generating the table.
+    """
+    key = seed_sequence(seed, *keys).generate_state(2, np.uint64)
+    counter = np.asarray(index, dtype=np.uint64)[:, None] * np.uint64(n_words) + np.arange(n_words, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return _mix64(_mix64(counter + key[0]) ^ key[1])
+
+
+def permute_index(seed: int, keys: tuple[object, ...], index: np.ndarray, size: int) -> np.ndarray:
+    """A keyed bijection of ``range(size)`` applied to ``index``: distinct indices stay distinct.
+
+    A balanced Feistel network on the smallest even number of bits that holds ``size``, walked
+    again while a value falls outside ``range(size)`` (cycle walking), all vectorised.
+    """
+    index = np.asarray(index, dtype=np.uint64)
+    if size <= 1:
+        return index.copy()
+    half = max(1, (int(size - 1).bit_length() + 1) // 2)
+    mask = np.uint64((1 << half) - 1)
+    round_keys = seed_sequence(seed, *keys).generate_state(_FEISTEL_ROUNDS, np.uint64)
+
+    def feistel(x: np.ndarray) -> np.ndarray:
+        left, right = x >> np.uint64(half), x & mask
+        for key in round_keys:
+            left, right = right, left ^ (_mix64(right ^ key) & mask)
+        return (left << np.uint64(half)) | right
+
+    with np.errstate(over="ignore"):
+        out = feistel(index)
+        outside = np.flatnonzero(out >= np.uint64(size))
+        while outside.size:
+            out[outside] = feistel(out[outside])
+            outside = outside[out[outside] >= np.uint64(size)]
+    return out

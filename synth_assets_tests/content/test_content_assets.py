@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dagster as dg
 import duckdb
 import polars as pl
@@ -10,7 +12,7 @@ import pytest
 
 import synth_assets.core.postgres as pg
 from synth_assets.content import assets
-from synth_assets.content.models import LOAD_ORDER, ContentConfig
+from synth_assets.content.models import LOAD_ORDER, TIMEZONE, ContentConfig
 from synth_assets.content.settings import ContentSettings
 from synth_assets.core.postgres import UnsafeDatabaseError, psycopg_conninfo
 from synth_assets.core.resources import duckdb_resource
@@ -56,7 +58,8 @@ def test_full_range_into_duckdb_has_the_configured_totals_and_passes_every_check
     for table, checks in outcomes.items():
         assert checks and all(checks.values()), (table, checks)
     assert {"admin_items_exact", "creator_fk", "tags_from_pool"} <= set(outcomes["content_items"])
-    assert {"every_item_has_completed_job", "completed_share", "content_fk"} <= set(outcomes["generation_jobs"])
+    assert {"every_item_has_completed_job", "completed_share", "completed_jobs_exact", "content_fk",
+            "auto_content_fk", "unique_auto_content_id"} <= set(outcomes["generation_jobs"])
 
 
 def test_reseeding_replaces_rows_and_never_duplicates(tmp_path, instance):
@@ -69,17 +72,39 @@ def test_reseeding_replaces_rows_and_never_duplicates(tmp_path, instance):
 
 
 def test_one_run_over_days_equals_one_run_per_day(tmp_path, instance):
-    """Users of every day first (creators may be older than the window), then three days both ways."""
+    """Days 06-06..06-08 of every table: one range run, against one run per day (latest day first).
+
+    Both databases first get the users of the days before (creators may be older than the window): in
+    one run for the range database, day by day for the other's days in the window."""
     days = ["2025-06-06", "2025-06-07", "2025-06-08"]
     ranged, ranged_settings = resources_for(tmp_path / "ranged")
     per_day, per_day_settings = resources_for(tmp_path / "per_day")
     for resources in (ranged, per_day):
-        seed(resources, instance, tables=["users"])
-    seed(ranged, instance, days[0], days[-1], tables=LOAD_ORDER[1:])
+        seed(resources, instance, ALL_DAYS[0], "2025-06-05", tables=["users"])
+    seed(ranged, instance, days[0], days[-1])
     for day in reversed(days):
-        seed(per_day, instance, day, day, tables=LOAD_ORDER[1:])
+        seed(per_day, instance, day, day, tables=["users"])
+    for day in reversed(days):
+        outcomes = seed(per_day, instance, day, day, tables=LOAD_ORDER[1:])
+        assert all(all(checks.values()) for checks in outcomes.values()), outcomes
     for table in LOAD_ORDER:
         a, b = duck_table(ranged_settings.duckdb_path, table), duck_table(per_day_settings.duckdb_path, table)
+        assert a.height > 0 and a.equals(b), table
+
+
+def test_a_day_is_the_same_whichever_days_ran_before(tmp_path, instance):
+    """One day of items and jobs, loaded alone into a database holding only the users, equals that day
+    inside a full load: a day needs no other day's items."""
+    day = "2025-07-15"
+    alone, alone_settings = resources_for(tmp_path / "alone")
+    full, full_settings = resources_for(tmp_path / "full")
+    seed(full, instance)
+    seed(alone, instance, tables=["users"])
+    seed(alone, instance, day, day, tables=LOAD_ORDER[1:])
+    for table in LOAD_ORDER[1:]:
+        a = duck_table(alone_settings.duckdb_path, table)
+        b = duck_table(full_settings.duckdb_path, table).filter(
+            pl.col("created_at").dt.convert_time_zone(TIMEZONE).dt.date() == date.fromisoformat(day))
         assert a.height > 0 and a.equals(b), table
 
 
@@ -118,7 +143,8 @@ def test_postgres_load_is_complete_checked_idempotent_and_enforces_foreign_keys(
     seed(resources, instance)  # again: replaces, never doubles
     assert {t: _pg(fresh_database, f"select count(*) from content.{t}")[0][0] for t in LOAD_ORDER} == counts
     constraints = {r[0] for r in _pg(fresh_database, "select conname from pg_constraint where contype in ('f', 'u')")}
-    assert {"fk_jobs_content", "fk_jobs_user", "fk_content_items_creator", "uq_users_username"} <= constraints
+    assert {"fk_jobs_content", "fk_jobs_auto_content", "fk_jobs_user", "fk_content_items_creator",
+            "uq_users_username", "uq_jobs_auto_content_id"} <= constraints
     with pytest.raises(psycopg.errors.ForeignKeyViolation):
         _pg(fresh_database, "insert into content.generation_jobs (id, user_id, job_type, prompt, parameters, status, "
                             "created_at) values (gen_random_uuid(), gen_random_uuid(), 'image_generation', 'x', "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import polars as pl
 import psycopg
 import pytest
@@ -15,36 +16,48 @@ from synth_assets.content.items import generate_content
 from synth_assets.content.models import ContentConfig
 from synth_assets.content.seed import seed
 from synth_assets.content.settings import ContentSettings
-from synth_assets.content.users import _make_unique, generate_users
+from synth_assets.content.timeline import eastern_day_bounds
+from synth_assets.content.users import generate_users, usernames
 from synth_assets.core.postgres import psycopg_conninfo
 from synth_assets_tests.conftest import make_settings
 
-DST = ContentConfig(seed=2, users=3_000, content_items=20_000, content_items_auto=0,
+DST = ContentConfig(seed=2, users=3_000, content_items=20_000, content_items_auto=5_000,
                     start=date(2025, 3, 8), end=date(2025, 3, 10))
+FALL_BACK = ContentConfig(seed=2, users=3_000, content_items=20_000, content_items_auto=0,
+                          start=date(2025, 11, 1), end=date(2025, 11, 3))
 
 
-def test_spring_forward_day_keeps_times_sorted_and_creators_first():
-    users = generate_users(DST).frame
+@pytest.mark.parametrize("config", [DST, FALL_BACK], ids=["spring_forward", "fall_back"])
+def test_dst_days_keep_times_sorted_inside_their_day_and_creators_first(config):
+    users = generate_users(config).frame
     assert users["created_at"].is_sorted()
-    items = generate_content(DST, "content_items").frame
+    items = generate_content(config, "content_items").frame
+    assert items["created_at"].is_sorted()
+    for day in (config.start, config.end - (config.end - config.start) // 2, config.end):
+        start, end = eastern_day_bounds(day)
+        one_day = generate_content(config, "content_items", day, day).frame
+        assert one_day.height > 0 and one_day["created_at"].is_between(start, end, closed="left").all()
     joined = items.join(users.select(pl.col("id").alias("creator_id"), pl.col("created_at").alias("born")),
                         on="creator_id")
-    assert (joined["born"] < joined["created_at"]).all()
+    assert joined.height == items.height and (joined["born"] < joined["created_at"]).all()
 
 
-def test_completed_jobs_start_after_their_user_and_carry_the_item_settings():
+def test_jobs_start_after_their_user_existed():
     users = generate_users(DST).frame.select(pl.col("id").alias("user_id"), pl.col("created_at").alias("born"))
-    jobs = generate_jobs(DST).join(users, on="user_id")
-    assert (jobs["born"] < jobs["created_at"]).all()
-    done = generate_jobs(DST).filter(pl.col("status") == "completed")
-    items = generate_content(DST, "content_items").frame.select(pl.col("id").alias("content_id"), "item_metadata")
-    pairs = done.join(items, on="content_id")
-    assert pairs.height == done.height and (pairs["parameters"] == pairs["item_metadata"]).all()
+    jobs = generate_jobs(DST)
+    joined = jobs.join(users, on="user_id")
+    assert joined.height == jobs.height and (joined["born"] < joined["created_at"]).all()
 
 
-def test_repeated_usernames_are_numbered_from_two():
-    names, resolved = _make_unique(pl.Series(["ann.lee", "ann.lee", "bo", "ann.lee"]))
-    assert names.to_list() == ["ann.lee", "ann.lee_2", "bo", "ann.lee_3"] and resolved == 2
+def test_a_name_space_smaller_than_the_users_is_numbered_from_two_and_stays_unique():
+    """150,000 users: the initial+surname style (26 x ~1,000 names) wraps around, so it carries numerals."""
+    config = ContentConfig(seed=4, users=150_000, content_items=0, content_items_auto=0)
+    names = usernames(config, np.arange(config.users))
+    assert names.n_unique() == config.users and names[0] == "admin"
+    numbered = names.filter(names.str.contains(r"_\d+$"))
+    assert numbered.len() > 0 and numbered.str.extract(r"_(\d+)$").cast(pl.Int64).min() == 2
+    bare = numbered.str.replace(r"_\d+$", "")
+    assert bare.is_in(names.implode()).all()  # "jdoe_2" exists because "jdoe" does
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -71,10 +84,12 @@ def test_bulk_path_reseeds_and_a_new_config_replaces_the_old_data(tmp_path, fres
     seed(ContentSettings(seed=1, **small), settings, echo=lambda *_: None)  # same again: replaced
     seed(ContentSettings(seed=2, **{**small, "users": 400}), settings, echo=lambda *_: None)  # another config
     assert _counts(fresh_database) == {"users": 400, "content_items": 300, "content_items_auto": 200,
-                                       "generation_jobs": ContentConfig(users=400, content_items=300).generation_jobs}
+                                       "generation_jobs": ContentConfig(users=400, content_items=300,
+                                                                        content_items_auto=200).generation_jobs}
     with psycopg.connect(psycopg_conninfo(fresh_database)) as con:
         constraints = {r[0] for r in con.execute("select conname from pg_constraint where contype in ('f', 'u')")}
-    assert {"fk_jobs_content", "fk_content_items_creator", "uq_users_email"} <= constraints  # rebuilt
+    assert {"fk_jobs_content", "fk_jobs_auto_content", "fk_content_items_creator", "uq_users_email",
+            "uq_jobs_auto_content_id"} <= constraints  # rebuilt
 
 
 def test_a_failing_check_rolls_the_load_back(tmp_path):
@@ -106,5 +121,35 @@ def test_bulk_statements_leave_the_table_ddl_intact():
 
     drop, restore = load.bulk_load_statements(generation_jobs)
     assert any("ADD CONSTRAINT fk_jobs_content FOREIGN KEY" in s for s in restore)
+    assert any("ADD CONSTRAINT fk_jobs_auto_content FOREIGN KEY" in s for s in restore)
     ddl = str(CreateTable(generation_jobs).compile(dialect=postgresql.dialect()))
     assert "fk_jobs_content FOREIGN KEY" in ddl and "uq_jobs_content_id UNIQUE" in ddl
+    assert "fk_jobs_auto_content FOREIGN KEY" in ddl and "ck_jobs_one_item_iff_completed" in ddl
+
+
+def test_postgres_checks_trust_a_validated_constraint_and_query_without_it(tmp_path, fresh_database):
+    """On PostgreSQL creator_fk is answered by fk_content_items_creator; with the constraint gone the
+    query runs again and catches orphaned items (the load is rolled back)."""
+    from synth_assets.content.pipeline import load_and_check
+    from synth_assets.core.database import open_database
+
+    settings = make_settings(tmp_path / "data")
+    content = ContentSettings(seed=3, users=300, content_items=200, content_items_auto=100,
+                              database_url=fresh_database)
+    seed(content, settings, echo=lambda *_: None)
+    config = content.config(date(2025, 5, 1), date(2025, 9, 21), master_seed=42)
+    start, end = eastern_day_bounds(config.start)[0], eastern_day_bounds(config.end)[1]
+    with open_database(fresh_database, None) as target:
+        _, results, _ = load_and_check("content_items", config, target, start, end)
+        creator_fk = next(r for r in results if r.check_name == "creator_fk")
+        assert creator_fk.passed and "fk_content_items_creator" in creator_fk.metadata["enforced_by"].value
+        with target.transaction():
+            target.execute("ALTER TABLE content.content_items DROP CONSTRAINT fk_content_items_creator")
+            target.execute("ALTER TABLE content.content_items_auto DROP CONSTRAINT fk_content_items_auto_creator")
+            target.execute("ALTER TABLE content.generation_jobs DROP CONSTRAINT fk_jobs_user")
+            target.execute("DELETE FROM content.users WHERE username <> 'admin'")  # orphan the items
+        rows, results, _ = load_and_check("content_items", config, target, start, end)
+    failed = {r.check_name for r in results if not r.passed}
+    assert "creator_fk" in failed and rows.height == 200
+    with psycopg.connect(psycopg_conninfo(fresh_database)) as con:
+        assert con.execute("select count(*) from content.content_items").fetchone()[0] == 200  # previous rows stay

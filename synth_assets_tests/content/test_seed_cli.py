@@ -11,6 +11,7 @@ import duckdb
 import psycopg
 import pytest
 
+from synth_assets.content.models import jobs_for_completed
 from synth_assets.core.postgres import psycopg_conninfo
 
 SYNTH = str(Path(sys.executable).with_name("synth"))
@@ -33,7 +34,7 @@ def test_seed_into_duckdb_prints_a_table_per_step_and_loads_every_row(tmp_path):
     with duckdb.connect(str(tmp_path / "data" / "synth.duckdb"), read_only=True) as con:
         counts = {t: con.execute(f"select count(*) from content.{t}").fetchall()[0][0] for t in TABLES}
     assert counts == {"users": 300, "content_items": 120, "content_items_auto": 80,
-                      "generation_jobs": 120 + round(120 * 0.02 / 0.98)}
+                      "generation_jobs": jobs_for_completed(120 + 80)}
 
 
 def test_seed_into_postgres_by_url(tmp_path, fresh_database):
@@ -42,7 +43,7 @@ def test_seed_into_postgres_by_url(tmp_path, fresh_database):
     with psycopg.connect(psycopg_conninfo(fresh_database)) as con:
         assert con.execute("select count(*) from content.content_items").fetchone()[0] == 120
         completed = "select count(*) from content.generation_jobs where status = 'completed'"
-        assert con.execute(completed).fetchone()[0] == 120
+        assert con.execute(completed).fetchone()[0] == 120 + 80  # one per item of both content tables
 
 
 @pytest.mark.parametrize("args, message", [

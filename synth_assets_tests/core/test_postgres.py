@@ -277,10 +277,12 @@ def test_create_schema_builds_the_content_tables(fresh_database):
         ("content.content_items_auto", "fk_content_items_auto_creator"): ("f", True, True, "content.users"),
         ("content.generation_jobs", "fk_jobs_user"): ("f", True, True, "content.users"),
         ("content.generation_jobs", "fk_jobs_content"): ("f", True, True, "content.content_items"),
+        ("content.generation_jobs", "fk_jobs_auto_content"): ("f", True, True, "content.content_items_auto"),
     }
     uniques = {key for key, value in constraints.items() if value[0] == "u"}
     assert uniques == {("content.users", "uq_users_username"), ("content.users", "uq_users_email"),
-                       ("content.generation_jobs", "uq_jobs_content_id")}
+                       ("content.generation_jobs", "uq_jobs_content_id"),
+                       ("content.generation_jobs", "uq_jobs_auto_content_id")}
     assert {key[0] for key, value in constraints.items() if value[0] == "p"} == {
         f"content.{t}" for t in models.LOAD_ORDER}
     assert ("content.generation_jobs", "ck_jobs_status") in constraints
