@@ -20,6 +20,8 @@ PURE_MODULES = [
         "vocabulary", "vocabulary_base", "vocabulary_domains")),
     *(f"synth_assets.smart_home.context.{name}" for name in (
         "models", "local_hours", "weather", "external", "calendar", "carbon", "pricing")),
+    *(f"synth_assets.smart_home.{name}" for name in (
+        "models", "catalogue", "slugs", "homes", "areas", "devices", "layout")),
     *(f"synth_assets.core.{name}" for name in (
         "rng", "days", "modes", "bounds", "env", "errors", "ids", "concurrency", "database_guard",
         "calendar", "climate", "sun", "database")),
