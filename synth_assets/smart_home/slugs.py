@@ -102,34 +102,52 @@ def generate_entity_id(preferred_object_id: str, domain: str, taken: set[str]) -
     return candidate
 
 
-def unique_entity_ids(home_ids: pl.Series, preferred: pl.Series) -> pl.Series:
+def _codes(values: pl.Series) -> np.ndarray:
+    """Equal values, equal integer codes (integers as they are; strings by a hash table, not a sort)."""
+    if values.dtype.is_integer():
+        return values.cast(pl.Int64).to_numpy()
+    return values.cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy()
+
+
+def unique_entity_ids(homes: pl.Series, preferred: pl.Series) -> pl.Series:
     """Entity ids as Home Assistant registers ``preferred`` (``domain.slug``) in row order, per home.
 
     Vectorised: the n-th repeat of an id within a home gets ``_n``. That is Home Assistant's answer
-    unless a suffixed id is also some row's own preferred id; the homes where that happens are
-    registered again one id at a time with :func:`generate_entity_id` (rare; a test covers it).
+    unless a suffixed id is also some row's own preferred id in that home (two suffixed ids cannot
+    meet: the last ``_<digits>`` of an id tells its base and number apart); the homes where that happens,
+    or where an id reaches the length limit, are registered again one id at a time with
+    :func:`generate_entity_id` (rare; a test compares both on colliding ids).
     """
-    frame = pl.DataFrame({"home_id": home_ids, "preferred": preferred}).with_row_index("row")
-    ranked = frame.with_columns(tries=pl.col("row").cum_count().over("home_id", "preferred"))
-    too_long = ranked.select(pl.col("preferred").str.len_chars().max()).item() or 0
-    ids = ranked.select(
-        pl.when(pl.col("tries") == 1).then(pl.col("preferred"))
-        .otherwise(pl.col("preferred") + "_" + pl.col("tries").cast(pl.String))).to_series()
-    ranked = ranked.with_columns(entity_id=ids)
-    own_ids = frame.select("home_id", pl.col("preferred").alias("entity_id")).unique()
-    clashing = pl.concat([
-        ranked.filter(pl.col("entity_id").is_duplicated().over("home_id")).select("home_id"),
-        ranked.filter(pl.col("tries") > 1).join(own_ids, on=["home_id", "entity_id"], how="semi").select("home_id"),
-    ])
-    homes = clashing["home_id"].unique().to_list()
-    if too_long + 4 > MAX_LENGTH_STATE_ENTITY_ID:
-        homes = ranked["home_id"].unique().to_list()
-    if not homes:
-        return ranked["entity_id"]
-    result = ranked["entity_id"].to_numpy().astype(object)
-    for home in homes:
-        rows = ranked.filter(pl.col("home_id") == home)
+    n = len(preferred)
+    home_code = _codes(homes)
+    suffix_room = MAX_LENGTH_STATE_ENTITY_ID - 8
+    long_rows = preferred.str.len_chars().to_numpy() > suffix_room if n else np.empty(0, bool)
+    codes = _codes(preferred)
+    width = int(codes.max(initial=0)) + 1
+    key = home_code * width + codes
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if n else np.empty(0, np.int64)
+    group_sizes = np.diff(np.r_[starts, n])
+    tries = np.empty(n, dtype=np.int64)
+    tries[order] = np.arange(n) - np.repeat(starts, group_sizes) + 1
+    repeat = np.flatnonzero(tries > 1)
+    suffixed = preferred.gather(repeat) + "_" + pl.Series(tries[repeat]).cast(pl.String)
+    ids = preferred.clone().scatter(repeat, suffixed) if len(repeat) else preferred.clone()
+    # which suffixed ids are also a preferred id of their home: rank both lists together
+    both = _codes(pl.concat([preferred, suffixed]))
+    width = int(both.max(initial=0)) + 1
+    own_keys = pl.Series(home_code * width + both[:n])
+    suffixed_keys = pl.Series(home_code[repeat] * width + both[n:])
+    clashing = home_code[repeat][suffixed_keys.is_in(own_keys.implode()).to_numpy()]
+    redo = np.union1d(clashing, home_code[long_rows])
+    if len(redo) == 0:
+        return ids.alias("entity_id")
+    result = ids.to_list()
+    wanted = preferred.to_list()
+    for code in redo:
         taken: set[str] = set()
-        result[rows["row"].to_numpy()] = [generate_entity_id(p.split(".", 1)[1], p.split(".", 1)[0], taken)
-                                          for p in rows["preferred"].to_list()]
-    return pl.Series("entity_id", np.asarray(result, dtype=str).tolist(), dtype=pl.String)
+        for row in np.flatnonzero(home_code == code):
+            domain, object_id = wanted[row].split(".", 1)
+            result[row] = generate_entity_id(object_id, domain, taken)
+    return pl.Series("entity_id", result, dtype=pl.String)
