@@ -10,8 +10,14 @@ import pytest
 from synth_assets.core.storage import CorruptFileError
 from synth_assets.smart_home import assets, layout
 from synth_assets.smart_home.checks import CHECKS
+from synth_assets.smart_home.demo import DEMO_HOMES, run_demo
 from synth_assets.smart_home.settings import SmartHomeSettings
 from synth_assets_tests.conftest import make_resources, make_settings, sha256_tree
+
+
+@pytest.fixture(autouse=True)
+def _no_smart_home_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SYNTH_SMART_HOME_HOMES", raising=False)
 
 
 def build(tmp_path, instance, seed=7, **smart_home):
@@ -84,3 +90,24 @@ def test_home_type_subset_is_respected(tmp_path, instance):
     _, settings = build(tmp_path, instance, homes=8, home_types=["apartment"])
     homes = pl.read_parquet(layout.table_path(settings.data_path, "homes"))
     assert homes["home_type"].unique().to_list() == ["apartment"]
+
+
+def test_settings_come_from_the_environment_and_a_bad_value_names_the_variable():
+    assert SmartHomeSettings.from_env({}).homes == 20
+    assert SmartHomeSettings.from_env({"SYNTH_SMART_HOME_HOMES": "250"}).config(3).homes == 250
+    with pytest.raises(ValueError, match="SYNTH_SMART_HOME_HOMES='many' is not an integer"):
+        SmartHomeSettings.from_env({"SYNTH_SMART_HOME_HOMES": "many"})
+    with pytest.raises(ValueError, match="greater than or equal to 1"):
+        SmartHomeSettings.from_env({"SYNTH_SMART_HOME_HOMES": "0"})
+
+
+def test_the_demo_materializes_the_four_tables_through_the_code_location(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    settings = make_settings(tmp_path / "data", seed=5)
+    lines = run_demo(settings, tmp_path / "logs")
+    assert f"{DEMO_HOMES} homes" in lines[0] and "smart_home.entities" in lines[1]
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        entity_rows, per_home = con.execute(
+            "select count(*), count(distinct home_id) from smart_home.entities").fetchone()
+        assert con.execute("select count(*) from smart_home.homes").fetchone() == (DEMO_HOMES,)
+    assert per_home == DEMO_HOMES and entity_rows > DEMO_HOMES * 15
