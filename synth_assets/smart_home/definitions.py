@@ -3,5 +3,6 @@
 import dagster as dg
 
 from synth_assets.smart_home import assets
+from synth_assets.smart_home.context.assets import CONTEXT_ASSETS
 
-defs = dg.Definitions(assets=[*assets.DIMENSION_ASSETS])
+defs = dg.Definitions(assets=[*assets.DIMENSION_ASSETS, *CONTEXT_ASSETS])
