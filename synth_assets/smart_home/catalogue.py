@@ -17,6 +17,34 @@ import polars as pl
 DOMAINS = ("light", "switch", "binary_sensor", "sensor", "climate", "lock", "cover", "media_player", "fan",
            "vacuum", "person", "device_tracker")
 
+# Home Assistant's device classes, read from home-assistant/core: BinarySensorDeviceClass in
+# components/binary_sensor/__init__.py (commit 027590d9, a 2024 release: deprecations due in 2025.1) and
+# SensorDeviceClass in components/sensor/const.py (commit 00eb6680, later; the classes used here all predate
+# 2024.3). Cover, media_player and switch classes from their components' enums.
+HA_DEVICE_CLASSES: dict[str, frozenset[str]] = {
+    "binary_sensor": frozenset({
+        "battery", "battery_charging", "carbon_monoxide", "cold", "connectivity", "door", "garage_door", "gas",
+        "heat", "light", "lock", "moisture", "motion", "moving", "occupancy", "opening", "plug", "power",
+        "presence", "problem", "running", "safety", "smoke", "sound", "tamper", "update", "vibration", "window"}),
+    "sensor": frozenset({
+        "date", "enum", "timestamp", "apparent_power", "aqi", "atmospheric_pressure", "battery", "carbon_monoxide",
+        "carbon_dioxide", "current", "data_rate", "data_size", "distance", "duration", "energy", "energy_storage",
+        "frequency", "gas", "humidity", "illuminance", "irradiance", "moisture", "monetary", "nitrogen_dioxide",
+        "nitrogen_monoxide", "nitrous_oxide", "ozone", "ph", "pm1", "pm10", "pm25", "power_factor", "power",
+        "precipitation", "precipitation_intensity", "pressure", "reactive_power", "signal_strength",
+        "sound_pressure", "speed", "sulphur_dioxide", "temperature", "volatile_organic_compounds",
+        "volatile_organic_compounds_parts", "voltage", "volume", "volume_storage", "water", "weight",
+        "wind_speed"}),
+    "cover": frozenset({"awning", "blind", "curtain", "damper", "door", "garage", "gate", "shade", "shutter",
+                        "window"}),
+    "media_player": frozenset({"tv", "speaker", "receiver"}),
+    "switch": frozenset({"outlet", "switch"}),
+}
+
+
+class UnknownDeviceClassError(ValueError):
+    """A device class that Home Assistant does not have for its domain, or that the catalogue lacks."""
+
 
 class DeviceClassSpec(NamedTuple):
     domain: str
@@ -216,6 +244,29 @@ PLACEMENTS: tuple[Placement, ...] = (  # every probability and count here: estim
 PHONE_TEMPLATE = "phone"  # one per occupant, no area (Home Assistant's mobile_app devices have none)
 
 
+def check_catalogue(device_classes: dict[str, DeviceClassSpec] | None = None,
+                    templates: dict[str, DeviceTemplate] | None = None) -> None:
+    """Refuse a device class Home Assistant lacks, an entity of an unknown class, or a placement of an
+    unknown template (run at import, so a bad catalogue stops before anything is generated)."""
+    device_classes = DEVICE_CLASSES if device_classes is None else device_classes
+    templates = TEMPLATES if templates is None else templates
+    for key, spec in device_classes.items():
+        if spec.domain not in DOMAINS:
+            raise UnknownDeviceClassError(f"{key}: unknown domain {spec.domain!r}; known: {', '.join(DOMAINS)}")
+        known = HA_DEVICE_CLASSES.get(spec.domain, frozenset())
+        if spec.device_class is not None and spec.device_class not in known:
+            raise UnknownDeviceClassError(f"{key}: Home Assistant has no {spec.domain} device class "
+                                          f"{spec.device_class!r}; it has {', '.join(sorted(known))}")
+    for name, template in templates.items():
+        for entity in template.entities:
+            if entity.device_class not in device_classes:
+                raise UnknownDeviceClassError(f"template {name!r}: unknown device class {entity.device_class!r}; "
+                                              f"known: {', '.join(device_classes)}")
+    for placement in PLACEMENTS:
+        if placement.template not in templates:
+            raise UnknownDeviceClassError(f"placement of unknown device type {placement.template!r}")
+
+
 def placement_frame() -> pl.DataFrame:
     """One row per (placement, area kind): the join key from areas to candidate devices."""
     rows = [(i, kind, p.template, p.probability, p.count[0], p.count[1])
@@ -237,3 +288,6 @@ def entity_spec_frame() -> pl.DataFrame:
                                       "device_class": pl.String, "unit_of_measurement": pl.String,
                                       "state_class": pl.String, "entity_category": pl.String,
                                       "entity_name": pl.String}, orient="row")
+
+
+check_catalogue()

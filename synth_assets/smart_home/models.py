@@ -80,16 +80,18 @@ class HomeTypeSpec(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     share: float                      # of generated homes (estimate)
-    occupant_weights: tuple[float, ...]  # P(1, 2, ... occupants)
+    occupant_weights: tuple[float, ...]  # P(1, 2, ... occupants), see HOUSEHOLD_SIZE_SOURCE
     floor_area_m2: tuple[float, float]
     device_density: float             # scales placement probabilities (estimate)
     entities: tuple[int, int]         # expected entities per home, held by a check (estimate, see below)
     areas: tuple[AreaSpec, ...]
 
 
-_HOUSEHOLD_SIZE_SOURCE = (
-    "shape of US Census Bureau CPS 2023 households by size (1: 28 %, 2: 35 %, 3: 15 %, 4: 13 %, 5: 6 %, "
-    "6+: 3 %), tilted by dwelling type: estimate")
+HOUSEHOLD_SIZE_SOURCE = (
+    "US Census Bureau (CPS) households by size, as summarised by Statista: 1 person 28.9 % (2022), 2 persons "
+    "34.6 % (2024), average 2.51 persons (2023). With the type shares below the occupant weights give 1: 28 %, "
+    "2: 34 %, 3: 15 %, 4: 14 %, 5: 6 %, 6: 3 %, mean 2.45 (a test holds the mix); the split by dwelling type "
+    "is an estimate")
 
 _COMMON = (AreaSpec("Living Room", "living", 0, 1.0), AreaSpec("Kitchen", "kitchen", 0, 1.0),
            AreaSpec("Hallway", "hallway", 0, 1.0))
@@ -101,26 +103,26 @@ _HOUSE = (AreaSpec("Entrance", "entrance", 0, 1.0), AreaSpec("Dining Room", "din
 
 HOME_TYPES: dict[str, HomeTypeSpec] = {
     "apartment": HomeTypeSpec(
-        share=0.40, occupant_weights=(0.38, 0.34, 0.16, 0.09, 0.03), floor_area_m2=(35, 110),
-        device_density=0.3, entities=(4, 100),
+        share=0.40, occupant_weights=(0.50, 0.32, 0.11, 0.05, 0.02), floor_area_m2=(35, 110),
+        device_density=0.3, entities=(3, 120),
         areas=(*_COMMON, AreaSpec("Bedroom", "bedroom", 0, 1.0), AreaSpec("Bathroom", "bathroom", 0, 1.0),
                AreaSpec("Bedroom 2", "bedroom", 0, 0.5), AreaSpec("Office", "office", 0, 0.3),
                AreaSpec("Balcony", "balcony", 0, 0.6))),
     "townhouse": HomeTypeSpec(
-        share=0.20, occupant_weights=(0.12, 0.32, 0.22, 0.24, 0.08, 0.02), floor_area_m2=(90, 170),
-        device_density=0.5, entities=(25, 200),
+        share=0.20, occupant_weights=(0.18, 0.36, 0.18, 0.18, 0.07, 0.03), floor_area_m2=(90, 170),
+        device_density=0.5, entities=(12, 240),
         areas=(*_COMMON, *_HOUSE, AreaSpec("Bedroom 3", "bedroom", 1, 0.6), AreaSpec("Office", "office", 1, 0.5),
                AreaSpec("Garage", "garage", 0, 0.4))),
     "single_family": HomeTypeSpec(
-        share=0.30, occupant_weights=(0.08, 0.30, 0.20, 0.26, 0.11, 0.05), floor_area_m2=(120, 260),
-        device_density=0.7, entities=(40, 320),
+        share=0.30, occupant_weights=(0.12, 0.36, 0.17, 0.20, 0.10, 0.05), floor_area_m2=(120, 260),
+        device_density=0.7, entities=(25, 360),
         areas=(*_COMMON, *_HOUSE, AreaSpec("Bedroom 3", "bedroom", 1, 0.9), AreaSpec("Bedroom 4", "bedroom", 1, 0.4),
                AreaSpec("Ensuite", "bathroom", 1, 0.5), AreaSpec("Office", "office", 0, 0.6),
                AreaSpec("Garage", "garage", 0, 0.8), AreaSpec("Driveway", "driveway", 0, 0.7),
                AreaSpec("Basement", "basement", -1, 0.3), AreaSpec("Patio", "patio", 0, 0.5))),
     "large_smart_home": HomeTypeSpec(
-        share=0.10, occupant_weights=(0.05, 0.30, 0.20, 0.27, 0.12, 0.06), floor_area_m2=(250, 600),
-        device_density=1.0, entities=(120, 900),
+        share=0.10, occupant_weights=(0.06, 0.34, 0.18, 0.24, 0.12, 0.06), floor_area_m2=(250, 600),
+        device_density=1.0, entities=(90, 900),
         areas=(*_COMMON, *_HOUSE, AreaSpec("Bedroom 3", "bedroom", 1, 1.0), AreaSpec("Bedroom 4", "bedroom", 1, 0.9),
                AreaSpec("Bedroom 5", "bedroom", 1, 0.5), AreaSpec("Guest Room", "bedroom", 1, 0.7),
                AreaSpec("Ensuite", "bathroom", 1, 1.0), AreaSpec("Kids Bathroom", "bathroom", 1, 0.6),
@@ -145,9 +147,12 @@ ROUTINES = {
     "return_minute": (17 * 60 + 45, 50, 14 * 60, 21 * 60),
     "bedtime_minute": (23 * 60, 45, 21 * 60, 25 * 60 + 30),   # past 24:00 means after midnight
 }
-WORK_FROM_HOME_DAY_WEIGHTS = (0.45, 0.08, 0.15, 0.17, 0.05, 0.10)  # P(0..5 days a week), hybrid work: estimate
-SHIFT_WORK_SHARE = 0.16  # adults on evening, night or rotating shifts: US BLS, "Job flexibilities and work
-# schedules 2017-2018" (about 16 % of wage and salary workers usually work a non-daytime schedule)
+# P(0..5 days a week the household works from home): estimate for hybrid work after 2020; before it, US BLS
+# "Job Flexibilities and Work Schedules in 2017-18" found 15 % of wage and salary workers with days worked
+# only at home and 25 % working at home at least occasionally.
+WORK_FROM_HOME_DAY_WEIGHTS = (0.45, 0.08, 0.15, 0.17, 0.05, 0.10)
+SHIFT_WORK_SHARE = 0.148  # adults usually working a shift other than daytime: US BLS, "Workers on flexible
+# and shift schedules in May 2004" (USDL 05-1198), 14.8 % of full-time wage and salary workers
 VACATION_DAYS = (7, 30)   # days away per year (estimate)
 HOME_RADIUS_KM = 15.0     # homes lie within this distance of their city's centre (estimate)
 CHILD_SHARE_OF_EXTRA_OCCUPANTS = 0.8  # occupants beyond two adults are mostly children (estimate)

@@ -169,3 +169,25 @@ def test_entity_ids_come_from_device_and_entity_names_with_the_repeat_rule(gener
     assert set(units["state_class"]) == {"total_increasing"}
     battery = entities.filter(pl.col("device_class") == "battery")
     assert set(battery["entity_category"].drop_nulls()) == {"diagnostic"}
+
+
+def test_the_catalogue_uses_only_home_assistants_device_classes_and_refuses_others():
+    from synth_assets.smart_home.catalogue import (
+        HA_DEVICE_CLASSES,
+        DeviceClassSpec,
+        DeviceTemplate,
+        EntitySpec,
+        UnknownDeviceClassError,
+        check_catalogue,
+    )
+
+    for spec in DEVICE_CLASSES.values():
+        assert spec.device_class is None or spec.device_class in HA_DEVICE_CLASSES[spec.domain]
+    check_catalogue()
+    bad_class = {**DEVICE_CLASSES, "sensor.mood": DeviceClassSpec("sensor", "mood", None, None, None, None, "x")}
+    with pytest.raises(UnknownDeviceClassError, match="no sensor device class 'mood'"):
+        check_catalogue(device_classes=bad_class)
+    bad_template = {**TEMPLATES, "orb": DeviceTemplate("Orb", "x", (("A", "B"),), (EntitySpec("sensor.aura", None),),
+                                                       "x")}
+    with pytest.raises(UnknownDeviceClassError, match="template 'orb': unknown device class 'sensor.aura'"):
+        check_catalogue(templates=bad_template)

@@ -137,3 +137,10 @@ def test_areas_are_the_types_rooms_with_slug_ids_and_enough_bedrooms():
     per_home = areas.join(homes.select("home_id", "home_type"), on="home_id").group_by("home_id", "home_type").len()
     medians = per_home.group_by("home_type").agg(pl.col("len").median()).sort("len")["home_type"].to_list()
     assert medians == ["apartment", "townhouse", "single_family", "large_smart_home"]
+
+
+def test_the_household_size_mix_is_the_published_one(many_homes):
+    """US households: 1 person ~28 %, 2 persons ~34.6 %, mean ~2.5 (models.HOUSEHOLD_SIZE_SOURCE)."""
+    shares = dict(many_homes["occupants"].value_counts(normalize=True).iter_rows())
+    assert abs(shares[1] - 0.28) < 0.03 and abs(shares[2] - 0.345) < 0.03
+    assert 2.35 <= many_homes["occupants"].mean() <= 2.6
