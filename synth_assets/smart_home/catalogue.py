@@ -119,41 +119,43 @@ TEMPLATES: dict[str, DeviceTemplate] = {
     "ceiling_light": DeviceTemplate(
         "Ceiling Light", "hue", (("Signify Netherlands B.V.", "Hue white ambiance A19 (LTA001)"),
                                  ("IKEA of Sweden", "TRADFRI bulb E27 WS opal 1000lm (LED1732G11)")),
-        (EntitySpec("light", None),), "Hue and TRADFRI bulbs: one light entity each (HA hue/zha docs)"),
+        (EntitySpec("light", None),), "Hue and TRADFRI bulbs: one light entity each: estimate"),
     "lamp": DeviceTemplate(
         "Lamp", "hue", (("Signify Netherlands B.V.", "Hue color lamp (LCA001)"),
                         ("Signify Netherlands B.V.", "Hue Go (LLC020)")),
-        (EntitySpec("light", None),), "one light entity per bulb (HA hue docs)"),
+        (EntitySpec("light", None),), "one light entity per bulb: estimate"),
     "light_strip": DeviceTemplate(
         "Light Strip", "hue", (("Signify Netherlands B.V.", "Hue lightstrip plus (LCL001)"),),
-        (EntitySpec("light", None),), "one light entity (HA hue docs)"),
+        (EntitySpec("light", None),), "one light entity: estimate"),
     "outdoor_light": DeviceTemplate(
         "Outdoor Light", "shelly", (("Shelly", "Shelly Plus 1 (SNSW-001X16EU)"),),
         (EntitySpec("light", None),), "relay exposed as a light: estimate"),
     "smart_plug": DeviceTemplate(
         "Plug", "shelly", (("Shelly", "Shelly Plug S (SHPLG-S)"), ("TP-Link", "Kasa Smart Plug (KP115)")),
         (EntitySpec("switch.outlet", None), EntitySpec("sensor.power", "Power"), EntitySpec("sensor.energy", "Energy")),
-        "metering plugs: switch + power + energy (HA shelly/tplink docs)"),
+        "metering plugs: switch + power + energy: estimate"),
     "motion_sensor": DeviceTemplate(
         "Motion Sensor", "hue", (("Signify Netherlands B.V.", "Hue motion sensor (SML001)"),),
         (EntitySpec("binary_sensor.motion", "Motion"), EntitySpec("sensor.illuminance", "Illuminance"),
          EntitySpec("sensor.temperature", "Temperature"), _BATTERY),
-        "Hue motion sensor: motion, light level, temperature, battery (HA hue docs)"),
+        "SML001 reports presence, light level, temperature and battery (deCONZ REST docs, devices/philips/"
+        "sml001_motion_sensor); Home Assistant's hue integration makes one entity of each (robmarkcole/"
+        "Hue-sensors-HASS README)"),
     "presence_sensor": DeviceTemplate(
         "Presence Sensor", "zha", (("LUMI", "Aqara FP2 (PS-S02D)"),),
         (EntitySpec("binary_sensor.occupancy", "Occupancy"), EntitySpec("sensor.illuminance", "Illuminance")),
         "mmWave presence: occupancy + light level: estimate"),
     "door_sensor": DeviceTemplate(
         "Door Sensor", "zha", (("LUMI", "Aqara door and window sensor (MCCGQ11LM)"),),
-        (EntitySpec("binary_sensor.door", "Door"), _BATTERY), "contact sensor + battery (HA zha docs)"),
+        (EntitySpec("binary_sensor.door", "Door"), _BATTERY), "contact sensor + battery: estimate"),
     "window_sensor": DeviceTemplate(
         "Window Sensor", "zha", (("LUMI", "Aqara door and window sensor (MCCGQ11LM)"),),
-        (EntitySpec("binary_sensor.window", "Window"), _BATTERY), "contact sensor + battery (HA zha docs)"),
+        (EntitySpec("binary_sensor.window", "Window"), _BATTERY), "contact sensor + battery: estimate"),
     "climate_sensor": DeviceTemplate(
         "Climate Sensor", "zha", (("LUMI", "Aqara temperature and humidity sensor (WSDCGQ11LM)"),),
         (EntitySpec("sensor.temperature", "Temperature"), EntitySpec("sensor.humidity", "Humidity"),
          EntitySpec("sensor.pressure", "Pressure"), _BATTERY),
-        "Aqara WSDCGQ11LM: temperature, humidity, pressure, battery (HA zha docs)"),
+        "WSDCGQ11LM exposes battery, temperature, humidity, pressure (zigbee2mqtt.io devices/WSDCGQ11LM)"),
     "air_quality_monitor": DeviceTemplate(
         "Air Monitor", "airthings", (("Airthings", "View Plus (2960)"),),
         (EntitySpec("sensor.carbon_dioxide", "CO2"), EntitySpec("sensor.temperature", "Temperature"),
@@ -162,44 +164,44 @@ TEMPLATES: dict[str, DeviceTemplate] = {
         "Thermostat", "ecobee", (("ecobee", "ecobee3 lite"), ("Google", "Nest Thermostat"),
                                  ("tado", "Smart Thermostat V3+")),
         (EntitySpec("climate", None), EntitySpec("sensor.temperature", "Current Temperature"),
-         EntitySpec("sensor.humidity", "Current Humidity")), "climate entity + sensors (HA ecobee docs)"),
+         EntitySpec("sensor.humidity", "Current Humidity")), "climate entity + sensors: estimate"),
     "smart_lock": DeviceTemplate(
         "Lock", "nuki", (("Nuki", "Smart Lock 3.0 Pro"), ("Yale", "Assure Lock 2")),
-        (EntitySpec("lock", None), _BATTERY), "lock + battery (HA nuki docs)"),
+        (EntitySpec("lock", None), _BATTERY), "lock + battery: estimate"),
     "blind": DeviceTemplate(
         "Blind", "zha", (("IKEA of Sweden", "FYRTUR block-out roller blind"), ("Somfy", "Sonesse 30 WireFree")),
-        (EntitySpec("cover.blind", None), _BATTERY), "roller blind: cover + battery (HA zha docs)"),
+        (EntitySpec("cover.blind", None), _BATTERY), "roller blind: cover + battery: estimate"),
     "garage_door": DeviceTemplate(
         "Garage Door", "ratgdo", (("Chamberlain", "myQ Smart Garage Control (MYQ-G0401)"),),
         (EntitySpec("cover.garage", None), EntitySpec("binary_sensor.garage_door", "Obstruction")),
         "garage door cover: estimate"),
     "tv": DeviceTemplate(
         "TV", "webostv", (("LG Electronics", "OLED55C3"), ("Samsung", "QE55Q80C")),
-        (EntitySpec("media_player.tv", None),), "one media_player (HA webostv/samsungtv docs)"),
+        (EntitySpec("media_player.tv", None),), "one media_player: estimate"),
     "speaker": DeviceTemplate(
         "Speaker", "sonos", (("Sonos", "One (S18)"), ("Sonos", "Era 100")),
-        (EntitySpec("media_player.speaker", None),), "one media_player per player (HA sonos docs)"),
+        (EntitySpec("media_player.speaker", None),), "one media_player per player: estimate"),
     "fan": DeviceTemplate(
         "Fan", "dyson_local", (("Dyson", "Pure Cool Tower (TP04)"), ("Xiaomi", "Smart Standing Fan 2")),
         (EntitySpec("fan", None), EntitySpec("sensor.temperature", "Temperature")), "fan + sensor: estimate"),
     "vacuum": DeviceTemplate(
         "Vacuum", "roborock", (("Roborock", "S7"), ("iRobot", "Roomba i7")),
-        (EntitySpec("vacuum", None), _BATTERY), "vacuum + battery (HA roborock docs)"),
+        (EntitySpec("vacuum", None), _BATTERY), "vacuum + battery: estimate"),
     "smoke_alarm": DeviceTemplate(
         "Smoke Alarm", "nest", (("Google", "Nest Protect (2nd gen)"),),
         (EntitySpec("binary_sensor.smoke", "Smoke"), EntitySpec("binary_sensor.carbon_monoxide", "Carbon Monoxide"),
          _BATTERY), "smoke + CO + battery: estimate"),
     "leak_sensor": DeviceTemplate(
         "Leak Sensor", "zha", (("LUMI", "Aqara water leak sensor (SJCGQ11LM)"),),
-        (EntitySpec("binary_sensor.moisture", "Moisture"), _BATTERY), "moisture + battery (HA zha docs)"),
+        (EntitySpec("binary_sensor.moisture", "Moisture"), _BATTERY), "moisture + battery: estimate"),
     "energy_meter": DeviceTemplate(
         "Energy Meter", "shelly", (("Shelly", "Shelly Pro 3EM"), ("HomeWizard", "Wi-Fi P1 Meter (HWE-P1)")),
         (EntitySpec("sensor.power", "Power"), EntitySpec("sensor.energy", "Energy Import")),
-        "whole-home power + energy (HA shelly/homewizard docs)"),
+        "whole-home power + energy: estimate"),
     "phone": DeviceTemplate(
         "Phone", "mobile_app", (("Apple", "iPhone 14"), ("Google", "Pixel 8"), ("samsung", "SM-S911B")),
         (EntitySpec("device_tracker", None), EntitySpec("sensor.battery", "Battery Level")),
-        "mobile_app: device_tracker + battery level (HA mobile_app docs)"),
+        "mobile_app: device_tracker + battery level: estimate"),
 }
 
 
