@@ -141,3 +141,18 @@ def test_the_hours_check_fails_on_a_missing_or_foreign_hour(tmp_path):
                                .then(timedelta(days=1)).otherwise(timedelta(0)))
     counts = rule.count(moved, tally.parents)
     assert counts["rows_on_another_day"] == 1
+
+
+def test_the_price_checks_fail_on_an_unknown_period_or_a_value_out_of_range():
+    from synth_assets.smart_home.context.pricing import electricity_prices_day
+    from synth_assets_tests.smart_home.context_homes import context_homes
+
+    homes = context_homes(("Berlin", "Delhi"))
+    frame = pl.from_arrow(electricity_prices_day(homes, date(2022, 2, 1), SEED))
+    by_name = {c.name: c for c in checks.checks_for("electricity_prices")}
+    assert sum(by_name["tou_period_known"].count(frame).values()) == 0
+    bad = frame.with_columns(pl.when(pl.int_range(pl.len()) < 2).then(pl.lit("night")).otherwise("tou_period")
+                             .alias("tou_period"), pl.col("flat_usd_per_kwh") * pl.when(pl.int_range(pl.len()) == 0)
+                             .then(100.0).otherwise(1.0))
+    assert by_name["tou_period_known"].count(bad)["unknown"] == 2
+    assert by_name["values_in_model_ranges"].count(bad)["flat_usd_per_kwh"] == 1

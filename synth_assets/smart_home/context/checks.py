@@ -25,7 +25,9 @@ from synth_assets.core.checks import (
     specs,
     unique_key,
 )
+from synth_assets.smart_home.checks import OneOf
 from synth_assets.smart_home.context import models as m
+from synth_assets.smart_home.context.pricing import TOU_PERIODS
 
 HOURLY_TABLES = ("weather", "external_data")
 REGIONAL_TABLES = ("carbon_intensity", "electricity_prices")
@@ -78,6 +80,9 @@ def checks_for(table: str) -> list[Check]:
                              complete_over=("home_id", "homes"), per="date")]
     key = "region_id" if table in REGIONAL_TABLES else "home_id"
     parent = "regions" if key == "region_id" else "homes"
+    if table == "electricity_prices":
+        common.append(OneOf("tou_period_known", f"tou_period is one of {', '.join(TOU_PERIODS)}",
+                            column="tou_period", values=TOU_PERIODS))
     return [*common, unique_key(f"unique_{key.removesuffix('_id')}_hour", [key, "timestamp"]),
             foreign_key(f"{parent.removesuffix('s')}_exists", key, parent, key),
             HoursOfLocalDay("hours_of_local_day", f"each {key} has exactly the UTC hours of its local day "
