@@ -104,3 +104,43 @@ def naive(server, n: int) -> dict:
     seconds = sum(s for _, s in timings.values())
     return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
 
+
+
+def _generate_all(config: ContentConfig, first=None, last=None) -> int:
+    """Every table of the days ``first``..``last`` (default: all), each day standing alone (as a partition
+    run does: the jobs recompute their items' texts). Returns the rows generated."""
+    rows = users.generate_users(config, first, last).frame.height
+    for table in ("content_items", "content_items_auto"):
+        rows += items.generate_content(config, table, first, last).frame.height
+    return rows + generation_jobs.generate_jobs(config, first, last).height
+
+
+def day_against_range(n: int, days: tuple[str, ...] = ("2025-07-01", "2025-09-21")) -> list[dict]:
+    """One day of every table at ``n`` rows per table against its share of the whole range.
+
+    The share is the range's time times the day's part of the rows. Vocabulary tables (prompt phrases,
+    tag pool) are built once before timing; the allocation is recomputed for each measurement."""
+    from datetime import date
+
+    from synth_assets.content.prompts import build_prompts
+    from synth_assets.content.tags import build_tags
+    from synth_assets.core.rng import rng_for
+
+    config = ContentConfig(users=n, content_items=n, content_items_auto=n)
+    build_prompts(rng_for(0, "warm-up"), 10), build_tags(rng_for(0, "warm-up"), 10, config.tag_pool_size)
+    _clear_caches()
+    started = time.perf_counter()
+    total_rows = _generate_all(config)
+    range_seconds = time.perf_counter() - started
+    out = []
+    for text in days:
+        day = date.fromisoformat(text)
+        _clear_caches()
+        started = time.perf_counter()
+        rows = _generate_all(config, day, day)
+        seconds = time.perf_counter() - started
+        share = range_seconds * rows / total_rows
+        out.append({"day": text, "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
+                    "share_seconds": share, "ratio": seconds / share, "range_seconds": range_seconds,
+                    "range_rows": total_rows})
+    return out
