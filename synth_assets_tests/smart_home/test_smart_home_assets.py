@@ -76,7 +76,7 @@ def test_bad_run_config_is_refused_by_the_code_location_before_anything_is_writt
     from synth_assets.definitions import defs
 
     data = tmp_path / "data"
-    job = defs.get_implicit_global_asset_job_def()
+    job = defs.resolve_implicit_global_asset_job_def()
     run_config = {"resources": {"smart_home": {"config": {"home_types": ["villa"]}},
                                 "settings": {"config": {"data_dir": str(data)}}}}
     with pytest.raises(dg.DagsterResourceFunctionError) as raised:
