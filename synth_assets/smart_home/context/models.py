@@ -12,6 +12,12 @@ from datetime import date as Date
 import pyarrow as pa
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from synth_assets.air_quality.models import AirQualityMeasurement
+
+# A home's weather and outdoor air are its city's hour from the air-quality family: the same fields, so
+# the same ranges (written once, in AirQualityMeasurement).
+_CITY_HOUR = AirQualityMeasurement.model_fields
+
 SCHEMA_VERSION = 1
 HOME_LOCATION_COLUMNS = ("home_id", "home_index", "city_id", "country_code", "timezone", "latitude", "longitude")
 """What every context generator needs of a home (the homes table has these and more)."""
@@ -29,9 +35,9 @@ class WeatherHour(BaseModel):
     home_id: str = Field(min_length=1)
     timestamp: AwareDatetime
     local_hour: int = Field(ge=0, le=23)
-    temperature_c: float = Field(ge=-60, le=60)
-    humidity_pct: float = Field(ge=0, le=100)
-    wind_speed_kmh: float = Field(ge=0, le=200)
+    temperature_c: float = _CITY_HOUR["temperature_c"]
+    humidity_pct: float = _CITY_HOUR["humidity_pct"]
+    wind_speed_kmh: float = _CITY_HOUR["wind_speed_kmh"]
     is_raining: bool
 
 
@@ -52,12 +58,12 @@ class ExternalDataHour(BaseModel):
     sun_elevation_deg: float = Field(ge=-90, le=90)
     sun_azimuth_deg: float = Field(ge=0, le=360)
     is_daylight: bool
-    pm25: float = Field(ge=0, le=1000)
-    pm10: float = Field(ge=0, le=1500)
-    no2: float = Field(ge=0, le=1000)
-    so2: float = Field(ge=0, le=1000)
-    co: float = Field(ge=0, le=100)
-    o3: float = Field(ge=0, le=1000)
+    pm25: float = _CITY_HOUR["pm25"]
+    pm10: float = _CITY_HOUR["pm10"]
+    no2: float = _CITY_HOUR["no2"]
+    so2: float = _CITY_HOUR["so2"]
+    co: float = _CITY_HOUR["co"]
+    o3: float = _CITY_HOUR["o3"]
 
 
 EXTERNAL_SCHEMA = pa.schema([("home_id", pa.string()), ("timestamp", _UTC), ("local_hour", pa.int8()),
