@@ -9,12 +9,13 @@ in ``_demo`` or ``_test``; unset = the embedded DuckDB file). The range of days,
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
-import dagster as dg
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field
 
 from synth_assets.content.models import DEFAULT_ADMIN_ID, ContentConfig
-from synth_assets.core.env import FromEnv, parse_int, resolve_from_env
+from synth_assets.core.env import FromEnv, parse_int
+from synth_assets.core.resources import EnvSettings
 
 CONTENT_FROM_ENV = (
     FromEnv("users", "SYNTH_CONTENT_USERS", 10_000, parse_int, "an integer"),
@@ -24,7 +25,7 @@ CONTENT_FROM_ENV = (
 )
 
 
-class ContentSettings(dg.ConfigurableResource):
+class ContentSettings(EnvSettings):
     """How much content to generate, with which seed, and where to load it.
 
     The seed is the master seed of the ``settings`` resource (``SYNTH_SEED``) unless ``seed`` overrides
@@ -33,7 +34,7 @@ class ContentSettings(dg.ConfigurableResource):
     partial run config changes only what it names. ``database_url: ""`` forces the DuckDB file.
     """
 
-    model_config = ConfigDict(hide_input_in_errors=True)  # an error must not echo a database password
+    ENV: ClassVar[tuple[FromEnv, ...]] = CONTENT_FROM_ENV
 
     seed: int | None = Field(default=None, ge=0,
                              description="content only: overrides the master seed of resource `settings` "
@@ -48,11 +49,6 @@ class ContentSettings(dg.ConfigurableResource):
     database_url: str | None = Field(
         default=None, description="PostgreSQL *_demo/*_test; unset: DATABASE_URL; empty or unset: the DuckDB file")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_environment(cls, data):
-        return resolve_from_env(data, CONTENT_FROM_ENV)
-
     def config(self, start: date, end: date, master_seed: int) -> ContentConfig:
         """The validated generation config (a Pydantic error names the bad field before any write).
 
@@ -65,7 +61,3 @@ class ContentSettings(dg.ConfigurableResource):
             domains=None if self.domains is None else tuple(self.domains), tag_pool_size=self.tag_pool_size,
             start=start, end=end)
 
-    @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> ContentSettings:
-        """The settings an empty run config gives, read from ``environ`` (default: the process's)."""
-        return cls(**resolve_from_env({}, CONTENT_FROM_ENV, environ))

@@ -13,7 +13,9 @@ overrides that value only, the others keep coming from the environment (see :mod
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar, Self
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -43,10 +45,29 @@ SETTINGS_FROM_ENV = (
 )
 
 
-class SynthSettings(dg.ConfigurableResource):
-    """Seed, output directory and per-family modes for one run (unset = from the environment)."""
+class EnvSettings(dg.ConfigurableResource):
+    """A settings resource whose unset fields come from the environment when the run starts.
+
+    Subclasses list their variables in ``ENV``; see :mod:`synth_assets.core.env`."""
 
     model_config = ConfigDict(hide_input_in_errors=True)  # an error must not echo a database password
+    ENV: ClassVar[tuple[FromEnv, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data):
+        return resolve_from_env(data, cls.ENV)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """The settings an empty run config gives, read from ``environ`` (default: the process's)."""
+        return cls(**resolve_from_env({}, cls.ENV, environ))
+
+
+class SynthSettings(EnvSettings):
+    """Seed, output directory and per-family modes for one run (unset = from the environment)."""
+
+    ENV: ClassVar[tuple[FromEnv, ...]] = SETTINGS_FROM_ENV
 
     seed: int | None = Field(default=None, ge=0,
                              description="Master seed of every random stream (unset: SYNTH_SEED, else 42).")
@@ -54,11 +75,6 @@ class SynthSettings(dg.ConfigurableResource):
                                  description="Directory for generated files (unset: SYNTH_DATA_DIR, else data).")
     air_quality_mode: str | None = Field(
         default=None, description="'sample' (10 cities) or 'full' (300); unset: SYNTH_AIR_QUALITY_MODE, else sample.")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_environment(cls, data):
-        return resolve_from_env(data, SETTINGS_FROM_ENV)
 
     @field_validator("air_quality_mode")
     @classmethod
@@ -73,10 +89,6 @@ class SynthSettings(dg.ConfigurableResource):
     def duckdb_path(self) -> Path:
         return self.data_path / DUCKDB_FILE_NAME
 
-    @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> SynthSettings:
-        """The settings an empty run config gives, read from ``environ`` (default: the process's)."""
-        return cls(**resolve_from_env({}, SETTINGS_FROM_ENV, environ))
 
 
 def duckdb_resource(settings: SynthSettings) -> DuckDBResource:

@@ -6,10 +6,12 @@ directory are the ``settings`` resource's (``SYNTH_SEED``, ``SYNTH_DATA_DIR``).
 
 from __future__ import annotations
 
-import dagster as dg
-from pydantic import Field, field_validator, model_validator
+from typing import ClassVar
 
-from synth_assets.core.env import FromEnv, parse_int, resolve_from_env
+from pydantic import Field, field_validator
+
+from synth_assets.core.env import FromEnv, parse_int
+from synth_assets.core.resources import EnvSettings
 from synth_assets.smart_home.models import DEFAULT_HOMES, HOME_TYPES, SmartHomeConfig, check_home_types
 
 SMART_HOME_FROM_ENV = (
@@ -17,17 +19,14 @@ SMART_HOME_FROM_ENV = (
 )
 
 
-class SmartHomeSettings(dg.ConfigurableResource):
+class SmartHomeSettings(EnvSettings):
     """Number of homes and (optionally) which home types; unset values come from the environment."""
+
+    ENV: ClassVar[tuple[FromEnv, ...]] = SMART_HOME_FROM_ENV
 
     homes: int | None = Field(default=None, ge=1, description="unset: SYNTH_SMART_HOME_HOMES, else 20")
     home_types: list[str] | None = Field(
         default=None, description=f"subset of {', '.join(HOME_TYPES)} (unset: all, at their shares)")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_environment(cls, data):
-        return resolve_from_env(data, SMART_HOME_FROM_ENV)
 
     @field_validator("home_types")
     @classmethod
@@ -40,6 +39,3 @@ class SmartHomeSettings(dg.ConfigurableResource):
         return SmartHomeConfig(seed=master_seed, homes=self.homes,
                                home_types=None if self.home_types is None else tuple(self.home_types))
 
-    @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> SmartHomeSettings:
-        return cls(**resolve_from_env({}, SMART_HOME_FROM_ENV, environ))
