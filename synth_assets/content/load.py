@@ -72,20 +72,27 @@ def _bulk_constraints(table: Table) -> list:
 
 
 def bulk_load_statements(table: Table) -> tuple[list[str], list[str]]:
-    """DDL to drop the table's secondary indexes, unique and foreign keys before a big COPY, and to
-    rebuild them after it: one set-based validation instead of a trigger and an index insert per row.
+    """DDL to drop the table's primary key, secondary indexes, unique and foreign keys (and the foreign
+    keys of other tables that point at it) before a big COPY, and to rebuild them after it: an index
+    built by one sort and one set-based validation instead of a trigger and index inserts per row.
     Both run inside the load's transaction, so readers never see the table without them."""
     dialect = postgresql.dialect()
     indexes = sorted(table.indexes, key=lambda i: i.name)
     constraints = sorted(_bulk_constraints(table), key=lambda c: c.name)
-    drop = ([str(DropConstraint(c).compile(dialect=dialect)) for c in constraints]
+    pointing_here = sorted((c for other in metadata.sorted_tables if other is not table
+                            for c in other.foreign_key_constraints if c.referred_table is table), key=lambda c: c.name)
+    qualified = f'"{SCHEMA}"."{table.name}"'
+    key_columns = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    drop = ([str(DropConstraint(c).compile(dialect=dialect)) for c in pointing_here + constraints]
+            + [f'ALTER TABLE {qualified} DROP CONSTRAINT "{table.name}_pkey"']
             + [str(DropIndex(i).compile(dialect=dialect)) for i in indexes])
     # The constraint clause is rendered directly: sqlalchemy's AddConstraint() would mark the shared
     # constraint objects as "added separately" and drop them from every later CREATE TABLE.
     compiler = dialect.ddl_compiler(dialect, None)
-    qualified = f'"{SCHEMA}"."{table.name}"'
-    restore = ([str(CreateIndex(i).compile(dialect=dialect)) for i in indexes]
-               + [f"ALTER TABLE {qualified} ADD {compiler.process(c)}" for c in constraints])
+    restore = ([f"ALTER TABLE {qualified} ADD PRIMARY KEY ({key_columns})"]
+               + [str(CreateIndex(i).compile(dialect=dialect)) for i in indexes]
+               + [f'ALTER TABLE "{SCHEMA}"."{c.table.name}" ADD {compiler.process(c)}'
+                  for c in constraints + pointing_here])
     return drop, restore
 
 

@@ -16,7 +16,7 @@ PURE_MODULES = [
         "models", "cities", "patterns", "measurements", "effects", "layout",
         "stream.config", "stream.messages", "stream.faults", "stream.landing", "stream.records")),
     *(f"synth_assets.content.{name}" for name in (
-        "models", "prompts", "tags", "users", "items", "generation_jobs", "timeline",
+        "models", "prompts", "tags", "users", "items", "generation_jobs", "timeline", "allocation", "job_settings",
         "vocabulary", "vocabulary_base", "vocabulary_domains")),
     *(f"synth_assets.smart_home.context.{name}" for name in (
         "models", "local_hours", "weather", "external", "calendar", "carbon", "pricing")),
