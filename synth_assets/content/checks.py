@@ -203,10 +203,17 @@ def matches_generator(target: Target, table: str, expected: pl.DataFrame, start:
     return rows_match(table).result(differences, database=target.description)
 
 
+def _counts(target: Target, relation: str, condition: str, **params) -> tuple[int, int]:
+    """All rows of ``relation`` and those meeting ``condition``, in one scan."""
+    text = target.scalar(f"SELECT CAST(count(*) AS VARCHAR) || ',' || CAST(count(*) FILTER (WHERE {condition}) "
+                         f"AS VARCHAR) FROM {relation}", **params)
+    total, meeting = text.split(",")
+    return int(total), int(meeting)
+
+
 def admin_complete_result(target: Target, table: str, config: ContentConfig) -> dg.AssetCheckResult:
-    total = int(target.scalar(f"SELECT count(*) FROM {S}.{table}"))
-    admin = int(target.scalar(f"SELECT count(*) FROM {S}.{table} WHERE creator_id = CAST(:admin AS UUID)",
-                              admin=str(config.admin_user_id)))
+    total, admin = _counts(target, f"{S}.{table}", "creator_id = CAST(:admin AS UUID)",
+                           admin=str(config.admin_user_id))
     complete = total == getattr(config, table)
     wrong = complete and admin != min(ADMIN_ITEMS_PER_TABLE, total)
     return ADMIN_EXACT.result({"wrong_admin_count": int(wrong)}, database=target.description,
@@ -215,8 +222,7 @@ def admin_complete_result(target: Target, table: str, config: ContentConfig) -> 
 
 def completed_results(target: Target, config: ContentConfig) -> list[dg.AssetCheckResult]:
     """The completed share and the exact job counts, judged once every partition is loaded."""
-    total = int(target.scalar(f"SELECT count(*) FROM {S}.generation_jobs"))
-    done = int(target.scalar(f"SELECT count(*) FROM {S}.generation_jobs WHERE status = 'completed'"))
+    total, done = _counts(target, f"{S}.generation_jobs", "status = 'completed'")
     share = done / total if total else None
     complete = total == config.generation_jobs
     wrong = {"wrong_completed": abs(done - config.completed_jobs) if complete else 0}

@@ -53,11 +53,33 @@ def duckdb_ddl(table: Table) -> str:
     return f'CREATE TABLE IF NOT EXISTS "{SCHEMA}"."{table.name}" ({columns})'
 
 
+# Constraints of earlier schema versions that the current data would violate: dropped when found
+RETIRED_CONSTRAINTS = {"generation_jobs": ("ck_jobs_content_iff_completed",)}  # before auto_content_id
+
+
+def duckdb_upgrade(table: Table) -> list[str]:
+    """Columns a table made by an earlier version lacks (e.g. generation_jobs.auto_content_id)."""
+    return [f'ALTER TABLE "{SCHEMA}"."{table.name}" ADD COLUMN IF NOT EXISTS "{c.name}" {duckdb_type(c.type)}'
+            for c in table.columns]
+
+
 def postgres_ddl() -> list[str]:
+    """The schema, created where missing; a table of an earlier version gets its missing columns and
+    named constraints, and loses the constraints listed in RETIRED_CONSTRAINTS."""
     dialect = postgresql.dialect()
+    compiler = dialect.ddl_compiler(dialect, None)
     statements = [f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"']
     for table in metadata.sorted_tables:
+        qualified = f'"{SCHEMA}"."{table.name}"'
         statements.append(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)))
+        statements += [f'ALTER TABLE {qualified} ADD COLUMN IF NOT EXISTS "{c.name}" {c.type.compile(dialect=dialect)}'
+                       for c in table.columns if c.nullable]
+        statements += [f'ALTER TABLE {qualified} DROP CONSTRAINT IF EXISTS "{name}"'
+                       for name in RETIRED_CONSTRAINTS.get(table.name, ())]
+        statements += [f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '{c.name}' AND "
+                       f"conrelid = '{qualified}'::regclass) THEN ALTER TABLE {qualified} ADD {compiler.process(c)}; "
+                       f"END IF; END $$"
+                       for c in sorted((c for c in table.constraints if c.name), key=lambda c: c.name)]
         statements += [str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect))
                        for index in sorted(table.indexes, key=lambda i: i.name)]
     return statements
@@ -114,7 +136,7 @@ def replace_window(target: Database, table_name: str, frame: pl.DataFrame, start
     window = Window("created_at", start, end)
     name = f"{SCHEMA}.{table_name}"
     if target.kind == "duckdb":
-        ddl = [f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"', duckdb_ddl(table)]
+        ddl = [f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"', duckdb_ddl(table), *duckdb_upgrade(table)]
         return target.replace_window(name, frame.to_arrow(), window, verify=verify, ddl=ddl, casts=_casts(table))
     arrow = array_literals(frame).to_arrow()
     drop, restore = bulk_load_statements(table) if frame.height >= BULK_ROWS else ([], [])

@@ -129,7 +129,8 @@ def test_bulk_statements_leave_the_table_ddl_intact():
 
 def test_postgres_checks_trust_a_validated_constraint_and_query_without_it(tmp_path, fresh_database):
     """On PostgreSQL creator_fk is answered by fk_content_items_creator; with the constraint gone the
-    query runs again and catches orphaned items (the load is rolled back)."""
+    query runs again and counts the orphaned items."""
+    from synth_assets.content import checks as content_checks
     from synth_assets.content.pipeline import load_and_check
     from synth_assets.core.database import open_database
 
@@ -139,17 +140,49 @@ def test_postgres_checks_trust_a_validated_constraint_and_query_without_it(tmp_p
     seed(content, settings, echo=lambda *_: None)
     config = content.config(date(2025, 5, 1), date(2025, 9, 21), master_seed=42)
     start, end = eastern_day_bounds(config.start)[0], eastern_day_bounds(config.end)[1]
+
+    class Undo(Exception):
+        pass
+
     with open_database(fresh_database, None) as target:
         _, results, _ = load_and_check("content_items", config, target, start, end)
         creator_fk = next(r for r in results if r.check_name == "creator_fk")
         assert creator_fk.passed and "fk_content_items_creator" in creator_fk.metadata["enforced_by"].value
-        with target.transaction():
-            target.execute("ALTER TABLE content.content_items DROP CONSTRAINT fk_content_items_creator")
-            target.execute("ALTER TABLE content.content_items_auto DROP CONSTRAINT fk_content_items_auto_creator")
-            target.execute("ALTER TABLE content.generation_jobs DROP CONSTRAINT fk_jobs_user")
+        with pytest.raises(Undo), target.transaction():
+            for constraint, table in [("fk_content_items_creator", "content_items"),
+                                      ("fk_content_items_auto_creator", "content_items_auto"),
+                                      ("fk_jobs_user", "generation_jobs")]:
+                target.execute(f"ALTER TABLE content.{table} DROP CONSTRAINT {constraint}")
             target.execute("DELETE FROM content.users WHERE username <> 'admin'")  # orphan the items
-        rows, results, _ = load_and_check("content_items", config, target, start, end)
-    failed = {r.check_name for r in results if not r.passed}
-    assert "creator_fk" in failed and rows.height == 200
+            results = content_checks.sql_results(target, "content_items", start, end, config, end)
+            raise Undo
+    creator_fk = next(r for r in results if r.check_name == "creator_fk")
+    assert not creator_fk.passed and "enforced_by" not in creator_fk.metadata
+
+
+def test_a_database_of_the_previous_schema_is_upgraded_by_the_next_load(tmp_path, fresh_database):
+    """Tables made before auto_content_id existed: DuckDB gets the column, PostgreSQL the column, its
+    foreign key, unique key and CHECK, and loses the CHECK that allowed no content_items_auto job."""
+    import duckdb
+
+    settings = make_settings(tmp_path / "data")
+    small = dict(seed=1, users=300, content_items=100, content_items_auto=60)
+    seed(ContentSettings(**small, database_url=""), settings, echo=lambda *_: None)
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute("ALTER TABLE content.generation_jobs DROP COLUMN auto_content_id")
+    seed(ContentSettings(**small, database_url=""), settings, echo=lambda *_: None)
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        assert con.execute("select count(auto_content_id) from content.generation_jobs").fetchone()[0] == 60
+
+    seed(ContentSettings(**small, database_url=fresh_database), settings, echo=lambda *_: None)
     with psycopg.connect(psycopg_conninfo(fresh_database)) as con:
-        assert con.execute("select count(*) from content.content_items").fetchone()[0] == 200  # previous rows stay
+        con.execute("ALTER TABLE content.generation_jobs DROP COLUMN auto_content_id")  # and its FK, key, CHECK
+        con.execute("ALTER TABLE content.generation_jobs ADD CONSTRAINT ck_jobs_content_iff_completed "
+                    "CHECK ((status = 'completed') = (content_id IS NOT NULL)) NOT VALID")
+    seed(ContentSettings(**small, database_url=fresh_database), settings, echo=lambda *_: None)
+    with psycopg.connect(psycopg_conninfo(fresh_database)) as con:
+        names = {r[0] for r in con.execute("select conname from pg_constraint where conrelid = "
+                                           "'content.generation_jobs'::regclass")}
+        assert con.execute("select count(auto_content_id) from content.generation_jobs").fetchone()[0] == 60
+    assert {"fk_jobs_auto_content", "uq_jobs_auto_content_id", "ck_jobs_one_item_iff_completed"} <= names
+    assert "ck_jobs_content_iff_completed" not in names
