@@ -74,6 +74,18 @@ def check_identity(path: Path, found_metadata, expected: FileIdentity | None, fi
         raise CorruptFileError(f"{path} is not {expected.describe()}: {problem}. Fix: {fix}")
 
 
+def check_footer(path: Path, schema: pa.Schema, fix: str, identity: FileIdentity | None = None) -> None:
+    """Refuse a missing or unreadable file, another schema or another identity (reads the footer only)."""
+    if not path.exists():
+        raise CorruptFileError(f"{path} is missing. Fix: {fix}")
+    try:
+        stored = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix}") from exc
+    _check_schema(path, stored.remove_metadata(), schema, fix)
+    check_identity(path, stored.metadata, identity, fix)
+
+
 def read_parquet_checked(path: Path | str, schema: pa.Schema, *, fix: str,
                          identity: FileIdentity | None = None) -> pa.Table:
     """Read a Parquet file and insist on ``schema``; any problem raises :class:`CorruptFileError`.
@@ -81,15 +93,11 @@ def read_parquet_checked(path: Path | str, schema: pa.Schema, *, fix: str,
     ``fix`` tells the user how to repair the file (usually: re-materialize its partition).
     """
     path = Path(path)
-    if not path.exists():
-        raise CorruptFileError(f"{path} is missing. Fix: {fix}")
+    check_footer(path, schema, fix, identity)
     try:
-        table = pq.read_table(path)
+        return pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix}") from exc
-    _check_schema(path, table.schema.remove_metadata(), schema, fix)
-    check_identity(path, table.schema.metadata, identity, fix)
-    return table
 
 
 def read_parquet_files_checked(paths: Sequence[Path | str], schema: pa.Schema, *, fix: Callable[[Path], str],
@@ -103,14 +111,7 @@ def read_parquet_files_checked(paths: Sequence[Path | str], schema: pa.Schema, *
     """
     paths = [Path(p) for p in paths]
     for path in paths:
-        if not path.exists():
-            raise CorruptFileError(f"{path} is missing. Fix: {fix(path)}")
-        try:
-            stored = pq.read_schema(path)
-        except (pa.ArrowException, OSError) as exc:
-            raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix(path)}") from exc
-        _check_schema(path, stored.remove_metadata(), schema, fix(path))
-        check_identity(path, stored.metadata, identity, fix(path))
+        check_footer(path, schema, fix(path), identity)
     try:
         return ds.dataset([str(p) for p in paths], format="parquet").to_table()
     except (pa.ArrowException, OSError):
