@@ -12,7 +12,7 @@ import warnings
 
 warnings.filterwarnings("ignore")
 
-from bench import air_quality, content, stream  # noqa: E402
+from bench import air_quality, content, smart_home_dimensions, stream  # noqa: E402
 
 TARGETS = {"generator_rows_per_s": 1_000_000, "backfill_seconds": 60, "ratio": 100, "rollup_seconds": 5,
            "seed_10k_seconds": 5, "seed_1m_seconds": 45, "copy_rows_per_s": 150_000}
@@ -26,7 +26,7 @@ def _row(label: str, result: dict, target: str = "") -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="skip the five-year CLI backfill and 1M seeding")
-    parser.add_argument("--only", choices=["air_quality", "content", "stream"], help="one part")
+    parser.add_argument("--only", choices=["air_quality", "content", "stream", "smart_home"], help="one part")
     args = parser.parse_args()
     print(f"synth_assets bench on {platform.machine()}, {platform.python_version()}, "
           f"{__import__('os').cpu_count()} cores\n")
@@ -36,6 +36,19 @@ def main() -> None:
         bench_stream()
     if args.only in (None, "content"):
         bench_content(args)
+    if args.only in (None, "smart_home"):
+        bench_smart_home(args)
+
+
+def bench_smart_home(args) -> None:
+    homes = 1_000 if args.quick else 10_000
+    print(f"\nsmart home (dimensions; events come with the events asset), {homes:,} homes")
+    results = smart_home_dimensions.generation(homes)
+    registration = results.pop("registration")
+    for table, result in results.items():
+        print(_row(f"generate {table}", result))
+    print(_row("entity ids registered, vectorised", registration))
+    print(f"  {'ratio vectorised / Home Assistant per-entity loop':<58} {registration['ratio']:>12,.1f} x")
 
 
 def bench_stream() -> None:
