@@ -35,16 +35,19 @@ def _day_index(day: date) -> int:
     return (day - PARTITIONS_START).days
 
 
-def _city_uniforms(seed: int, city_ids: np.ndarray, first_day: int, n_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Uniforms in planar layout: (HOURLY_WORDS, cities, hours) and (DAILY_WORDS, cities, days)."""
+def city_uniforms(seed: int, city_ids: np.ndarray, first_day: int, n_days: int,
+                  stream: tuple[str, ...] = ("air_quality",)) -> tuple[np.ndarray, np.ndarray]:
+    """Uniforms in planar layout: (HOURLY_WORDS, cities, hours) and (DAILY_WORDS, cities, days).
+
+    Day ``first_day`` is the block index in each city's ``(*stream, "hourly"|"daily", city_id)`` stream."""
     n_hours = n_days * HOURS_PER_DAY
     hourly = np.empty((HOURLY_WORDS, len(city_ids), n_hours), dtype=np.uint64)
     daily = np.empty((DAILY_WORDS, len(city_ids), n_days), dtype=np.uint64)
     for row, city_id in enumerate(city_ids.tolist()):
-        words = rng.raw_blocks(seed, ("air_quality", "hourly", city_id), first_day, n_days,
+        words = rng.raw_blocks(seed, (*stream, "hourly", city_id), first_day, n_days,
                                HOURS_PER_DAY * HOURLY_WORDS)
         hourly[:, row, :] = words.reshape(n_hours, HOURLY_WORDS).T
-        daily[:, row, :] = rng.raw_blocks(seed, ("air_quality", "daily", city_id), first_day, n_days,
+        daily[:, row, :] = rng.raw_blocks(seed, (*stream, "daily", city_id), first_day, n_days,
                                           DAILY_WORDS).T
     return rng.to_uniform(hourly), rng.to_uniform(daily)
 
@@ -113,7 +116,7 @@ def measurement_values(cities: pl.DataFrame, calendar: LocalCalendar, uniforms: 
 
 def _generate_days(cities: pl.DataFrame, first: date, n_days: int, seed: int) -> pa.Table:
     n_cities, n_hours = cities.height, n_days * HOURS_PER_DAY
-    u, daily_u = _city_uniforms(seed, cities["city_id"].to_numpy(), _day_index(first), n_days)
+    u, daily_u = city_uniforms(seed, cities["city_id"].to_numpy(), _day_index(first), n_days)
     hours_utc = np.datetime64(first, "h") + np.arange(n_hours).astype("timedelta64[h]")
     calendar = local_calendar(hours_utc, cities["timezone"].to_list())
     values, raining = measurement_values(cities, calendar, u, np.repeat(daily_u[0:2], HOURS_PER_DAY, axis=2))

@@ -22,7 +22,6 @@ import pyarrow as pa
 
 from synth_assets.air_quality import measurements as aq
 from synth_assets.air_quality.cities import select_cities
-from synth_assets.core import rng
 from synth_assets.core.calendar import local_calendar
 from synth_assets.core.days import PARTITIONS_START
 from synth_assets.smart_home.context.local_hours import LocalDayHours, local_day_hours
@@ -71,18 +70,11 @@ def _grid_from_table(table: pa.Table, n_cities: int) -> dict[str, np.ndarray]:
 def _before_start(cities: pl.DataFrame, day: date, seed: int) -> dict[str, np.ndarray]:
     """One day before the first partition, from the shared model with the smart-home stream."""
     block = (PARTITIONS_START - day).days - 1
-    n_cities, hours = cities.height, aq.HOURS_PER_DAY
-    hourly = np.empty((aq.HOURLY_WORDS, n_cities, hours), dtype=np.uint64)
-    daily = np.empty((aq.DAILY_WORDS, n_cities, 1), dtype=np.uint64)
-    for row, city_id in enumerate(cities["city_id"].to_list()):
-        words = rng.raw_blocks(seed, (*BEFORE_START_STREAM, "hourly", city_id), block, 1, hours * aq.HOURLY_WORDS)
-        hourly[:, row, :] = words.reshape(hours, aq.HOURLY_WORDS).T
-        daily[:, row, :] = rng.raw_blocks(seed, (*BEFORE_START_STREAM, "daily", city_id), block, 1,
-                                          aq.DAILY_WORDS).T
+    hours = aq.HOURS_PER_DAY
+    hourly, daily = aq.city_uniforms(seed, cities["city_id"].to_numpy(), block, 1, stream=BEFORE_START_STREAM)
     hours_utc = np.datetime64(day, "h") + np.arange(hours).astype("timedelta64[h]")
     calendar = local_calendar(hours_utc, cities["timezone"].to_list())
-    values, raining = aq.measurement_values(cities, calendar, rng.to_uniform(hourly),
-                                            np.repeat(rng.to_uniform(daily)[0:2], hours, axis=2))
+    values, raining = aq.measurement_values(cities, calendar, hourly, np.repeat(daily[0:2], hours, axis=2))
     return {**values, "is_raining": raining}
 
 
