@@ -219,3 +219,39 @@ ENTITIES_SCHEMA = pa.schema([
 
 TABLE_SCHEMAS = {"homes": HOMES_SCHEMA, "areas": AREAS_SCHEMA, "devices": DEVICES_SCHEMA,
                  "entities": ENTITIES_SCHEMA}
+
+# --- events and the correlation engine: the contract between the event generator and the export ------
+
+_UTC_US = pa.timestamp("us", tz="UTC")
+
+EVENTS_SCHEMA = pa.schema([
+    ("home_id", pa.string()),
+    ("entity_id", pa.string()),
+    ("timestamp", _UTC_US),           # Home Assistant's last_updated; key (home_id, entity_id, timestamp)
+    ("last_changed", _UTC_US),        # when the state string last changed (<= timestamp)
+    ("state", pa.string()),           # Home Assistant's state string: "on", "off", "21.4", "locked", "home" ...
+    ("attributes", pa.string()),      # JSON of the attributes that vary (e.g. {"brightness": 180}), or null;
+                                      # static ones (friendly_name, unit, device_class) come from `entities`
+    ("context_id", pa.string()),      # 26-character ULID, as Home Assistant's Context ids (time part = timestamp)
+    ("context_parent_id", pa.string()),  # set when an automation caused the change: the trigger's context_id
+    ("context_user_id", pa.string()),    # set for a manual change: the occupant's Home Assistant user id
+])
+"""One row per state write of an entity, in (home_id, timestamp, entity_id) order within a daily file.
+
+The ground truth (which rule fired) never appears here; it is in ``correlations`` only."""
+
+RULE_KINDS = ("motion_light", "door_lock", "door_alarm", "temperature_climate", "cheap_power_appliance",
+              "away_all_off", "chain")
+
+CORRELATIONS_SCHEMA = pa.schema([
+    ("home_id", pa.string()),
+    ("rule_id", pa.string()),            # unique within a home; also the automation's `id` in automations.yaml
+    ("kind", pa.string()),               # one of RULE_KINDS
+    ("trigger_entity_id", pa.string()),
+    ("target_entity_id", pa.string()),
+    ("lag_seconds", pa.float64()),       # mean planted delay from trigger to target change
+    ("condition", pa.string()),          # human-readable gate (e.g. "sensor.hallway_illuminance < 30 lx"), or null
+    ("chain_id", pa.string()),           # null unless the link is part of a multi-step chain
+    ("step", pa.int8()),                 # 1-based link number within its chain, null otherwise
+])
+"""The planted causal rules per home: the ground truth the pattern analysis is scored against."""
