@@ -21,7 +21,7 @@ PURE_MODULES = [
     *(f"synth_assets.smart_home.context.{name}" for name in (
         "models", "local_hours", "weather", "external", "calendar", "carbon", "pricing")),
     *(f"synth_assets.smart_home.{name}" for name in (
-        "models", "catalogue", "slugs", "homes", "areas", "devices", "layout")),
+        "models", "catalogue", "slugs", "homes", "areas", "devices", "layout", "people")),
     *(f"synth_assets.core.{name}" for name in (
         "rng", "days", "modes", "bounds", "env", "errors", "ids", "concurrency", "database_guard",
         "calendar", "climate", "sun", "database")),
