@@ -1,0 +1,267 @@
+"""``smart_home.events`` for one home-local day: every state write of every entity of every home, vectorised
+per entity kind over all homes at once, then one sort.
+
+Order of generation: who is home and awake (occupancy), then the sensors and on/off entities that depend
+on no rule, then the rules' targets level by level (a chain's second link after its first), cuts by the
+away rules, then plug power and the energy counters. Draws come from the day's streams addressed by
+(home_index, entity or rule ordinal, rank), so one day's events of a home are a pure function of
+(seed, home, day, its entities and rules, the day's context). Pure: no Dagster.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from synth_assets.smart_home.events import actuators as act
+from synth_assets.smart_home.events import models as em
+from synth_assets.smart_home.events import reactions as rx
+from synth_assets.smart_home.events.context_ids import ulids
+from synth_assets.smart_home.events.frame import Entities, hourly_context, prepare_entities
+from synth_assets.smart_home.events.log import ATTRIBUTES, INTERVAL_STATES, NUMERIC, STATES, EventLog
+from synth_assets.smart_home.events.occupancy import MINUTES, STREAM, draws, local_days, occupancy
+from synth_assets.smart_home.events.sampling import Intervals, cut, merge
+from synth_assets.smart_home.events.sensors import Signals, numeric_sensors, power_and_energy
+from synth_assets.smart_home.models import EVENTS_SCHEMA
+from synth_assets.smart_home.people import occupants
+
+SESSION_KINDS = {"light": "active_dark", "switch.outlet": "active", "media_player.tv": "active",
+                 "media_player.speaker": "active", "fan": "active_warm", "binary_sensor.window": "active",
+                 "binary_sensor.occupancy": "active"}
+ROW_SLOTS = 1 << 24   # context-id counter: (home_index, row within the home's day)
+
+
+def resolve_rules(rules: pl.DataFrame, ents: Entities, home_index: np.ndarray) -> rx.Rules:
+    """The rules of the partition's homes as entity rows."""
+    key = ents.frame.select("home_id", "entity_id").with_row_index("row")
+    frame = (rules.with_columns(ordinal=pl.int_range(pl.len()).over("home_id"))
+             .join(key.rename({"entity_id": "trigger_entity_id", "row": "trigger"}),
+                   on=["home_id", "trigger_entity_id"], how="left")
+             .join(key.rename({"entity_id": "target_entity_id", "row": "target"}),
+                   on=["home_id", "target_entity_id"], how="inner")
+             .with_columns(gate_entity=pl.col("condition").str.extract(r"^(sensor\.\S+_illuminance) <"),
+                           threshold=pl.when(pl.col("kind") == "temperature_climate").then(
+                               pl.col("condition").str.extract(r"< ([0-9.]+) °C").cast(pl.Float64)))
+             .join(key.rename({"entity_id": "gate_entity", "row": "gate"}), on=["home_id", "gate_entity"],
+                   how="left"))
+    home = ents.frame.select("home_id", "home_pos").unique()
+    frame = frame.join(home, on="home_id", how="inner")
+    return rx.Rules(kind=frame["kind"].to_numpy().astype(object),
+                    trigger=frame["trigger"].fill_null(-1).to_numpy().astype(np.int64),
+                    target=frame["target"].to_numpy().astype(np.int64),
+                    lag=frame["lag_seconds"].to_numpy(), gate=frame["gate"].fill_null(-1).to_numpy().astype(np.int64),
+                    threshold=frame["threshold"].fill_null(np.nan).to_numpy(),
+                    counter=rx.rule_counter(home_index[frame["home_pos"].to_numpy()], frame["ordinal"].to_numpy()))
+
+
+def _depths(rules: rx.Rules, n: int) -> np.ndarray:
+    depth = np.zeros(n, dtype=np.int64)
+    depth[rules.target] = 1
+    for _ in range(6):
+        has = rules.trigger >= 0
+        np.maximum.at(depth, rules.target[has], depth[rules.trigger[has]] + 1)
+    return depth
+
+
+def _covers_and_vacuum(ents: Entities, occ, curves, seed: int, day: date, home_index: np.ndarray) -> Intervals:
+    """Blinds open in the morning once it is light and someone is up, close at dusk; the vacuum runs once."""
+    rows = ents.rows_of(("cover.blind", "cover.shade"))
+    home = ents.home[rows]
+    u = draws(seed, day, "cover", ents.counter(home_index)[rows], 4)
+    light = ~curves.dark & (occ.active > 0)
+    any_light = light.any(axis=1)
+    first = np.argmax(light, axis=1)
+    last = MINUTES - 1 - np.argmax(light[:, ::-1], axis=1)
+    start = (first[home] + 30 * u[:, 0]) * 60.0
+    end = (last[home] + 30 * u[:, 1]) * 60.0
+    user = act.occupant_at(occ, home, start, u[:, 2])
+    blinds = Intervals.make(rows, start, end, start_user=user, end_user=user).take(np.flatnonzero(any_light[home]))
+    vac = ents.rows_of("vacuum")
+    v = draws(seed, day, "vacuum", ents.counter(home_index)[vac], 3)
+    empty = ~occ.anyone_home[ents.home[vac]]
+    empty[:, :8 * 60] = False
+    runs = empty.any(axis=1) | (v[:, 0] < 0.3)
+    begin = np.where(empty.any(axis=1), np.argmax(empty, axis=1), 10 * 60 + 120 * v[:, 1]) * 60.0 + 60 * v[:, 2]
+    cleaning = Intervals.make(vac, begin, begin + 60 * (40 + 50 * v[:, 1])).take(np.flatnonzero(runs))
+    return Intervals.concat([blinds, cleaning])
+
+
+def _base_intervals(ents: Entities, occ, curves, seed: int, day: date, home_index: np.ndarray,
+                    door_lock_targets: np.ndarray) -> Intervals:
+    people, move_home, move_person = act.presence(occ, ents, "person", seed, day, home_index, (0.0, 60.0))
+    trackers, _, _ = act.presence(occ, ents, "device_tracker", seed, day, home_index, (30.0, 240.0))
+    parts = [people, trackers, act.door_openings(ents, people, move_home, move_person, curves.active, occ, seed,
+                                                 day, home_index)]
+    motion = ents.rows_of("binary_sensor.motion")
+    weight = np.array([em.MOTION_AREA_WEIGHT.get(k, 0.5) for k in ents.frame["area_kind"].fill_null("").to_numpy()
+                       [motion]])
+    spec = em.SESSIONS["binary_sensor.motion"]
+    parts.append(act.sessions(ents, motion, curves.motion, spec.per_active_hour * weight, spec.minutes, occ, seed,
+                              day, "motion", home_index, with_user=False))
+    for kind, curve in SESSION_KINDS.items():
+        rows = ents.rows_of(kind)
+        spec = em.SESSIONS[kind]
+        user = not kind.startswith("binary_sensor")
+        parts.append(act.sessions(ents, rows, curves.get(curve), np.full(len(rows), spec.per_active_hour),
+                                  spec.minutes, occ, seed, day, kind, home_index, with_user=user))
+    parts.append(_covers_and_vacuum(ents, occ, curves, seed, day, home_index))
+    locks = ents.rows_of("lock")
+    manual = locks[~np.isin(locks, door_lock_targets)]
+    lock_home = np.full(occ.home.shape[0], -1, dtype=np.int64)
+    lock_home[ents.home[manual[::-1]]] = manual[::-1]
+    moves = np.concatenate([people.start, people.end])
+    who = np.concatenate([move_person, move_person]).astype(np.int8)
+    lock = lock_home[np.concatenate([move_home, move_home])]
+    ok = (lock >= 0) & (moves > 0) & np.isfinite(moves)
+    parts.append(Intervals.make(lock[ok], moves[ok] - 40, moves[ok] + 45, start_user=who[ok], end_user=who[ok]))
+    return Intervals.concat(parts)
+
+
+def generate_events(seed: int, day: date, homes: pl.DataFrame, entities: pl.DataFrame, devices: pl.DataFrame,
+                    areas: pl.DataFrame, rules: pl.DataFrame, calendar: pl.DataFrame, weather: pl.DataFrame,
+                    external: pl.DataFrame, prices: pl.DataFrame) -> pa.Table:
+    """The day's events of ``homes`` in ``EVENTS_SCHEMA``, sorted (home_id, timestamp, entity_id)."""
+    homes = homes.sort("home_index")
+    home_index = homes["home_index"].to_numpy().astype(np.int64)
+    local = local_days(homes["timezone"].to_list(), day)
+    occ = occupancy(homes, calendar, day, seed, local)
+    ctx = hourly_context(homes, local, day, weather, external, prices)
+    ents = prepare_entities(seed, homes, entities, devices, areas)
+    curves = act.curves(occ, ctx)
+    day_length = local.length_s.astype(float)
+    ent_length = day_length[ents.home]
+    log = EventLog()
+    sig = Signals(ents, ctx, occ, seed, home_index)
+    temperature_reports = numeric_sensors(log, ents, sig, occ, seed, day, home_index, day_length)
+
+    resolved = resolve_rules(rules, ents, home_index)
+    depth = _depths(resolved, len(ents.kind))
+    interval_rows = np.flatnonzero(np.isin(ents.kind, list(INTERVAL_STATES)))
+    base = _base_intervals(ents, occ, curves, seed, day, home_index, resolved.target[resolved.of("door_lock")])
+    done = rx.Written.empty()
+    prices_by_minute = ctx.price[np.arange(len(home_index))[:, None], ctx.hour_of_minute]
+    all_rules = np.arange(len(resolved.kind))
+    for level in range(int(depth[interval_rows].max(initial=0)) + 1):
+        now = interval_rows[depth[interval_rows] == level]
+        targeted = all_rules[np.isin(resolved.target, now)]
+        parts = [base.take(np.flatnonzero(np.isin(base.ent, now)))]
+        if len(targeted):
+            parts += [rx.started(resolved, targeted, done, seed, day, sig.lux),
+                      rx.locked_after_closing(resolved, targeted, done, occ, ents.home, seed, day),
+                      rx.heating(resolved, targeted, temperature_reports, seed, day),
+                      rx.cheap_runs(resolved, targeted, prices_by_minute, local.length_s // 60, ents.home, seed, day)]
+        merged = merge(Intervals.concat(parts), ent_length)
+        if len(targeted):
+            cut_ent, cut_at, cut_parent = rx.away_cuts(resolved, targeted, done, occ, ents.home, seed, day)
+            merged = cut(merged, cut_ent, cut_at, cut_parent)
+        start_rows, end_rows = act.emit(log, ents, merged, day_length)
+        done.extend(merged, start_rows, end_rows)
+    switches = np.isin(ents.kind[done.ent], ["switch.outlet"])
+    power_and_energy(log, ents, sig, (done.ent[switches], done.start[switches], done.end[switches]), seed, day,
+                     home_index, day_length)
+    return assemble(log, ents, homes, local.start_us, seed, day)
+
+
+def _order(home: np.ndarray, timestamp: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Row order by (home, timestamp, entity_id rank): one packed uint64 sort when the ranges fit."""
+    if not len(home):
+        return np.zeros(0, dtype=np.int64)
+    relative = (timestamp - timestamp.min()).astype(np.uint64)
+    bits_t = int(relative.max()).bit_length()
+    bits_r = int(rank.max()).bit_length()
+    bits_h = int(home.max()).bit_length()
+    if bits_t + bits_r + bits_h > 64:
+        return np.lexsort((rank, timestamp, home))
+    key = (home.astype(np.uint64) << np.uint64(bits_t + bits_r)) | (relative << np.uint64(bits_r)) \
+        | rank.astype(np.uint64)
+    return np.argsort(key)   # keys are unique (the table's key), so any sort gives the same order
+
+
+def _fixed_width_strings(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """A numpy ``S<k>`` array as an Arrow string array without a per-row copy (null where not ``valid``)."""
+    width = values.dtype.itemsize
+    offsets = pa.py_buffer((np.arange(len(values) + 1, dtype=np.int32) * width).tobytes())
+    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little").tobytes())
+    return pa.Array.from_buffers(pa.string(), len(values), [bitmap, offsets, pa.py_buffer(values.tobytes())])
+
+
+def _take(values: pa.Array, index: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """``values`` gathered at ``index`` (null where not ``valid``)."""
+    mask = None if valid is None else ~valid
+    return values.take(pa.array(np.where(valid, index, 0) if valid is not None else index, mask=mask))
+
+
+def assemble(log: EventLog, ents: Entities, homes: pl.DataFrame, start_us: np.ndarray, seed: int,
+             day: date) -> pa.Table:
+    """Sort the log by (home, time, entity_id), give every write a context id and resolve the causes."""
+    c = log.columns()
+    home = ents.home[c["ent"]]
+    timestamp = start_us[home] + np.round(c["t"] * 1e6).astype(np.int64)
+    order = _order(home, timestamp, ents.rank[c["ent"]])
+    c = {k: v[order] for k, v in c.items()}
+    home, timestamp = home[order], timestamp[order]
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    first_of_home = np.searchsorted(home, np.arange(homes.height))
+    rank_in_home = np.arange(len(home)) - first_of_home[home]
+    home_index = homes["home_index"].to_numpy().astype(np.int64)
+    context = ulids(timestamp // 1000, seed, (*STREAM, day.isoformat(), "context"),
+                    home_index[home] * ROW_SLOTS + rank_in_home)
+    has_parent = c["parent"] >= 0
+    has_user = c["user"] >= 0
+    time = pa.array(timestamp, type=EVENTS_SCHEMA.field("timestamp").type)
+    columns = {
+        "home_id": _take(ents.frame["home_id"].to_arrow().cast(pa.string()), c["ent"]),
+        "entity_id": _take(ents.frame["entity_id"].to_arrow().cast(pa.string()), c["ent"]),
+        "timestamp": time, "last_changed": time,
+        "state": _states(c),
+        "attributes": _attributes(c),
+        "context_id": _fixed_width_strings(context),
+        "context_parent_id": _fixed_width_strings(context[position[np.maximum(c["parent"], 0)]], has_parent),
+        "context_user_id": _take(_user_ids(seed, homes), home * 8 + c["user"], has_user),
+    }
+    return pa.table([columns[name] for name in EVENTS_SCHEMA.names], schema=EVENTS_SCHEMA)
+
+
+def _user_ids(seed: int, homes: pl.DataFrame) -> pa.Array:
+    """user_id by (home position * 8 + occupant position)."""
+    people = occupants(seed, homes)
+    pos = homes.select("home_id").with_row_index("home_pos").join(people, on="home_id")
+    slots = np.full(homes.height * 8, None, dtype=object)
+    slots[(pos["home_pos"].to_numpy() * 8 + pos["position"].to_numpy()).astype(np.int64)] = pos["user_id"].to_list()
+    return pa.array(slots, type=pa.string())
+
+
+def _states(c: dict[str, np.ndarray]) -> pa.Array:
+    """State strings: the code's text, or the number at its decimals (integers without a point, as Home
+    Assistant writes ``str(round(value, decimals))``: "21.0" at one decimal, "450" at none)."""
+    numeric = c["code"] == NUMERIC
+    value = c["value"][numeric]
+    decimals = c["decimals"][numeric]
+    scale = 10.0 ** decimals
+    rounded = np.round(value * scale) / scale
+    text = pa.array(rounded).cast(pa.string())
+    needs_point = (decimals > 0) & (rounded == np.round(rounded))
+    text = pc.if_else(pa.array(needs_point), pc.binary_join_element_wise(text, ".0", ""), text)
+    text = pc.if_else(pa.array(decimals == 0), pa.array(np.round(rounded).astype(np.int64)).cast(pa.string()), text)
+    pool = pa.concat_arrays([pa.array(STATES, type=pa.string()), text.cast(pa.string())])
+    index = np.where(numeric, len(STATES) + np.cumsum(numeric) - 1, np.maximum(c["code"], 0))
+    return pool.take(pa.array(index))
+
+
+def _attributes(c: dict[str, np.ndarray]) -> pa.Array:
+    """JSON of the state's varying attribute, e.g. ``{"brightness": 180}``; null when none."""
+    rows = np.flatnonzero((c["attribute"] > 0) & ~np.isnan(c["level"]))
+    value = np.round(c["level"][rows], 1)
+    integral = value == np.round(value)
+    number = pc.if_else(pa.array(integral), pa.array(np.round(value).astype(np.int64)).cast(pa.string()),
+                        pa.array(value).cast(pa.string()))
+    names = pa.array([a or "" for a in ATTRIBUTES], type=pa.string()).take(pa.array(c["attribute"][rows]))
+    text = pc.binary_join_element_wise('{"', names, '": ', number, "}", "")
+    index = np.full(len(c["ent"]), -1, dtype=np.int64)
+    index[rows] = np.arange(len(rows))
+    return _take(text.cast(pa.string()), index, index >= 0)
