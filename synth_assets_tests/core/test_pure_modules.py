@@ -22,6 +22,9 @@ PURE_MODULES = [
         "models", "local_hours", "weather", "external", "calendar", "carbon", "pricing")),
     *(f"synth_assets.smart_home.{name}" for name in (
         "models", "catalogue", "slugs", "homes", "areas", "devices", "layout", "people")),
+    *(f"synth_assets.smart_home.events.{name}" for name in (
+        "models", "context_ids", "rules", "occupancy", "frame", "log", "sampling", "actuators", "reactions",
+        "sensors", "generate", "measure")),
     *(f"synth_assets.core.{name}" for name in (
         "rng", "days", "modes", "bounds", "env", "errors", "ids", "concurrency", "database_guard",
         "calendar", "climate", "sun", "database")),
