@@ -247,7 +247,9 @@ CORRELATIONS_SCHEMA = pa.schema([
     ("home_id", pa.string()),
     ("rule_id", pa.string()),            # unique within a home; also the automation's `id` in automations.yaml
     ("kind", pa.string()),               # one of RULE_KINDS
-    ("trigger_entity_id", pa.string()),
+    ("trigger_entity_id", pa.string()),  # null for cheap_power_appliance: a time trigger at the start of the
+                                         # home's cheapest hour (dynamic tariff); away_all_off: the first
+                                         # occupant's person entity going not_home (condition: the others too)
     ("target_entity_id", pa.string()),
     ("lag_seconds", pa.float64()),       # mean planted delay from trigger to target change
     ("condition", pa.string()),          # human-readable gate (e.g. "sensor.hallway_illuminance < 30 lx"), or null
