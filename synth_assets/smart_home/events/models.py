@@ -71,9 +71,9 @@ class Reporting(NamedTuple):
 
 
 REPORTING: dict[str, Reporting] = {
-    "sensor.temperature": Reporting(120.0, 1),
-    "sensor.humidity": Reporting(300.0, 1),
-    "sensor.illuminance": Reporting(300.0, 0),   # Hue motion sensor light level: about every 5 min (estimate)
+    "sensor.temperature": Reporting(60.0, 1),
+    "sensor.humidity": Reporting(180.0, 1),
+    "sensor.illuminance": Reporting(120.0, 0),   # Hue motion sensor light level (estimate)
     "sensor.carbon_dioxide": Reporting(300.0, 0),
     "sensor.pressure": Reporting(600.0, 1),
     "sensor.power": Reporting(30.0, 1),           # plugs while on; a whole-home meter all day
@@ -98,7 +98,7 @@ class Sessions(NamedTuple):
 
 
 SESSIONS: dict[str, Sessions] = {
-    "light": Sessions(0.35, (5.0, 90.0), dark_only=True),
+    "light": Sessions(0.6, (5.0, 90.0), dark_only=True),
     "switch.outlet": Sessions(0.12, (5.0, 90.0)),
     "media_player.tv": Sessions(0.08, (30.0, 150.0)),
     "media_player.speaker": Sessions(0.08, (10.0, 60.0)),
@@ -106,7 +106,7 @@ SESSIONS: dict[str, Sessions] = {
     "binary_sensor.window": Sessions(0.05, (5.0, 90.0)),
     "binary_sensor.occupancy": Sessions(0.8, (3.0, 40.0)),
     "binary_sensor.door": Sessions(0.25, (0.1, 0.6)),
-    "binary_sensor.motion": Sessions(1.5, (0.5, 2.0)),   # pulses: on while moving + the sensor's hold time
+    "binary_sensor.motion": Sessions(6.0, (0.3, 1.5)),   # pulses: on while moving + the sensor's hold time
 }
 MOTION_AREA_WEIGHT = {"hallway": 2.0, "entrance": 1.5, "kitchen": 1.8, "living": 1.2, "bathroom": 1.0,
                       "toilet": 0.8, "garage": 0.4, "basement": 0.3, "driveway": 0.3, "gym": 0.5, "utility": 0.5}

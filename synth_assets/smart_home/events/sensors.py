@@ -109,7 +109,7 @@ def numeric_sensors(log: EventLog, ents: Entities, sig: Signals, occ: Occupancy,
         noise = centered(draws(seed, day, f"{kind}/noise", counter[ent] * SLOTS_PER_ENTITY
                                + (t // report.cadence_s).astype(np.int64), 1)[:, 0])
         if kind == "sensor.temperature":
-            value = sig.temperature(ent, t) + 0.015 * noise
+            value = sig.temperature(ent, t) + 0.02 * noise
         elif kind == "sensor.humidity":
             outside = sig.ctx.at("humidity", home, t)
             value = np.where(sig.outdoor[ent], outside, 45 + 0.3 * (outside - 60) + 6 * (sig.const[ent, 2] - 0.5))
