@@ -1,0 +1,113 @@
+"""One home's Home Assistant configuration directory, written atomically.
+
+``<root>/<home_id>/`` holds ``.storage/<key>`` (registries, config entries, person, auth),
+``home-assistant_v2.db``, ``configuration.yaml`` and ``automations.yaml``. The directory is built under a
+temporary name beside it and swapped in by renames, so a reader sees the old export or the new one, never
+a mix. The span is the home-local days exported: from local midnight of the first to local midnight after
+the last. Pure: no Dagster.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from synth_assets.smart_home.export import registries
+from synth_assets.smart_home.export.automations import automation_rows, automations_yaml, home_automations
+from synth_assets.smart_home.export.configuration import AUTOMATIONS_FILE, CONFIGURATION_FILE, configuration_yaml
+from synth_assets.smart_home.export.recorder import DATABASE_NAME, write_recorder_database
+
+STORAGE_DIR = ".storage"
+
+
+@dataclass(frozen=True)
+class HomeTables:
+    """One home's rows of every table the export reads."""
+
+    home: Mapping[str, object]        # its row of smart_home.homes
+    elevation_m: float                # its city's altitude
+    areas: pl.DataFrame
+    devices: pl.DataFrame
+    entities: pl.DataFrame
+    people: pl.DataFrame              # people.occupants rows
+    events: pl.DataFrame              # smart_home.events over the span
+    correlations: pl.DataFrame        # smart_home.correlations
+
+
+@dataclass(frozen=True)
+class HomeExport:
+    home_id: str
+    directory: Path
+    recorder_rows: dict[str, int]
+    storage: dict[str, dict[str, object]] = field(repr=False)
+    automations: pl.DataFrame = field(repr=False)
+
+
+def check_days(days: Sequence[date]) -> list[date]:
+    """The days sorted; refused if empty or not consecutive (the recorder's runs cover one span)."""
+    ordered = sorted(set(days))
+    if not ordered:
+        raise ValueError("an export needs at least one day")
+    gaps = [d for d, e in zip(ordered, ordered[1:], strict=False) if e - d != timedelta(days=1)]
+    if gaps:
+        raise ValueError(f"export days must be consecutive; missing after {gaps[0].isoformat()}")
+    return ordered
+
+
+def span_seconds(days: Sequence[date], timezone: str) -> tuple[float, float]:
+    """Epoch seconds of local midnight of the first day and of the day after the last."""
+    zone = ZoneInfo(timezone)
+    ordered = check_days(days)
+    start = datetime.combine(ordered[0], time(0), zone).timestamp()
+    end = datetime.combine(ordered[-1] + timedelta(days=1), time(0), zone).timestamp()
+    return start, end
+
+
+def _swap_in(built: Path, target: Path) -> None:
+    """Replace ``target`` by ``built`` with renames only; the old export is removed afterwards."""
+    old = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
+    if target.exists():
+        target.rename(old)
+    try:
+        built.rename(target)
+    except BaseException:
+        if old.exists():
+            old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def export_home(root: Path, seed: int, days: Sequence[date], tables: HomeTables) -> HomeExport:
+    """Write one home's export to ``root/<home_id>/`` and say what it holds."""
+    home_id = str(tables.home["home_id"])
+    span_start, span_end = span_seconds(days, str(tables.home["timezone"]))
+    entities = tables.entities.with_columns(friendly_name=registries.friendly_names(tables.entities, tables.devices))
+    storage = registries.home_storage(seed, tables.home, tables.areas, tables.devices, tables.entities,
+                                      tables.people)
+    names = dict(zip(entities["entity_id"].to_list(), entities["friendly_name"].to_list(), strict=True))
+    automations = home_automations(tables.correlations, names)
+
+    target = Path(root) / home_id
+    target.parent.mkdir(parents=True, exist_ok=True)
+    built = target.with_name(f".{home_id}.{uuid.uuid4().hex}.tmp")
+    try:
+        (built / STORAGE_DIR).mkdir(parents=True)
+        for key, document in storage.items():
+            (built / STORAGE_DIR / key).write_text(registries.storage_text(document), encoding="utf-8")
+        rows = write_recorder_database(built / DATABASE_NAME, tables.events, entities, span_start, span_end)
+        (built / CONFIGURATION_FILE).write_text(
+            configuration_yaml(tables.home, tables.elevation_m, len(check_days(days))), encoding="utf-8")
+        (built / AUTOMATIONS_FILE).write_text(automations_yaml(automations), encoding="utf-8")
+        _swap_in(built, target)
+    except BaseException:
+        shutil.rmtree(built, ignore_errors=True)
+        raise
+    return HomeExport(home_id=home_id, directory=target, recorder_rows=rows, storage=storage,
+                      automations=automation_rows(home_id, automations))

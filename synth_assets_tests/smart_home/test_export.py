@@ -1,0 +1,126 @@
+"""The Home Assistant export's pure parts: encodings, statistics, determinism and bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import sqlite3
+from datetime import UTC, date, datetime
+
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from synth_assets.smart_home.export.automations import UnknownRuleError, home_automations
+from synth_assets.smart_home.export.encoding import EncodingError, fnv1a_32, ulid_bytes, uuid_hex_bytes
+from synth_assets.smart_home.export.home_export import check_days, export_home
+from synth_assets.smart_home.export.statistics import hourly_statistics, short_term_statistics
+from synth_assets_tests.smart_home.export_frames import CROCKFORD, DAYS, dimensions, home_tables, ulid
+
+
+def _reference_fnv(text: str) -> int:
+    value = 0x811C9DC5
+    for byte in text.encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def test_ulid_and_user_id_bytes_match_their_integer_value():
+    rng = random.Random(3)
+    ids = [ulid(datetime(2024, 3, 4, 12, tzinfo=UTC), rng) for _ in range(50)] + [None]
+    decoded = ulid_bytes(pa.array(ids)).to_pylist()
+    for text, raw in zip(ids, decoded, strict=True):
+        if text is None:
+            assert raw is None
+            continue
+        value = 0
+        for char in text:
+            value = value * 32 + CROCKFORD.index(char)
+        assert raw == value.to_bytes(16, "big")
+    users = [f"{rng.getrandbits(128):032x}" for _ in range(5)]
+    assert uuid_hex_bytes(pa.array(users)).to_pylist() == [bytes.fromhex(u) for u in users]
+    with pytest.raises(EncodingError):
+        ulid_bytes(pa.array(["not-a-ulid"]))
+
+
+def test_attribute_hash_is_fnv1a_32():
+    texts = ["", "{}", '{"friendly_name":"Küche Licht"}', "x" * 300]
+    assert fnv1a_32(texts).tolist() == [_reference_fnv(t) for t in texts]
+
+
+def _sensor_events(values: list[tuple[float, str]], entity_id: str = "sensor.t") -> pl.DataFrame:
+    return pl.DataFrame({"entity_id": [entity_id] * len(values),
+                         "timestamp": [datetime.fromtimestamp(t, UTC) for t, _ in values],
+                         "state": [s for _, s in values]})
+
+
+def _entities(state_class: str, entity_id: str = "sensor.t") -> pl.DataFrame:
+    return pl.DataFrame({"entity_id": [entity_id], "domain": ["sensor"], "state_class": [state_class],
+                         "unit_of_measurement": ["°C"]})
+
+
+def test_short_term_mean_is_time_weighted_and_carries_the_state_in():
+    # 10 for the first 60 s of the period, then 20 for 240 s; the next period starts at 20, 30 after 150 s
+    events = _sensor_events([(0.0, "10"), (60.0, "20"), (450.0, "30"), (500.0, "unavailable")])
+    rows = short_term_statistics(events, _entities("measurement"), 0.0, 600.0)
+    assert rows["start_ts"].to_list() == [0.0, 300.0]
+    assert rows["mean"].to_list() == pytest.approx([(10 * 60 + 20 * 240) / 300, (20 * 150 + 30 * 150) / 300])
+    assert rows["min"].to_list() == [10.0, 20.0] and rows["max"].to_list() == [20.0, 30.0]
+    assert rows["created_ts"].to_list() == [310.0, 610.0]
+    assert rows["sum"].null_count() == 2
+
+
+def test_energy_sum_counts_growth_and_resets_and_hours_take_the_last():
+    events = _sensor_events([(0.0, "100"), (100.0, "101.5"), (400.0, "0.5"), (3700.0, "2.0")])
+    short = short_term_statistics(events, _entities("total_increasing"), 0.0, 7200.0)
+    assert short["sum"].to_list()[:2] == [1.5, 2.0]          # a fall to 0.5 is a reset: 0.5 of growth
+    assert short["sum"].to_list()[-1] == 3.5 and short["state"].to_list()[-1] == 2.0
+    hourly = hourly_statistics(short)
+    assert hourly["start_ts"].to_list() == [0.0, 3600.0]
+    assert hourly["sum"].to_list() == [2.0, 3.5] and hourly["mean"].null_count() == 2
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return home_tables(dimensions(), position=0)
+
+
+def test_export_is_identical_bytes_for_the_same_input(tables, tmp_path):
+    first = export_home(tmp_path / "a", 7, DAYS, tables).directory
+    second = export_home(tmp_path / "b", 7, DAYS, tables).directory
+
+    def digests(root):
+        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert digests(first) == digests(second)
+    again = export_home(tmp_path / "a", 7, DAYS, tables).directory  # replaces the export in place
+    assert digests(again) == digests(first)
+    assert [p.name for p in (tmp_path / "a").iterdir()] == [first.name]  # no temp or old dirs left
+
+
+def test_recorder_rows_follow_the_events(tables, tmp_path):
+    export = export_home(tmp_path, 7, DAYS, tables)
+    with sqlite3.connect(export.directory / "home-assistant_v2.db") as db:
+        chained = db.execute("SELECT COUNT(*) FROM states WHERE old_state_id IS NOT NULL").fetchone()[0]
+        broken = db.execute("SELECT COUNT(*) FROM states s JOIN states o ON s.old_state_id = o.state_id "
+                            "WHERE o.metadata_id != s.metadata_id OR o.last_updated_ts > s.last_updated_ts")
+        shared = [r[0] for r in db.execute("SELECT shared_attrs FROM state_attributes")]
+    assert chained == tables.events.height - tables.events["entity_id"].n_unique()
+    assert broken.fetchone()[0] == 0
+    assert len(shared) == len(set(shared))
+    assert all("friendly_name" in json.loads(text) for text in shared)
+    assert export.recorder_rows["states"] == tables.events.height
+
+
+def test_bad_input_is_refused_before_anything_is_written(tables, tmp_path):
+    with pytest.raises(ValueError, match="consecutive"):
+        check_days([date(2024, 3, 4), date(2024, 3, 6)])
+    bad = tables.correlations.with_columns(kind=pl.lit("telepathy"))
+    with pytest.raises(UnknownRuleError, match="telepathy"):
+        home_automations(bad, {})
+    broken = tables.events.with_columns(context_id=pl.lit("short"))
+    with pytest.raises(EncodingError):
+        export_home(tmp_path, 7, DAYS, type(tables)(**{**tables.__dict__, "events": broken}))
+    assert list(tmp_path.iterdir()) == []
