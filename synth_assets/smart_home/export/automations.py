@@ -7,8 +7,11 @@ One automation per rule; the links of a chain (same ``chain_id``, ordered by ``s
 automation whose id is the ``chain_id``: the first link's trigger, then each link's target in turn.
 A planted lag of :data:`DELAY_FROM_SECONDS` or more becomes a ``delay`` before the action; shorter lags are
 the devices' reaction time. A rule's ``condition`` of the form ``<entity_id> <|<=|>|>= <number> [unit]``
-becomes a ``numeric_state`` condition, ``<entity_id> == <state>`` a ``state`` condition; any other text is
-kept in the description. Pure: no Dagster.
+becomes a ``numeric_state`` condition, ``<entity_id> [==] <state>`` a ``state`` condition (a door's
+``closed`` / ``open`` as ``off`` / ``on``), parts joined by `` and `` one condition each; any other text
+is kept in the description. A rule without a trigger entity (``cheap_power_appliance``: the start of the
+day's cheapest hour by the dynamic tariff) gets an hourly ``time_pattern`` trigger: the export has no
+price entity to test, so the price gate stays in the description. Pure: no Dagster.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ DELAY_FROM_SECONDS = 5.0
 AUTOMATION_COLUMNS = ("home_id", "automation_id", "alias", "yaml")
 _NUMERIC = re.compile(r"^\s*(?P<entity>[a-z0-9_]+\.[a-z0-9_]+)\s*(?P<op><=|>=|<|>)\s*(?P<value>-?\d+(?:\.\d+)?)"
                       r"\s*[^\s]*\s*$")
-_EQUALS = re.compile(r"^\s*(?P<entity>[a-z0-9_]+\.[a-z0-9_]+)\s*==\s*(?P<state>[\w.-]+)\s*$")
+_EQUALS = re.compile(r"^\s*(?P<entity>[a-z0-9_]+\.[a-z0-9_]+)\s*(?:==\s*)?(?P<state>[\w.-]+)\s*$")
+STATE_WORDS = {"closed": "off", "open": "on"}  # a door or window sensor's words -> its binary state
 
 # (trigger domain, device class or None) -> the state the rule's kind waits for
 TRIGGER_STATES: dict[str, dict[str, str]] = {
@@ -60,7 +64,9 @@ def _service(kind: str, target: str) -> str:
     return services.get(domain, f"homeassistant.turn_{'off' if kind == 'away_all_off' else 'on'}")
 
 
-def _trigger(kind: str, trigger_entity: str) -> dict[str, object]:
+def _trigger(kind: str, trigger_entity: str | None) -> dict[str, object]:
+    if trigger_entity is None:  # cheap_power_appliance: planted at the start of the day's cheapest hour
+        return {"platform": "time_pattern", "minutes": 0}
     state = TRIGGER_STATES.get(kind, DEFAULT_TRIGGER_STATES).get(_domain(trigger_entity))
     trigger: dict[str, object] = {"platform": "state", "entity_id": trigger_entity}
     if state is not None:
@@ -68,17 +74,25 @@ def _trigger(kind: str, trigger_entity: str) -> dict[str, object]:
     return trigger
 
 
-def _condition(text: str | None) -> list[dict[str, object]]:
-    if not text:
-        return []
+def _one_condition(text: str) -> dict[str, object] | None:
     if match := _NUMERIC.match(text):
         value = float(match["value"])
         bound = "below" if match["op"] in ("<", "<=") else "above"
-        return [{"condition": "numeric_state", "entity_id": match["entity"],
-                 bound: int(value) if value.is_integer() else value}]
+        return {"condition": "numeric_state", "entity_id": match["entity"],
+                bound: int(value) if value.is_integer() else value}
     if match := _EQUALS.match(text):
-        return [{"condition": "state", "entity_id": match["entity"], "state": match["state"]}]
-    return []
+        state = STATE_WORDS.get(match["state"], match["state"]) if match["entity"].startswith("binary_sensor.") \
+            else match["state"]
+        return {"condition": "state", "entity_id": match["entity"], "state": state}
+    return None
+
+
+def _condition(text: str | None) -> list[dict[str, object]]:
+    """Conditions of a rule's gate: parts joined by `` and `` each parsed, or none if any part is not."""
+    if not text:
+        return []
+    parts = [_one_condition(part) for part in text.split(" and ")]
+    return [] if any(part is None for part in parts) else parts
 
 
 def _steps(kind: str, links: list[Mapping[str, object]]) -> list[dict[str, object]]:
@@ -98,6 +112,8 @@ def _alias(kind: str, links: list[Mapping[str, object]], names: Mapping[str, str
         return names.get(str(entity_id), str(entity_id))
 
     first = links[0]
+    if first["trigger_entity_id"] is None:
+        return f"Cheapest hour starts {' then '.join(name(link['target_entity_id']) for link in links)}"
     targets = " then ".join(name(link["target_entity_id"]) for link in links)
     verb = "turns off" if kind == "away_all_off" else "starts"
     return f"{name(first['trigger_entity_id'])} {verb} {targets}"
@@ -116,7 +132,7 @@ def automation(kind: str, automation_id: str, links: list[Mapping[str, object]],
     if first["condition"] and not conditions:
         description += f"; condition: {first['condition']}"
     return {"id": automation_id, "alias": _alias(kind, links, names), "description": description,
-            "mode": "single", "trigger": [_trigger(str(first["kind"]), str(first["trigger_entity_id"]))],
+            "mode": "single", "trigger": [_trigger(str(first["kind"]), first["trigger_entity_id"])],
             "condition": conditions, "action": _steps(kind, links)}
 
 
