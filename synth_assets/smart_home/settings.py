@@ -1,21 +1,34 @@
 """The smart-home family's resource: how many homes of which types, from env or run config.
 
-Environment variables: ``SYNTH_SMART_HOME_HOMES`` (default 20, at least 1). The seed and the data
-directory are the ``settings`` resource's (``SYNTH_SEED``, ``SYNTH_DATA_DIR``).
+Environment variables: ``SYNTH_SMART_HOME_HOMES`` (default 20, at least 1); for the Home Assistant export
+``SYNTH_SMART_HOME_HA_EXPORT_HOMES`` (comma-separated home ids, default: the first home); for the home
+descriptions ``SYNTH_SMART_HOME_DESCRIPTIONS`` (``templates``, the default, or ``openai``),
+``SYNTH_SMART_HOME_OPENAI_BASE_URL`` and ``SYNTH_SMART_HOME_OPENAI_MODEL`` (the key: ``OPENAI_API_KEY``).
+The seed and the data directory are the ``settings`` resource's (``SYNTH_SEED``, ``SYNTH_DATA_DIR``).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from synth_assets.core.env import FromEnv, parse_int
 from synth_assets.core.resources import EnvSettings
+from synth_assets.smart_home.export.descriptions import OpenAIEndpoint, check_backend
 from synth_assets.smart_home.models import DEFAULT_HOMES, HOME_TYPES, SmartHomeConfig, check_home_types
+
+
+def _home_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
 
 SMART_HOME_FROM_ENV = (
     FromEnv("homes", "SYNTH_SMART_HOME_HOMES", DEFAULT_HOMES, parse_int, "an integer"),
+    FromEnv("ha_export_homes", "SYNTH_SMART_HOME_HA_EXPORT_HOMES", None, _home_list, "comma-separated home ids"),
+    FromEnv("description_backend", "SYNTH_SMART_HOME_DESCRIPTIONS", "templates", str, "templates or openai"),
+    FromEnv("description_openai_base_url", "SYNTH_SMART_HOME_OPENAI_BASE_URL", None, str, "a URL"),
+    FromEnv("description_openai_model", "SYNTH_SMART_HOME_OPENAI_MODEL", None, str, "a model name"),
 )
 
 
@@ -27,6 +40,31 @@ class SmartHomeSettings(EnvSettings):
     homes: int | None = Field(default=None, ge=1, description="unset: SYNTH_SMART_HOME_HOMES, else 20")
     home_types: list[str] | None = Field(
         default=None, description=f"subset of {', '.join(HOME_TYPES)} (unset: all, at their shares)")
+
+    ha_export_homes: list[str] | None = Field(
+        default=None, description="homes written by smart_home/ha_export (unset: SYNTH_SMART_HOME_HA_EXPORT_HOMES, "
+                                  "else the first home)")
+    description_backend: str | None = Field(
+        default=None, description="smart_home/home_descriptions: templates (default, offline) or openai")
+    description_openai_base_url: str | None = Field(default=None, description="OpenAI-compatible API base URL")
+    description_openai_model: str | None = Field(default=None, description="model for the openai backend")
+
+    @field_validator("description_backend")
+    @classmethod
+    def _known_backend(cls, backend):
+        return None if backend is None else check_backend(backend)
+
+    @model_validator(mode="after")
+    def _endpoint_complete(self):
+        self.openai_endpoint()  # an incomplete openai configuration is refused when the run starts
+        return self
+
+    def openai_endpoint(self) -> OpenAIEndpoint | None:
+        """The endpoint of the openai description backend, or None with the (default) template backend."""
+        if self.description_backend != "openai":
+            return None
+        return OpenAIEndpoint(base_url=self.description_openai_base_url or "",
+                              model=self.description_openai_model or "")
 
     @field_validator("home_types")
     @classmethod
