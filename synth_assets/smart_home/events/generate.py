@@ -240,17 +240,23 @@ def _states(c: dict[str, np.ndarray]) -> pa.Array:
     """State strings: the code's text, or the number at its decimals (integers without a point, as Home
     Assistant writes ``str(round(value, decimals))``: "21.0" at one decimal, "450" at none)."""
     numeric = c["code"] == NUMERIC
-    value = c["value"][numeric]
-    decimals = c["decimals"][numeric]
-    scale = 10.0 ** decimals
-    rounded = np.round(value * scale) / scale
-    text = pa.array(rounded).cast(pa.string())
-    needs_point = (decimals > 0) & (rounded == np.round(rounded))
-    text = pc.if_else(pa.array(needs_point), pc.binary_join_element_wise(text, ".0", ""), text)
-    text = pc.if_else(pa.array(decimals == 0), pa.array(np.round(rounded).astype(np.int64)).cast(pa.string()), text)
-    pool = pa.concat_arrays([pa.array(STATES, type=pa.string()), text.cast(pa.string())])
-    index = np.where(numeric, len(STATES) + np.cumsum(numeric) - 1, np.maximum(c["code"], 0))
-    return pool.take(pa.array(index))
+    pool = [pa.array(STATES, type=pa.string())]
+    index = np.maximum(c["code"], 0).astype(np.int64)
+    offset = len(STATES)
+    for decimals in np.unique(c["decimals"][numeric]):
+        rows = np.flatnonzero(numeric & (c["decimals"] == decimals))
+        if decimals == 0:
+            text = pa.array(np.round(c["value"][rows]).astype(np.int64)).cast(pa.string())
+        else:
+            rounded = np.round(c["value"][rows], int(decimals))
+            text = pa.array(rounded).cast(pa.string())
+            whole = rounded == np.round(rounded)
+            if whole.any():
+                text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, ".0", ""), text)
+        pool.append(text.cast(pa.string()))
+        index[rows] = offset + np.arange(len(rows))
+        offset += len(rows)
+    return pa.concat_arrays(pool).take(pa.array(index))
 
 
 def _attributes(c: dict[str, np.ndarray]) -> pa.Array:

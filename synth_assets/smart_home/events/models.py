@@ -71,7 +71,7 @@ class Reporting(NamedTuple):
 
 
 REPORTING: dict[str, Reporting] = {
-    "sensor.temperature": Reporting(60.0, 1),
+    "sensor.temperature": Reporting(90.0, 1),
     "sensor.humidity": Reporting(180.0, 1),
     "sensor.illuminance": Reporting(120.0, 0),   # Hue motion sensor light level (estimate)
     "sensor.carbon_dioxide": Reporting(300.0, 0),

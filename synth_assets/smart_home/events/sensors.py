@@ -73,23 +73,33 @@ class Signals:
         self.outdoor = np.isin(ents.frame["area_kind"].fill_null("").to_numpy(), list(OUTDOOR_KINDS))
         self.active = occ.active
         self.room_offset = 0.6 * normal_quantile(self.const[:, 2])   # °C, a room's own warmth
+        # per home and minute, computed once: the outdoor temperature, the indoor level and the daylight
+        rows = np.arange(ctx.hour_of_minute.shape[0])[:, None]
+        outside = ctx.temperature[rows, ctx.hour_of_minute]
+        self.outside_by_minute = outside
+        self.indoor_by_minute = 20.3 + 0.18 * np.clip(outside - 12, -15, 15) + 0.7 * (occ.active > 0)
+        elevation = ctx.sun_elevation[rows, ctx.hour_of_minute]
+        rain = ctx.raining[rows, ctx.hour_of_minute] > 0.5
+        self.sky_by_minute = (SUNLIGHT_LUX * np.maximum(0.0, np.sin(np.radians(elevation)))
+                              * np.where(rain, RAIN_LIGHT, 1.0))
+
+    @staticmethod
+    def minute(t: np.ndarray) -> np.ndarray:
+        return np.clip((t // 60).astype(np.int64), 0, MINUTES - 1)
 
     def active_at(self, home: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return self.active[home, np.clip((t // 60).astype(np.int64), 0, MINUTES - 1)]
+        return self.active[home, self.minute(t)]
 
     def temperature(self, ent: np.ndarray, t: np.ndarray) -> np.ndarray:
-        home, c = self.ents.home[ent], self.const[ent]
-        outside = self.ctx.at("temperature", home, t)
-        indoor = (20.3 + 0.18 * np.clip(outside - 12, -15, 15) + 0.7 * (self.active_at(home, t) > 0)
-                  + self.room_offset[ent])
-        return np.where(self.outdoor[ent], outside, indoor) + _wave(c, t, 0.25)
+        home, minute = self.ents.home[ent], self.minute(t)
+        outdoor = self.outdoor[ent]
+        level = np.where(outdoor, self.outside_by_minute[home, minute],
+                         self.indoor_by_minute[home, minute] + self.room_offset[ent])
+        return level + _wave(self.const[ent], t, 0.25)
 
     def lux(self, ent: np.ndarray, t: np.ndarray) -> np.ndarray:
-        home, c = self.ents.home[ent], self.const[ent]
-        elevation = self.ctx.at("sun_elevation", home, t)
-        rain = self.ctx.at("raining", home, t) > 0.5
-        sky = SUNLIGHT_LUX * np.maximum(0.0, np.sin(np.radians(elevation))) * np.where(rain, RAIN_LIGHT, 1.0)
-        return sky * np.where(self.outdoor[ent], 1.0, 0.004 + 0.03 * c[:, 3])
+        sky = self.sky_by_minute[self.ents.home[ent], self.minute(t)]
+        return sky * np.where(self.outdoor[ent], 1.0, 0.004 + 0.03 * self.const[ent, 3])
 
 
 def numeric_sensors(log: EventLog, ents: Entities, sig: Signals, occ: Occupancy, seed: int, day: date,
@@ -109,7 +119,7 @@ def numeric_sensors(log: EventLog, ents: Entities, sig: Signals, occ: Occupancy,
         noise = centered(draws(seed, day, f"{kind}/noise", counter[ent] * SLOTS_PER_ENTITY
                                + (t // report.cadence_s).astype(np.int64), 1)[:, 0])
         if kind == "sensor.temperature":
-            value = sig.temperature(ent, t) + 0.02 * noise
+            value = sig.temperature(ent, t) + 0.03 * noise
         elif kind == "sensor.humidity":
             outside = sig.ctx.at("humidity", home, t)
             value = np.where(sig.outdoor[ent], outside, 45 + 0.3 * (outside - 60) + 6 * (sig.const[ent, 2] - 0.5))
