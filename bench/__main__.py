@@ -12,7 +12,7 @@ import warnings
 
 warnings.filterwarnings("ignore")
 
-from bench import air_quality, content, smart_home_dimensions, stream  # noqa: E402
+from bench import air_quality, content, smart_home_dimensions, smart_home_events, stream  # noqa: E402
 
 TARGETS = {"generator_rows_per_s": 1_000_000, "backfill_seconds": 60, "ratio": 100, "rollup_seconds": 5,
            "seed_10k_seconds": 5, "seed_1m_seconds": 45, "copy_rows_per_s": 150_000}
@@ -49,6 +49,13 @@ def bench_smart_home(args) -> None:
         print(_row(f"generate {table}", result))
     print(_row("entity ids registered, vectorised", registration))
     print(f"  {'ratio vectorised / Home Assistant per-entity loop':<58} {registration['ratio']:>12,.1f} x")
+    events = smart_home_events.events_day(1_000)
+    print(_row("events, 1,000 homes x one day (generator in process)", events,
+               f"target >= {TARGETS['generator_rows_per_s']:,}"))
+    print(f"  {'  same, per CPU-second of this process':<58} {events['rows_per_cpu_s']:>33,.0f} rows/s")
+    print(_row(f"seed's per-event Python loop, {smart_home_events.NAIVE_HOMES} homes", {
+        "rows": events["naive_rows"], "seconds": events["naive_seconds"], "rows_per_s": events["naive_rows_per_s"]}))
+    print(f"  {'ratio events generator / seed per-event loop (per event)':<58} {events['ratio']:>12,.1f} x")
 
 
 def bench_stream() -> None:
