@@ -1,4 +1,5 @@
-"""The smart-home part of `synth demo`: 20 homes with their areas, devices and entities."""
+"""The smart-home part of `synth demo`: 20 homes with their areas, devices and entities, their planted
+rules, and 14 days of events with the context days they need."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from synth_assets.smart_home.assets import GROUP
 from synth_assets.smart_home.layout import DIMENSION_TABLES, family_path
 
 DEMO_HOMES = 20
+DEMO_EVENT_DAYS = ("2024-01-08", "2024-01-21")   # two winter weeks: heating rules fire in the north
+EVENT_CONTEXT = ("calendar", "weather", "external_data", "electricity_prices")
 
 
 def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
@@ -19,7 +22,14 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
     run_config = {"resources": {"smart_home": {"config": {"homes": DEMO_HOMES}},
                                 "settings": {"config": {"data_dir": str(settings.data_path), "seed": settings.seed}}}}
     select = ",".join(f"{GROUP}/{table}" for table in DIMENSION_TABLES)
-    run_step(Step(f"smart home ({', '.join(DIMENSION_TABLES)})", select, run_config=run_config), log_dir)
-    tables = ", ".join(f"{GROUP}.{table}" for table in DIMENSION_TABLES)
-    return [f"smart home: {DEMO_HOMES} homes in {time.monotonic() - began:.1f} s",
-            f"  {family_path(settings.data_path)}/*.parquet; {settings.duckdb_path}: views {tables}"]
+    run_step(Step(f"smart home ({', '.join(DIMENSION_TABLES)}, correlations)", f"{select},{GROUP}/correlations",
+                  run_config=run_config), log_dir)
+    context = ",".join(f"{GROUP}/{table}" for table in EVENT_CONTEXT)
+    run_step(Step(f"smart home context for the events ({', '.join(EVENT_CONTEXT)})", context,
+                  partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
+    run_step(Step(f"smart home events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]}", f"{GROUP}/events",
+                  partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
+    tables = ", ".join(f"{GROUP}.{table}" for table in (*DIMENSION_TABLES, "correlations", *EVENT_CONTEXT, "events"))
+    return [f"smart home: {DEMO_HOMES} homes, events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]} in "
+            f"{time.monotonic() - began:.1f} s",
+            f"  {family_path(settings.data_path)}/; {settings.duckdb_path}: views {tables}"]
