@@ -1,0 +1,185 @@
+"""Smart-home export assets: ``smart_home/ha_export`` (Home Assistant config directories),
+``smart_home/automations`` and ``smart_home/home_descriptions`` (tables).
+
+``ha_export`` is partitioned like ``smart_home/events``: a run over a partition range exports that span
+of home-local days for the homes chosen by ``SmartHomeSettings.ha_export_homes`` (default: the first
+home), each under ``<data_dir>/smart_home/ha/<home_id>/``, replacing the home's previous export. A
+missing events partition is an error naming the days and the command that makes them.
+"""
+
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from synth_assets.air_quality.cities import select_cities
+from synth_assets.core import metadata as md
+from synth_assets.core.partitions import daily_partitions, days_in_window
+from synth_assets.core.resources import SynthSettings, duckdb_resource
+from synth_assets.core.storage import create_parquet_view, read_parquet_checked, write_parquet_atomic
+from synth_assets.smart_home import layout
+from synth_assets.smart_home.assets import CITY_MODE
+from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
+from synth_assets.smart_home.export import registries
+from synth_assets.smart_home.export.automations import AUTOMATION_COLUMNS, automation_rows, home_automations
+from synth_assets.smart_home.export.checks import export_results, export_specs
+from synth_assets.smart_home.export.descriptions import DESCRIPTION_COLUMNS, describe_homes, openai_rewriter
+from synth_assets.smart_home.export.home_export import HomeTables, check_days, export_home
+from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, EVENTS_SCHEMA, SmartHomeConfig
+from synth_assets.smart_home.people import occupants
+from synth_assets.smart_home.settings import SmartHomeSettings
+
+GROUP = layout.FAMILY
+KEYS = {name: dg.AssetKey([GROUP, name]) for name in ("ha_export", "automations", "home_descriptions")}
+UPSTREAM = {name: dg.AssetKey([GROUP, name]) for name in ("homes", "areas", "devices", "entities", "correlations",
+                                                           "events")}
+EXPORT_DIR = "ha"
+
+
+class MissingEventsPartitionError(FileNotFoundError):
+    """Days of ``smart_home.events`` the export needs have not been materialized."""
+
+
+class UnknownHomeError(ValueError):
+    """``ha_export_homes`` names a home that ``smart_home.homes`` does not have."""
+
+
+def export_root(data_dir: Path) -> Path:
+    return layout.family_path(data_dir) / EXPORT_DIR
+
+
+def _dimension(settings: SynthSettings, config: SmartHomeConfig, table: str) -> pl.DataFrame:
+    return layout.read_table(settings.data_path, table, layout.table_identity(table, config))
+
+
+def _correlations(settings: SynthSettings, config: SmartHomeConfig) -> pl.DataFrame:
+    return layout.read_table(settings.data_path, "correlations", layout.table_identity("correlations", config),
+                             schema=CORRELATIONS_SCHEMA)
+
+
+def events_command(days: list[date]) -> str:
+    span = days[0].isoformat() if len(days) == 1 else f"{days[0].isoformat()}...{days[-1].isoformat()}"
+    flag = "--partition" if len(days) == 1 else "--partition-range"
+    return f"dagster asset materialize -m synth_assets.definitions --select smart_home/events {flag} {span}"
+
+
+def read_events(settings: SynthSettings, config: SmartHomeConfig, days: list[date],
+                home_ids: list[str]) -> pl.DataFrame:
+    """The chosen homes' events over ``days``; every missing day is named before anything is read."""
+    paths = [layout.daily_path(settings.data_path, "events", day) for day in days]
+    missing = [day for day, path in zip(days, paths, strict=True) if not path.exists()]
+    if missing:
+        raise MissingEventsPartitionError(
+            f"smart_home.events has no partition for {', '.join(d.isoformat() for d in missing)}, which "
+            f"smart_home/ha_export needs. Make them with: {events_command(missing)}")
+    identity = layout.table_identity("events", config, EVENTS_SCHEMA_VERSION)
+    frames = [pl.from_arrow(read_parquet_checked(path, EVENTS_SCHEMA, identity=identity,
+                                                 fix=f"re-run: {events_command([day])}"))
+              .filter(pl.col("home_id").is_in(home_ids)) for day, path in zip(days, paths, strict=True)]
+    return pl.concat(frames)
+
+
+def chosen_homes(homes: pl.DataFrame, wanted: list[str] | None) -> pl.DataFrame:
+    if not wanted:
+        return homes.head(1)
+    unknown = sorted(set(wanted) - set(homes["home_id"].to_list()))
+    if unknown:
+        raise UnknownHomeError(f"ha_export_homes names {unknown}, which smart_home.homes does not have "
+                               f"({homes.height} homes: {homes['home_id'][0]} .. {homes['home_id'][-1]})")
+    return homes.filter(pl.col("home_id").is_in(wanted))
+
+
+@dg.asset(key=KEYS["ha_export"], group_name=GROUP, kinds={"sqlite", "json", "yaml"},
+          deps=[UPSTREAM["events"], UPSTREAM["correlations"], UPSTREAM["entities"]],
+          partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
+          check_specs=export_specs(KEYS["ha_export"]),
+          description="Home Assistant 2024.3 configuration directories per home (.storage registries, recorder "
+                      "home-assistant_v2.db with states and statistics, configuration.yaml, automations.yaml) "
+                      "for the run's span of event days, under <data_dir>/smart_home/ha/<home_id>/.")
+def ha_export(context: dg.AssetExecutionContext, settings: SynthSettings,
+              smart_home: SmartHomeSettings) -> dg.MaterializeResult:
+    window = context.partition_time_window
+    days = check_days(days_in_window(window.start.date(), window.end.date()))
+    config = smart_home.config(settings.seed)
+    homes = chosen_homes(_dimension(settings, config, "homes"), smart_home.ha_export_homes)
+    home_ids = homes["home_id"].to_list()
+    events = read_events(settings, config, days, home_ids)
+    parents = {t: _dimension(settings, config, t).filter(pl.col("home_id").is_in(home_ids))
+               for t in ("areas", "devices", "entities")}
+    rules = _correlations(settings, config).filter(pl.col("home_id").is_in(home_ids))
+    people = occupants(config.seed, homes)
+    altitude = dict(zip(*select_cities(CITY_MODE).select("city_id", "altitude_m").to_dict().values(), strict=True))
+    storages, counts = {}, []
+    for home in homes.iter_rows(named=True):  # a few homes per run; each home's work is vectorised
+        def mine(frame: pl.DataFrame, home_id: str = home["home_id"]) -> pl.DataFrame:
+            return frame.filter(pl.col("home_id") == home_id)
+
+        tables = HomeTables(home=home, elevation_m=float(altitude[home["city_id"]]), areas=mine(parents["areas"]),
+                            devices=mine(parents["devices"]), entities=mine(parents["entities"]),
+                            people=mine(people), events=mine(events), correlations=mine(rules))
+        exported = export_home(export_root(settings.data_path), config.seed, days, tables)
+        storages[home["home_id"]] = exported.storage
+        counts.append({"home_id": home["home_id"], "events": tables.events.height,
+                       "entities_with_events": tables.events["entity_id"].n_unique(),
+                       **exported.recorder_rows, "automations": exported.automations.height})
+        context.log.info(f"Home Assistant export of {home['home_id']}: {exported.directory}")
+    rows = pl.DataFrame(counts)
+    return dg.MaterializeResult(
+        metadata={"directory": dg.MetadataValue.path(str(export_root(settings.data_path))), "homes": len(home_ids),
+                  "days": len(days), "first_day": days[0].isoformat(), "last_day": days[-1].isoformat(),
+                  "rows_per_home": md.markdown_preview(rows, rows=20)},
+        check_results=export_results(storages, rows))
+
+
+def _publish(settings: SynthSettings, config: SmartHomeConfig, table: str, frame: pl.DataFrame) -> dict:
+    identity = layout.table_identity(table, config)
+    path = layout.table_path(settings.data_path, table)
+    written = write_parquet_atomic(frame.to_arrow(), path, identity=identity)
+    schema = frame.to_arrow().schema
+    with duckdb_resource(settings).get_connection() as connection:
+        create_parquet_view(connection, GROUP, table, path, expected=schema, identity=identity,
+                            fix=layout.remake_hint(table))
+    return {**md.table_metadata(schema, written.rows, frame.head(8)), "path": str(path), "table": f"{GROUP}.{table}"}
+
+
+@dg.asset(key=KEYS["automations"], group_name=GROUP, kinds={"polars", "parquet", "yaml"}, pool="duckdb",
+          deps=[UPSTREAM["correlations"], UPSTREAM["entities"]],
+          description="Home Assistant 2024.3 automations of every home from its planted rules (one per rule, one "
+                      "per chain; id = rule_id or chain_id): home_id, automation_id, alias and the YAML.")
+def automations(context: dg.AssetExecutionContext, settings: SynthSettings,
+                smart_home: SmartHomeSettings) -> dg.MaterializeResult:
+    config = smart_home.config(settings.seed)
+    entities, devices = _dimension(settings, config, "entities"), _dimension(settings, config, "devices")
+    names = dict(zip(entities["entity_id"].to_list(),
+                     registries.friendly_names(entities, devices).to_list(), strict=True))
+    rules = _correlations(settings, config)
+    frames = [automation_rows(str(home_id), home_automations(part, names))
+              for (home_id,), part in rules.group_by("home_id", maintain_order=True)]
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema={c: pl.String for c in AUTOMATION_COLUMNS})
+    context.log.info(f"smart_home.automations: {frame.height:,} automations")
+    return dg.MaterializeResult(metadata=_publish(settings, config, "automations", frame.sort("home_id",
+                                                                                                "automation_id")))
+
+
+@dg.asset(key=KEYS["home_descriptions"], group_name=GROUP, kinds={"polars", "parquet"}, pool="duckdb",
+          deps=[UPSTREAM["devices"]],
+          description="A natural-language description of each home from templates (deterministic, offline); "
+                      "optionally rewritten by an OpenAI-compatible endpoint (off by default).")
+def home_descriptions(context: dg.AssetExecutionContext, settings: SynthSettings,
+                      smart_home: SmartHomeSettings) -> dg.MaterializeResult:
+    config = smart_home.config(settings.seed)
+    homes, areas, devices = (_dimension(settings, config, t) for t in ("homes", "areas", "devices"))
+    endpoint = smart_home.openai_endpoint()
+    if endpoint is None:
+        frame = describe_homes(homes, areas, devices)
+    else:
+        frame = describe_homes(homes, areas, devices, rewrite=openai_rewriter(endpoint), backend="openai",
+                               model=endpoint.model)
+    frame = frame.cast(DESCRIPTION_COLUMNS)
+    context.log.info(f"smart_home.home_descriptions: {frame.height:,} homes ({frame['backend'][0]})")
+    return dg.MaterializeResult(metadata=_publish(settings, config, "home_descriptions", frame))
+
+
+EXPORT_ASSETS = [ha_export, automations, home_descriptions]

@@ -1,0 +1,88 @@
+"""Checks of the Home Assistant export, declared once with the core builders.
+
+- ``registries_reference_existing_ids``: every id a ``.storage`` document points to (entity -> device,
+  area, config entry; device -> area, config entry; area -> floor; person -> user, device tracker) is
+  defined in the same home's documents. References and definitions are listed as ``home/kind:id`` strings
+  and held by :func:`core.checks.foreign_key`.
+- ``recorder_rows_match_events``: per home, the recorder's ``states`` rows equal the home's events over the
+  span and ``states_meta`` rows its distinct entities.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import dagster as dg
+import polars as pl
+
+from synth_assets.core.checks import Check, Tally, foreign_key, specs
+
+REFERENCE_CHECK = foreign_key("registries_reference_existing_ids", "reference", "defined",
+                              rule="every id referenced in .storage (device, area, floor, config entry, user, "
+                                   "tracker) is defined in the same home's .storage")
+
+
+@dataclass(frozen=True)
+class RecorderRowsMatchEvents(Check):
+    """Frame: one row per home with ``states``, ``events``, ``states_meta`` and ``entities_with_events``."""
+
+    def count(self, frame: pl.DataFrame, parents=None) -> Counter:
+        return Counter({
+            "states_not_events": frame.filter(pl.col("states") != pl.col("events")).height,
+            "states_meta_not_entities": frame.filter(pl.col("states_meta") != pl.col("entities_with_events")).height})
+
+
+ROWS_CHECK = RecorderRowsMatchEvents("recorder_rows_match_events",
+                                     "per home: states rows = events over the span, states_meta = their entities")
+CHECKS = (REFERENCE_CHECK, ROWS_CHECK)
+
+
+def export_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    return specs(asset_key, CHECKS)
+
+
+def _data(storage: Mapping[str, Mapping], key: str) -> Mapping:
+    return storage[key]["data"]
+
+
+def references(home_id: str, storage: Mapping[str, Mapping]) -> tuple[list[str], list[str]]:
+    """(referenced, defined) ``home/kind:id`` strings of one home's ``.storage`` documents."""
+    def tag(kind: str, value: object) -> str:
+        return f"{home_id}/{kind}:{value}"
+
+    areas = _data(storage, "core.area_registry")["areas"]
+    floors = _data(storage, "core.floor_registry")["floors"]
+    devices = _data(storage, "core.device_registry")["devices"]
+    entities = _data(storage, "core.entity_registry")["entities"]
+    entries = _data(storage, "core.config_entries")["entries"]
+    persons = _data(storage, "person")["items"]
+    users = _data(storage, "auth")["users"]
+    defined = ([tag("area", a["id"]) for a in areas] + [tag("floor", f["floor_id"]) for f in floors]
+               + [tag("device", d["id"]) for d in devices] + [tag("entity", e["entity_id"]) for e in entities]
+               + [tag("entry", e["entry_id"]) for e in entries] + [tag("user", u["id"]) for u in users])
+    referenced = [tag("floor", a["floor_id"]) for a in areas if a["floor_id"]]
+    for device in devices:
+        referenced += [tag("entry", e) for e in device["config_entries"]]
+        referenced += [tag("area", device["area_id"])] if device["area_id"] else []
+    for entity in entities:
+        referenced += [tag("device", entity["device_id"])] if entity["device_id"] else []
+        referenced += [tag("area", entity["area_id"])] if entity["area_id"] else []
+        referenced += [tag("entry", entity["config_entry_id"])] if entity["config_entry_id"] else []
+    for person in persons:
+        referenced += [tag("user", person["user_id"])] if person["user_id"] else []
+        referenced += [tag("entity", tracker) for tracker in person["device_trackers"]]
+    return referenced, defined
+
+
+def export_results(storages: Mapping[str, Mapping[str, Mapping]], rows: pl.DataFrame) -> list[dg.AssetCheckResult]:
+    """Both checks over every exported home: ``storages`` by home id, ``rows`` as ROWS_CHECK reads it."""
+    referenced, defined = [], []
+    for home_id, storage in storages.items():
+        refs, defs = references(home_id, storage)
+        referenced += refs
+        defined += defs
+    tally = Tally((REFERENCE_CHECK,), {"defined": pl.Series("defined", defined, dtype=pl.String)})
+    tally.add(pl.DataFrame({"reference": referenced}, schema={"reference": pl.String}))
+    return [*tally.results(homes=len(storages)), ROWS_CHECK.result(ROWS_CHECK.count(rows), homes=rows.height)]

@@ -1,0 +1,149 @@
+"""The export assets through Dagster, on the real event generator: ha_export (checks, layout, a missing
+events partition, unknown homes, same bytes again), automations and home_descriptions tables, and the
+written export loaded by Home Assistant's own code."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from synth_assets.smart_home import assets as home_assets
+from synth_assets.smart_home import layout
+from synth_assets.smart_home.context import assets as context_assets
+from synth_assets.smart_home.events import assets as event_assets
+from synth_assets.smart_home.export import assets
+from synth_assets.smart_home.export.checks import CHECKS
+from synth_assets.smart_home.settings import SmartHomeSettings
+from synth_assets_tests.conftest import make_resources, make_settings
+from synth_assets_tests.smart_home.ha_tool_env import ha_python, run_ha_script  # noqa: F401 - fixture
+
+SEED = 5
+FIRST, LAST = "2024-03-04", "2024-03-05"
+ALL = [*home_assets.DIMENSION_ASSETS, *context_assets.CONTEXT_ASSETS, *event_assets.EVENT_ASSETS,
+       *assets.EXPORT_ASSETS]
+RANGE = {"dagster/asset_partition_range_start": FIRST, "dagster/asset_partition_range_end": LAST}
+
+pytestmark = pytest.mark.xdist_group("home_assistant")
+
+
+@pytest.fixture(autouse=True)
+def _no_smart_home_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SYNTH_SMART_HOME_HOMES", "SYNTH_SMART_HOME_HA_EXPORT_HOMES", "SYNTH_SMART_HOME_DESCRIPTIONS",
+                 "SYNTH_SMART_HOME_OPENAI_BASE_URL", "SYNTH_SMART_HOME_OPENAI_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _resources(root, **smart_home):
+    settings = make_settings(root / "data", seed=SEED)
+    return settings, {**make_resources(settings), "smart_home": SmartHomeSettings(**{"homes": 3, **smart_home})}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("export_world")
+    settings, resources = _resources(root, ha_export_homes=["home_00001", "home_00003"])
+    with dg.instance_for_test() as instance:
+        dg.materialize(ALL, selection=[*home_assets.KEYS.values(), event_assets.CORRELATIONS], resources=resources,
+                       instance=instance)
+        dg.materialize(ALL, selection=[context_assets.KEYS[t] for t in event_assets.CONTEXT_TABLES],
+                       resources=resources, instance=instance, tags=RANGE)
+        dg.materialize(ALL, selection=[event_assets.EVENTS], resources=resources, instance=instance, tags=RANGE)
+        result = dg.materialize(ALL, selection=[assets.KEYS["ha_export"], assets.KEYS["automations"],
+                                                assets.KEYS["home_descriptions"]],
+                                resources=resources, instance=instance, tags=RANGE)
+    return root, settings, resources, result
+
+
+def _events(settings, home_id):
+    files = sorted(layout.daily_dir(settings.data_path, "events").rglob("*.parquet"))
+    return pl.concat([pl.read_parquet(f) for f in files]).filter(pl.col("home_id") == home_id)
+
+
+def test_export_writes_each_chosen_home_and_every_check_passes(world):
+    _, settings, _, result = world
+    assert result.success
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert {c.name for c in CHECKS} <= set(checks) and all(checks.values())
+    root = assets.export_root(settings.data_path)
+    assert sorted(p.name for p in root.iterdir()) == ["home_00001", "home_00003"]
+    for home_id in ("home_00001", "home_00003"):
+        with sqlite3.connect(root / home_id / "home-assistant_v2.db") as db:
+            states = db.execute("SELECT COUNT(*) FROM states").fetchone()[0]
+        assert states == _events(settings, home_id).height > 0
+        assert (root / home_id / ".storage" / "core.entity_registry").exists()
+
+
+def test_automations_and_descriptions_tables_are_viewed(world):
+    _, settings, _, _ = world
+    rules = pl.read_parquet(layout.table_path(settings.data_path, "correlations"))
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as db:
+        automations = db.sql("SELECT home_id, automation_id FROM smart_home.automations").pl()
+        descriptions = db.sql("SELECT home_id, backend, description FROM smart_home.home_descriptions").pl()
+    expected = rules.select("home_id", pl.coalesce("chain_id", "rule_id").alias("automation_id")).unique()
+    assert automations.sort(pl.all()).equals(expected.sort(pl.all()))
+    assert descriptions.height == 3 and set(descriptions["backend"]) == {"templates"}
+    assert all(len(text) > 100 for text in descriptions["description"])
+
+
+def test_the_export_loads_in_home_assistant(world, ha_python, tmp_path):  # noqa: F811
+    _, settings, _, _ = world
+    directory = assets.export_root(settings.data_path) / "home_00001"
+    found = run_ha_script(ha_python, "validate_export.py", directory, tmp_path)
+    events = _events(settings, "home_00001")
+    assert found["registries"]["dangling"] == []
+    assert found["automations"]["errors"] == [] and found["configuration"]["errors"] == []
+    recorder = found["recorder"]
+    assert recorder["schema_changes"] == [42] and found["warnings"] == []
+    assert recorder["states_read"] == events.height
+    assert recorder["statistics_read"] == recorder["statistics_in_file"] > 0
+    users = events.filter(pl.col("context_user_id").is_not_null())
+    decoded = recorder["contexts"]
+    assert all(decoded[c][0] == u for c, u in zip(users["context_id"], users["context_user_id"], strict=True))
+    parents = events.filter(pl.col("context_parent_id").is_not_null())
+    assert parents.height and all(decoded[c][1] == p for c, p in zip(parents["context_id"],
+                                                                      parents["context_parent_id"], strict=True))
+
+
+def test_rematerializing_gives_the_same_bytes(world):
+    root, settings, resources, _ = world
+    directory = assets.export_root(settings.data_path)
+
+    def digests():
+        return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(directory.rglob("*")) if p.is_file()}
+
+    before = digests()
+    with dg.instance_for_test() as instance:
+        assert dg.materialize(ALL, selection=[assets.KEYS["ha_export"]], resources=resources, instance=instance,
+                              tags=RANGE).success
+    assert digests() == before
+
+
+def test_a_missing_events_day_and_an_unknown_home_are_refused_clearly(world):
+    _, settings, resources, _ = world
+    with dg.instance_for_test() as instance:
+        with pytest.raises(assets.MissingEventsPartitionError) as missing:
+            dg.materialize(ALL, selection=[assets.KEYS["ha_export"]], resources=resources, instance=instance,
+                           partition_key="2024-03-07")
+        assert "2024-03-07" in str(missing.value)
+        assert ("dagster asset materialize -m synth_assets.definitions --select smart_home/events "
+                "--partition 2024-03-07") in str(missing.value)
+        bad = {**resources, "smart_home": SmartHomeSettings(homes=3, ha_export_homes=["home_09999"])}
+        with pytest.raises(assets.UnknownHomeError, match="home_09999"):
+            dg.materialize(ALL, selection=[assets.KEYS["ha_export"]], resources=bad, instance=instance,
+                           partition_key=FIRST)
+
+
+def test_description_backend_is_off_by_default_and_a_bad_endpoint_is_refused():
+    assert SmartHomeSettings.from_env({}).openai_endpoint() is None
+    with pytest.raises(ValueError, match="base URL"):
+        SmartHomeSettings(description_backend="openai", description_openai_model="m")
+    with pytest.raises(ValueError, match="model"):
+        SmartHomeSettings(description_backend="openai", description_openai_base_url="https://example.invalid/v1")
+    with pytest.raises(ValueError, match="unknown description backend"):
+        SmartHomeSettings.from_env({"SYNTH_SMART_HOME_DESCRIPTIONS": "gpt"})
