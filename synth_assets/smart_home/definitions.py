@@ -5,5 +5,6 @@ import dagster as dg
 from synth_assets.smart_home import assets
 from synth_assets.smart_home.context.assets import CONTEXT_ASSETS
 from synth_assets.smart_home.events.assets import EVENT_ASSETS
+from synth_assets.smart_home.export.assets import EXPORT_ASSETS
 
-defs = dg.Definitions(assets=[*assets.DIMENSION_ASSETS, *CONTEXT_ASSETS, *EVENT_ASSETS])
+defs = dg.Definitions(assets=[*assets.DIMENSION_ASSETS, *CONTEXT_ASSETS, *EVENT_ASSETS, *EXPORT_ASSETS])
