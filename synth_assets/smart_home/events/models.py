@@ -17,7 +17,10 @@ EVENTS_PER_HOME_DAY_SOURCE = (
     "46(6) 2013) records ambient PIR motion, door, temperature and light-switch sensor events continuously in "
     "volunteers' homes; Home Assistant's recorder writes one `states` row per state change. The band below "
     "scales the issue's figure by entity count: estimate")
-EVENTS_PER_ENTITY_DAY = (15.0, 400.0)  # per home-day, events / entities within this band (check; estimate)
+EVENTS_PER_ENTITY_DAY = (2.0, 400.0)
+"""Per home-day, events / entities within this band (the check). Homes with sensors write about 70-150 per
+entity; a home of lights, plugs and speakers only, with one occupant out at work, writes a handful per
+entity, so the low end only catches homes left silent (estimate)."""
 
 
 # --- occupancy (minutes after local midnight; estimates) ----------------------------------------------
