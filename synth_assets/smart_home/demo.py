@@ -1,5 +1,6 @@
 """The smart-home part of `synth demo`: 20 homes with their areas, devices and entities, their planted
-rules, and 14 days of events with the context days they need."""
+rules, 14 days of events with the context days they need, the automations and home descriptions, and
+one Home Assistant export (the first home over the 14 days)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,14 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
                   partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
     run_step(Step(f"smart home events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]}", f"{GROUP}/events",
                   partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
-    tables = ", ".join(f"{GROUP}.{table}" for table in (*DIMENSION_TABLES, "correlations", *EVENT_CONTEXT, "events"))
+    run_step(Step("smart home automations and home descriptions", f"{GROUP}/automations,{GROUP}/home_descriptions",
+                  run_config=run_config), log_dir)
+    run_step(Step(f"smart home Home Assistant export (first home, {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]})",
+                  f"{GROUP}/ha_export", partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
+    tables = ", ".join(f"{GROUP}.{table}" for table in (*DIMENSION_TABLES, "correlations", *EVENT_CONTEXT, "events",
+                                                         "automations", "home_descriptions"))
     return [f"smart home: {DEMO_HOMES} homes, events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]} in "
             f"{time.monotonic() - began:.1f} s",
-            f"  {family_path(settings.data_path)}/; {settings.duckdb_path}: views {tables}"]
+            f"  {family_path(settings.data_path)}/; {settings.duckdb_path}: views {tables}",
+            f"  Home Assistant config directory: {family_path(settings.data_path)}/ha/home_00001/ "
+            f"(docs/smart_home_export.md)"]
