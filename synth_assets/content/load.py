@@ -138,32 +138,15 @@ def replace_window(target: Database, table_name: str, frame: pl.DataFrame, start
     if target.kind == "duckdb":
         ddl = [f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"', duckdb_ddl(table), *duckdb_upgrade(table)]
         return target.replace_window(name, frame.to_arrow(), window, verify=verify, ddl=ddl, casts=_casts(table))
-    arrow = array_literals(frame).to_arrow()
+    arrow = frame.to_arrow()
     drop, restore = bulk_load_statements(table) if frame.height >= BULK_ROWS else ([], [])
     # drop before the DELETE: ALTER TABLE refuses pending FK trigger events
-    before = ["SET LOCAL synchronous_commit TO OFF", f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'", *drop]
+    before = ["SET LOCAL synchronous_commit TO OFF", f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'",
+              f"SET LOCAL work_mem = '{REBUILD_MEMORY}'", *drop]
     settle = ["SET CONSTRAINTS ALL IMMEDIATE"] if restore else []  # the deferred checks, before the rebuild
     after = [*settle, *restore, f'ANALYZE "{SCHEMA}"."{table_name}"',
              "SET CONSTRAINTS ALL IMMEDIATE"]  # foreign keys too, before the checks
     return target.replace_window(name, arrow, window, verify=verify, ddl=postgres_ddl(), before=before, after=after)
-
-
-def array_literals(frame: pl.DataFrame) -> pl.DataFrame:
-    """Lists of strings as PostgreSQL array literals (``{"a","b"}``), made with one join per column.
-
-    COPY reads the literal into the ``varchar[]`` column. Only for values without ``"`` or ``\\`` (tags are
-    slugs); a column holding either is left as a list for :func:`~synth_assets.core.postgres.copy_arrow`,
-    which escapes every element."""
-    lists = [name for name, dtype in frame.schema.items() if dtype == pl.List(pl.String)]
-    for name in lists:
-        values = frame[name]
-        escaped = values.list.join("").str.contains(r'["\\]').any()
-        if escaped or values.list.eval(pl.element().is_null()).list.any().any():
-            continue
-        joined = values.list.join('","')
-        literal = pl.when(values.list.len() == 0).then(pl.lit("{}")).otherwise('{"' + joined + '"}')
-        frame = frame.with_columns(pl.select(literal.alias(name)).to_series())
-    return frame
 
 
 def clear_all(target: Database) -> None:

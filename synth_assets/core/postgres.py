@@ -6,11 +6,13 @@ again: see :mod:`synth_assets.core.database_guard`, whose API (:func:`check_data
 :func:`psycopg_conninfo`, :func:`connect`, :func:`create_engine`, :func:`verify_connected_database`,
 :func:`mask_url`, :class:`UnsafeDatabaseError`) is re-exported here.
 
-:func:`copy_arrow` bulk-loads an Arrow table with ``COPY ... FROM STDIN (FORMAT csv)``. Columns are
+:func:`copy_arrow` bulk-loads an Arrow table with ``COPY ... FROM STDIN``: in PostgreSQL's binary format
+when every column has a binary encoder for its target type (:mod:`synth_assets.core.pg_binary`: text,
+jsonb, uuid, timestamps, dates, numbers, bools, text arrays), else as CSV. For CSV, columns are
 converted to PostgreSQL's text forms with vectorised Arrow and Polars kernels (no per-row Python),
 each batch is rendered with :func:`pyarrow.csv.write_csv` and sent as one block.
 
-Arrow type -> what COPY receives:
+Arrow type -> what CSV COPY receives:
 
 * string / large_string / string_view / dictionary of those: the text as is (also for ``jsonb``
   columns, which receive the JSON text); ``struct`` columns are JSON-encoded;
@@ -40,6 +42,7 @@ import sqlalchemy as sa
 from psycopg import sql
 from sqlalchemy.schema import CreateSchema
 
+from synth_assets.core import pg_binary
 from synth_assets.core.concurrency import prefetched
 from synth_assets.core.database_guard import (  # noqa: F401 - the guard's public API, re-exported
     POSTGRES_SCHEMES,
@@ -167,8 +170,12 @@ def _qualified(name: str) -> sql.Composable:
     return sql.Identifier(*parts)
 
 
-def copy_arrow(cursor: psycopg.Cursor, qualified_table: str, table: pa.Table, batch_rows: int = 100_000) -> int:
-    """``COPY qualified_table (columns of table) FROM STDIN`` in CSV blocks; returns the rows copied.
+def copy_arrow(cursor: psycopg.Cursor, qualified_table: str, table: pa.Table, batch_rows: int = 100_000,
+               binary: bool = True) -> int:
+    """``COPY qualified_table (columns of table) FROM STDIN`` in blocks; returns the rows copied.
+
+    Binary format (:mod:`synth_assets.core.pg_binary`) when every column has a binary encoder for its
+    target column's type (and ``binary``), else CSV.
 
     ``qualified_table`` is ``"table"`` or ``"schema.table"`` with unquoted names (each part is quoted
     as an identifier). The Arrow column names are the target columns. Runs in the cursor's current
@@ -179,15 +186,46 @@ def copy_arrow(cursor: psycopg.Cursor, qualified_table: str, table: pa.Table, ba
         raise ValueError(f"batch_rows must be positive, got {batch_rows}")
     if table.num_columns == 0:
         raise ValueError("cannot COPY a table without columns")
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, NULL {}, ENCODING 'UTF8')").format(
-        _qualified(qualified_table), sql.SQL(", ").join(sql.Identifier(n) for n in table.column_names),
-        sql.Literal(_NULL_MARKER))
-    blocks = (_render_csv(table, start, batch_rows) for start in range(0, table.num_rows, batch_rows))
+    columns = sql.SQL(", ").join(sql.Identifier(n) for n in table.column_names)
+    encoders = _binary_encoders(cursor, qualified_table, table.schema) if binary else None
+    if encoders is not None:
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(_qualified(qualified_table), columns)
+        blocks = (_render_binary(table, encoders, start, batch_rows) for start in range(0, table.num_rows, batch_rows))
+    else:
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, NULL {}, ENCODING 'UTF8')").format(
+            _qualified(qualified_table), columns, sql.Literal(_NULL_MARKER))
+        blocks = (_render_csv(table, start, batch_rows) for start in range(0, table.num_rows, batch_rows))
     # A worker renders block k+1 while this thread sends block k (Arrow, Polars and libpq release the GIL).
     with cursor.copy(statement) as copy, prefetched(blocks) as rendered:
+        if encoders is not None:
+            copy.write(pg_binary.SIGNATURE)
         for block in rendered:
             copy.write(block)
+        if encoders is not None:
+            copy.write(pg_binary.TRAILER)
     return table.num_rows
+
+
+_COLUMN_TYPES = sql.SQL(
+    "SELECT a.attname, t.typname, t.typelem, e.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+    "LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A' "
+    "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped")
+
+
+def _binary_encoders(cursor: psycopg.Cursor, qualified_table: str, schema: pa.Schema) -> list | None:
+    """An encoder per column for the binary format, or None when a column needs CSV (or the table is unknown:
+    COPY then reports it)."""
+    cursor.execute(_COLUMN_TYPES, [_qualified(qualified_table).as_string(cursor)])
+    types = {name: pg_binary.ColumnType(typname, element_oid or 0, element) for name, typname, element_oid, element
+             in cursor.fetchall()}
+    encoders = [pg_binary.encoder_for(field.type, types[field.name]) if field.name in types else None
+                for field in schema]
+    return encoders if all(encoders) else None
+
+
+def _render_binary(table: pa.Table, encoders: list, start: int, rows: int) -> memoryview:
+    batch = table.slice(start, rows)
+    return pg_binary.encode_rows([encode(column.combine_chunks()) for encode, column in zip(encoders, batch.columns)])
 
 
 def _render_csv(table: pa.Table, start: int, rows: int) -> memoryview:
