@@ -14,15 +14,16 @@ The tables are created from ``recorder_schema.sql``, printed from the release's 
 - ``statistics_meta``, ``statistics``, ``statistics_short_term``, ``statistics_runs`` (one per compiled
   5-minute period), ``recorder_runs`` (one run over the span) and ``schema_changes`` (version 42).
 
-Columns are built as Arrow/numpy arrays and bulk-inserted with ``executemany`` over column tuples in one
-transaction; the file is written under a temporary name and renamed. Pure: no Dagster.
+Columns are built as Arrow/numpy arrays and bulk-loaded with ADBC's SQLite driver (``adbc_ingest`` binds
+the Arrow columns in C: about 3x faster than ``sqlite3.executemany`` over column tuples, measured in
+bench/smart_home_export.py), indexes created after the rows, in one transaction; the file is written
+under a temporary name and renamed. Pure: no Dagster.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import uuid
 from datetime import UTC, datetime
 from importlib import resources
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
+from adbc_driver_sqlite import dbapi as adbc_sqlite
 
 from synth_assets.smart_home.export import statistics as stats
 from synth_assets.smart_home.export.encoding import compact_json, fnv1a_32, ulid_bytes, uuid_hex_bytes
@@ -143,14 +145,10 @@ def statistics_rows(events: pl.DataFrame, entities: pl.DataFrame, span_start: fl
                                          "start": pa.array([_sqlite_datetime(p) for p in periods], pa.string())})}
 
 
-def _insert(connection: sqlite3.Connection, table: str, rows: pa.Table) -> None:
-    if rows.num_rows == 0:
-        return
-    columns = rows.column_names
-    placeholders = ",".join("?" * len(columns))
-    names = ",".join(f'"{c}"' for c in columns)
-    values = [rows.column(c).to_pylist() for c in columns]
-    connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", zip(*values, strict=True))
+def _statements(kind: str) -> list[str]:
+    """The schema file's ``CREATE TABLE`` or ``CREATE [UNIQUE] INDEX`` statements, in file order."""
+    statements = [part.strip() for part in schema_sql().split(";\n") if "CREATE" in part]
+    return [s for s in statements if ("CREATE TABLE" in s) == (kind == "table")]
 
 
 def write_recorder_database(path: Path, events: pl.DataFrame, entities: pl.DataFrame, span_start: float,
@@ -169,19 +167,15 @@ def write_recorder_database(path: Path, events: pl.DataFrame, entities: pl.DataF
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        connection = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            connection.execute("PRAGMA journal_mode=OFF")
-            connection.execute("PRAGMA synchronous=OFF")
-            connection.execute("BEGIN")
-            for statement in schema_sql().split(";\n"):
-                if "CREATE" in statement:
-                    connection.execute(statement)
+        with adbc_sqlite.connect(str(tmp)) as connection, connection.cursor() as cursor:
+            for statement in _statements("table"):
+                cursor.execute(statement)
             for table, rows in tables.items():
-                _insert(connection, table, rows)
-            connection.execute("COMMIT")
-        finally:
-            connection.close()
+                if rows.num_rows:
+                    cursor.adbc_ingest(table, rows, mode="append")
+            for statement in _statements("index"):  # indexes after the rows: one sort each, not a b-tree walk
+                cursor.execute(statement)
+            connection.commit()
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
