@@ -12,7 +12,14 @@ import warnings
 
 warnings.filterwarnings("ignore")
 
-from bench import air_quality, content, smart_home_dimensions, smart_home_events, stream  # noqa: E402
+from bench import (  # noqa: E402
+    air_quality,
+    content,
+    smart_home_dimensions,
+    smart_home_events,
+    smart_home_export,
+    stream,
+)
 
 TARGETS = {"generator_rows_per_s": 1_000_000, "backfill_seconds": 60, "ratio": 100, "rollup_seconds": 5,
            "seed_10k_seconds": 5, "seed_1m_seconds": 45, "copy_rows_per_s": 150_000}
@@ -56,6 +63,11 @@ def bench_smart_home(args) -> None:
     print(_row(f"seed's per-event Python loop, {smart_home_events.NAIVE_HOMES} homes", {
         "rows": events["naive_rows"], "seconds": events["naive_seconds"], "rows_per_s": events["naive_rows_per_s"]}))
     print(f"  {'ratio events generator / seed per-event loop (per event)':<58} {events['ratio']:>12,.1f} x")
+    export = smart_home_export.export_one_home()
+    print(_row(f"Home Assistant export, {export['home_id']} x {export['days']} days (states)", export))
+    print(_row("  states written one INSERT per row (naive)", {
+        "rows": export["rows"], "seconds": export["naive_seconds"], "rows_per_s": export["naive_rows_per_s"]}))
+    print(f"  {'ratio whole export / naive INSERT of the states alone':<58} {export['ratio']:>12,.1f} x")
 
 
 def bench_stream() -> None:
