@@ -184,9 +184,10 @@ def _order(home: np.ndarray, timestamp: np.ndarray, rank: np.ndarray) -> np.ndar
 def _fixed_width_strings(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     """A numpy ``S<k>`` array as an Arrow string array without a per-row copy (null where not ``valid``)."""
     width = values.dtype.itemsize
-    offsets = pa.py_buffer((np.arange(len(values) + 1, dtype=np.int32) * width).tobytes())
-    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little").tobytes())
-    return pa.Array.from_buffers(pa.string(), len(values), [bitmap, offsets, pa.py_buffer(values.tobytes())])
+    offsets = pa.py_buffer(np.arange(len(values) + 1, dtype=np.int32) * np.int32(width))
+    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    data = pa.py_buffer(np.ascontiguousarray(values).view(np.uint8))
+    return pa.Array.from_buffers(pa.string(), len(values), [bitmap, offsets, data])
 
 
 def _take(values: pa.Array, index: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
@@ -202,7 +203,7 @@ def assemble(log: EventLog, ents: Entities, homes: pl.DataFrame, start_us: np.nd
     home = ents.home[c["ent"]]
     timestamp = start_us[home] + np.round(c["t"] * 1e6).astype(np.int64)
     order = _order(home, timestamp, ents.rank[c["ent"]])
-    c = {k: v[order] for k, v in c.items()}
+    c = {k: v[order] for k, v in c.items() if k != "t"}
     home, timestamp = home[order], timestamp[order]
     position = np.empty(len(order), dtype=np.int64)
     position[order] = np.arange(len(order))
@@ -215,7 +216,7 @@ def assemble(log: EventLog, ents: Entities, homes: pl.DataFrame, start_us: np.nd
     has_user = c["user"] >= 0
     time = pa.array(timestamp, type=EVENTS_SCHEMA.field("timestamp").type)
     columns = {
-        "home_id": _take(ents.frame["home_id"].to_arrow().cast(pa.string()), c["ent"]),
+        "home_id": _home_ids(homes, home),
         "entity_id": _take(ents.frame["entity_id"].to_arrow().cast(pa.string()), c["ent"]),
         "timestamp": time, "last_changed": time,
         "state": _states(c),
@@ -225,6 +226,15 @@ def assemble(log: EventLog, ents: Entities, homes: pl.DataFrame, start_us: np.nd
         "context_user_id": _take(_user_ids(seed, homes), home * 8 + c["user"], has_user),
     }
     return pa.table([columns[name] for name in EVENTS_SCHEMA.names], schema=EVENTS_SCHEMA)
+
+
+def _home_ids(homes: pl.DataFrame, home: np.ndarray) -> pa.Array:
+    """The home_id of each row: fixed-width ids are repeated as bytes (rows are grouped by home)."""
+    ids = homes["home_id"].to_numpy().astype("S")
+    widths = homes["home_id"].str.len_bytes()
+    if widths.n_unique() == 1:
+        return _fixed_width_strings(ids[home])
+    return _take(homes["home_id"].to_arrow().cast(pa.string()), home)
 
 
 def _user_ids(seed: int, homes: pl.DataFrame) -> pa.Array:

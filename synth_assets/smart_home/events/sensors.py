@@ -18,7 +18,7 @@ from synth_assets.smart_home.events import models as em
 from synth_assets.smart_home.events.actuators import SLOTS_PER_ENTITY
 from synth_assets.smart_home.events.frame import Entities, HourlyContext
 from synth_assets.smart_home.events.log import EventLog
-from synth_assets.smart_home.events.occupancy import MINUTES, Occupancy, draws
+from synth_assets.smart_home.events.occupancy import MINUTES, Occupancy, draws, small_draws
 from synth_assets.smart_home.events.sampling import normal_quantile, repeat_rows
 from synth_assets.smart_home.models import OUTDOOR_KINDS
 
@@ -116,8 +116,8 @@ def numeric_sensors(log: EventLog, ents: Entities, sig: Signals, occ: Occupancy,
         parent, t = _grid(ents, rows, report.cadence_s, day_length, phase)
         ent = rows[parent]
         home = ents.home[ent]
-        noise = centered(draws(seed, day, f"{kind}/noise", counter[ent] * SLOTS_PER_ENTITY
-                               + (t // report.cadence_s).astype(np.int64), 1)[:, 0])
+        noise = centered(small_draws(seed, day, f"{kind}/noise", counter[ent] * SLOTS_PER_ENTITY
+                                     + (t // report.cadence_s).astype(np.int64)))
         if kind == "sensor.temperature":
             value = sig.temperature(ent, t) + 0.03 * noise
         elif kind == "sensor.humidity":
@@ -194,8 +194,8 @@ def power_and_energy(log: EventLog, ents: Entities, sig: Signals, switch_on, see
     cadence = em.WHOLE_HOME_POWER_CADENCE_S
     parent, t = _grid(ents, meters, cadence, day_length, sig.const[meters, 4] * cadence)
     ent = meters[parent]
-    noise = centered(draws(seed, day, "power/noise", counter[ent] * SLOTS_PER_ENTITY
-                           + (t // cadence).astype(np.int64), 1)[:, 0])
+    noise = centered(small_draws(seed, day, "power/noise", counter[ent] * SLOTS_PER_ENTITY
+                                 + (t // cadence).astype(np.int64)))
     base = 90 + 200 * sig.const[ent, 1]
     value = base + 260 * sig.active_at(ents.home[ent], t) + _wave(sig.const[ent], t, 40) + 12 * noise
     write_on_change(log, ent, t, np.maximum(value, 0), 1)
@@ -211,8 +211,8 @@ def power_and_energy(log: EventLog, ents: Entities, sig: Signals, switch_on, see
     parent, rank = repeat_rows(n)
     ent, t = sensor[parent], s[parent] + 0.5 + rank * cad
     watts = em.APPLIANCE_WATTS[0] * (em.APPLIANCE_WATTS[1] / em.APPLIANCE_WATTS[0]) ** sig.const[ent, 1]
-    noise = centered(draws(seed, day, "plug/noise", counter[ent] * SLOTS_PER_ENTITY
-                           + (t // cad).astype(np.int64) % SLOTS_PER_ENTITY, 1)[:, 0])
+    noise = centered(small_draws(seed, day, "plug/noise", counter[ent] * SLOTS_PER_ENTITY
+                                 + (t // cad).astype(np.int64) % SLOTS_PER_ENTITY))
     off_t = e + 0.5
     inside = off_t < day_length[ents.home[sensor]] - 0.5
     write_on_change(log, np.concatenate([ent, sensor[inside]]), np.concatenate([t, off_t[inside]]),
