@@ -107,11 +107,19 @@ def test_recorder_rows_follow_the_events(tables, tmp_path):
         broken = db.execute("SELECT COUNT(*) FROM states s JOIN states o ON s.old_state_id = o.state_id "
                             "WHERE o.metadata_id != s.metadata_id OR o.last_updated_ts > s.last_updated_ts")
         shared = [r[0] for r in db.execute("SELECT shared_attrs FROM state_attributes")]
+        persons = dict(db.execute("SELECT m.entity_id, a.shared_attrs FROM states s JOIN states_meta m USING "
+                                  "(metadata_id) JOIN state_attributes a USING (attributes_id) "
+                                  "WHERE m.entity_id LIKE 'person.%'").fetchall())
     assert chained == tables.events.height - tables.events["entity_id"].n_unique()
     assert broken.fetchone()[0] == 0
     assert len(shared) == len(set(shared))
     assert all("friendly_name" in json.loads(text) for text in shared)
     assert export.recorder_rows["states"] == tables.events.height
+    users = dict(zip(tables.people["name"], tables.people["user_id"], strict=True))
+    assert len(persons) == tables.people.height
+    for text in persons.values():  # a person's recorded attributes carry its user, as Home Assistant's do
+        attributes = json.loads(text)
+        assert attributes["user_id"] == users[attributes["friendly_name"]] and attributes["editable"] is True
 
 
 def test_bad_input_is_refused_before_anything_is_written(tables, tmp_path):

@@ -88,9 +88,11 @@ def export_home(root: Path, seed: int, days: Sequence[date], tables: HomeTables)
     """Write one home's export to ``root/<home_id>/`` and say what it holds."""
     home_id = str(tables.home["home_id"])
     span_start, span_end = span_seconds(days, str(tables.home["timezone"]))
-    entities = tables.entities.with_columns(friendly_name=registries.friendly_names(tables.entities, tables.devices))
     storage = registries.home_storage(seed, tables.home, tables.areas, tables.devices, tables.entities,
                                       tables.people)
+    entities = tables.entities.with_columns(
+        friendly_name=registries.friendly_names(tables.entities, tables.devices),
+        extra_attrs=registries.person_attributes(tables.entities, storage["person"]))
     names = dict(zip(entities["entity_id"].to_list(), entities["friendly_name"].to_list(), strict=True))
     automations = home_automations(tables.correlations, names)
 

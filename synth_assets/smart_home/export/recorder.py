@@ -6,8 +6,9 @@ The tables are created from ``recorder_schema.sql``, printed from the release's 
 
 - ``states_meta``: one row per entity with states, in order of its first state;
 - ``state_attributes``: de-duplicated ``shared_attrs`` (compact JSON of the state's attributes in the
-  entity's order: ``state_class``, the attributes that vary, ``unit_of_measurement``, ``device_class``,
-  ``friendly_name``) with their FNV-1a hash;
+  entity's order: ``state_class``, the attributes that vary, the entity's extra ones (a person's
+  ``editable``, ``id``, ``source``, ``user_id``; ``device_trackers`` is unrecorded), ``unit_of_measurement``,
+  ``device_class``, ``friendly_name``) with their FNV-1a hash;
 - ``states``: one row per state write in time order; ``old_state_id`` is the entity's previous row;
   ``last_updated_ts``; ``last_changed_ts`` null when equal to ``last_updated_ts``; ``context_id_bin``,
   ``context_parent_id_bin`` (ULID bytes) and ``context_user_id_bin`` (uuid bytes); ``origin_idx`` 0 (local);
@@ -66,14 +67,17 @@ def _normalised_attributes(attributes: pl.Series) -> pl.Series:
 
 def shared_attributes(events: pl.DataFrame, entities: pl.DataFrame) -> pl.Series:
     """The recorder's ``shared_attrs`` of every event: static attributes from ``entities`` (with a
-    ``friendly_name`` column) around the event's varying ones, in Home Assistant's attribute order."""
+    ``friendly_name`` column and optionally ``extra_attrs``, an entity's own extra attributes as a JSON
+    object's inside) around the event's varying ones, in Home Assistant's attribute order."""
     def pair(key: str, column: str) -> pl.Expr:
         return pl.when(pl.col(column).is_not_null()).then(
             pl.lit(f'"{key}":') + pl.col(column).map_elements(compact_json, return_dtype=pl.String,
                                                                 skip_nulls=True))
 
+    if "extra_attrs" not in entities.columns:
+        entities = entities.with_columns(extra_attrs=pl.lit(None, pl.String))
     static = entities.select(
-        "entity_id",
+        "entity_id", "extra_attrs",
         prefix=pair("state_class", "state_class"),
         suffix=pl.concat_str([pair("unit_of_measurement", "unit_of_measurement"),
                               pair("device_class", "device_class"), pair("friendly_name", "friendly_name")],
@@ -81,7 +85,8 @@ def shared_attributes(events: pl.DataFrame, entities: pl.DataFrame) -> pl.Series
     parts = (events.select("entity_id").with_columns(varying=_normalised_attributes(events["attributes"]))
              .join(static, on="entity_id", how="left", maintain_order="left"))
     return parts.select(pl.lit("{") + pl.concat_str(
-        [pl.col("prefix"), pl.when(pl.col("varying") != "").then(pl.col("varying")), pl.col("suffix")],
+        [pl.col("prefix"), pl.when(pl.col("varying") != "").then(pl.col("varying")), pl.col("extra_attrs"),
+         pl.col("suffix")],
         separator=",", ignore_nulls=True) + pl.lit("}"))[:, 0].alias("shared_attrs")
 
 

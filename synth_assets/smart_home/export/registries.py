@@ -166,6 +166,21 @@ def person_document(people: pl.DataFrame, entities: pl.DataFrame, devices: pl.Da
          "device_trackers": row["entity_id"] or [], "picture": None} for row in rows.iter_rows(named=True)]})
 
 
+def person_attributes(entities: pl.DataFrame, person: Mapping[str, object]) -> pl.Series:
+    """Each entity's extra recorded attributes as the inside of a JSON object (null for all but persons):
+    ``components/person`` ``Person.extra_state_attributes`` in its order, ``editable``, ``id``, ``source``
+    (the tracker that sets it), ``user_id``; ``device_trackers`` is one of its unrecorded attributes."""
+    fragments = {}
+    for item in person["data"]["items"]:  # one per occupant
+        values = {"editable": True, "id": item["id"]}
+        if item["device_trackers"]:
+            values["source"] = item["device_trackers"][0]
+        if item["user_id"]:
+            values["user_id"] = item["user_id"]
+        fragments[f"person.{item['id']}"] = json.dumps(values, separators=(",", ":"), ensure_ascii=False)[1:-1]
+    return entities["entity_id"].replace_strict(fragments, default=None, return_dtype=pl.String).alias("extra_attrs")
+
+
 def auth_document(people: pl.DataFrame) -> dict[str, object]:
     """One user per occupant (the first an owner and administrator), no credentials (see docs: how to log in)."""
     users = [{"id": row["user_id"], "group_ids": [ADMIN_GROUP if row["position"] == 0 else USER_GROUP],
