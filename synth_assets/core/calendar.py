@@ -85,15 +85,17 @@ def local_calendar(hours_utc: np.ndarray, timezones: Sequence[str]) -> LocalCale
     (the IANA database), cached per zone and year; the calendar fields are then derived for all
     locations at once with numpy datetime arithmetic.
     """
-    local = _local_minutes(hours_utc, timezones)  # (locations, hours) local wall-clock minutes
+    zones, row_zone = np.unique(np.asarray(timezones, dtype=object).astype(str), return_inverse=True)
+    local = _local_minutes(hours_utc, list(zones))  # (zones, hours) local wall-clock minutes, once per zone
     days = local.astype("datetime64[D]")
     day_number = days.astype(np.int64)
-    return LocalCalendar(
-        hour=((local - days).astype(np.int64) // 60).astype(np.int16),
-        weekday=((day_number + 3) % 7 + 1).astype(np.int16),  # 1970-01-01 was a Thursday (ISO 4)
-        month=(days.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(np.int16),
-        day_of_year=((days - days.astype("datetime64[Y]")).astype(np.int64) + 1).astype(np.int16),
-    )
+    fields = (((local - days).astype(np.int64) // 60).astype(np.int16),
+              ((day_number + 3) % 7 + 1).astype(np.int16),  # 1970-01-01 was a Thursday (ISO 4)
+              (days.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(np.int16),
+              ((days - days.astype("datetime64[Y]")).astype(np.int64) + 1).astype(np.int16))
+    if len(zones) == len(timezones) and np.array_equal(row_zone, np.arange(len(zones))):
+        return LocalCalendar(*fields)
+    return LocalCalendar(*(field[row_zone] for field in fields))  # one row per location again
 
 
 def local_dates(hours_utc: np.ndarray, timezones: Sequence[str]) -> np.ndarray:
