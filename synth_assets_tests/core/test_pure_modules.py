@@ -26,7 +26,8 @@ PURE_MODULES = [
         "models", "context_ids", "rules", "occupancy", "frame", "log", "sampling", "actuators", "reactions",
         "sensors", "generate", "measure")),
     *(f"synth_assets.smart_home.export.{name}" for name in (
-        "encoding", "registries", "statistics", "recorder", "configuration", "automations", "home_export")),
+        "encoding", "registries", "statistics", "recorder", "configuration", "automations", "home_export",
+        "automation_events", "descriptions")),
     *(f"synth_assets.core.{name}" for name in (
         "rng", "days", "modes", "bounds", "env", "errors", "ids", "concurrency", "database_guard",
         "calendar", "climate", "sun", "database")),
