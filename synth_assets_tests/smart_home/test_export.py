@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import random
@@ -13,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 from synth_assets.smart_home.export.automations import UnknownRuleError, home_automations
+from synth_assets.smart_home.export.checks import export_results
 from synth_assets.smart_home.export.encoding import EncodingError, fnv1a_32, ulid_bytes, uuid_hex_bytes
 from synth_assets.smart_home.export.home_export import check_days, export_home
 from synth_assets.smart_home.export.statistics import hourly_statistics, short_term_statistics
@@ -132,3 +134,16 @@ def test_bad_input_is_refused_before_anything_is_written(tables, tmp_path):
     with pytest.raises(EncodingError):
         export_home(tmp_path, 7, DAYS, type(tables)(**{**tables.__dict__, "events": broken}))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_export_checks_fail_on_a_dangling_reference_and_a_row_mismatch(tables, tmp_path):
+    export = export_home(tmp_path, 7, DAYS, tables)
+    rows = pl.DataFrame({"home_id": ["h"], "recorder_states": [10], "events_in_span": [10],
+                         "recorder_states_meta": [3], "entities_with_events": [3]})
+    assert all(result.passed for result in export_results({"h": export.storage}, rows))
+    broken = copy.deepcopy(export.storage)
+    broken["core.entity_registry"]["data"]["entities"][-1]["device_id"] = "0" * 32
+    off = rows.with_columns(recorder_states=pl.lit(9))
+    results = {r.check_name: r for r in export_results({"h": broken}, off)}
+    assert not results["registries_reference_existing_ids"].passed
+    assert not results["recorder_rows_match_events"].passed

@@ -107,6 +107,18 @@ def test_the_export_loads_in_home_assistant(world, ha_python, tmp_path):  # noqa
     parents = events.filter(pl.col("context_parent_id").is_not_null())
     assert parents.height and all(decoded[c][1] == p for c, p in zip(parents["context_id"],
                                                                       parents["context_parent_id"], strict=True))
+    # each recorded automation run: its context is a change whose parent is a change of the rule's trigger
+    runs = [e for e in recorder["events"] if e[0] == "automation_triggered"]
+    assert runs
+    by_context = {row["context_id"]: row for row in events.iter_rows(named=True)}
+    rules = pl.read_parquet(layout.table_path(settings.data_path, "correlations")).filter(
+        pl.col("home_id") == "home_00001")
+    pairs = set(zip(rules["trigger_entity_id"].to_list(), rules["target_entity_id"].to_list(), strict=True))
+    for _, data, context_id, parent_id, fired in runs:
+        child, trigger = by_context[context_id], by_context[parent_id]
+        assert child["context_parent_id"] == parent_id and data["source"] == f"state of {trigger['entity_id']}"
+        assert (trigger["entity_id"], child["entity_id"]) in pairs
+        assert fired == pytest.approx(trigger["timestamp"].timestamp())
 
 
 def test_rematerializing_gives_the_same_bytes(world):

@@ -26,11 +26,14 @@ def validated(exported, ha_python, tmp_path_factory):  # noqa: F811
 
 
 def test_registries_load_and_reference_only_existing_ids(exported, validated):
-    tables, _ = exported
+    tables, export = exported
     found = validated["registries"]
     assert found["dangling"] == []
-    assert found["entities"] == tables.entities.height
-    assert sorted(found["entity_ids"]) == sorted(tables.entities["entity_id"].to_list())
+    automations = export.automations.height
+    assert found["entities"] == tables.entities.height + automations
+    registered = [e for e in found["entity_ids"] if not e.startswith("automation.")]
+    assert sorted(registered) == sorted(tables.entities["entity_id"].to_list())
+    assert len(found["entity_ids"]) - len(registered) == automations
     assert sorted(found["device_ids"]) == sorted(tables.devices["device_id"].to_list())
     assert sorted(found["area_ids"]) == sorted(tables.areas["area_id"].to_list())
     assert sorted(found["user_ids"]) == sorted(tables.people["user_id"].to_list())

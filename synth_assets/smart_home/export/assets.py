@@ -121,9 +121,10 @@ def ha_export(context: dg.AssetExecutionContext, settings: SynthSettings,
                             people=mine(people), events=mine(events), correlations=mine(rules))
         exported = export_home(export_root(settings.data_path), config.seed, days, tables)
         storages[home["home_id"]] = exported.storage
-        counts.append({"home_id": home["home_id"], "events": tables.events.height,
+        counts.append({"home_id": home["home_id"], "events_in_span": tables.events.height,
                        "entities_with_events": tables.events["entity_id"].n_unique(),
-                       **exported.recorder_rows, "automations": exported.automations.height})
+                       **{f"recorder_{table}": n for table, n in exported.recorder_rows.items()},
+                       "automations": exported.automations.height})
         context.log.info(f"Home Assistant export of {home['home_id']}: {exported.directory}")
     rows = pl.DataFrame(counts)
     return dg.MaterializeResult(

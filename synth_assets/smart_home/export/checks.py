@@ -26,12 +26,14 @@ REFERENCE_CHECK = foreign_key("registries_reference_existing_ids", "reference", 
 
 @dataclass(frozen=True)
 class RecorderRowsMatchEvents(Check):
-    """Frame: one row per home with ``states``, ``events``, ``states_meta`` and ``entities_with_events``."""
+    """Frame: one row per home with ``recorder_states``, ``events_in_span``, ``recorder_states_meta`` and
+    ``entities_with_events``."""
 
     def count(self, frame: pl.DataFrame, parents=None) -> Counter:
         return Counter({
-            "states_not_events": frame.filter(pl.col("states") != pl.col("events")).height,
-            "states_meta_not_entities": frame.filter(pl.col("states_meta") != pl.col("entities_with_events")).height})
+            "states_not_events": frame.filter(pl.col("recorder_states") != pl.col("events_in_span")).height,
+            "states_meta_not_entities": frame.filter(
+                pl.col("recorder_states_meta") != pl.col("entities_with_events")).height})
 
 
 ROWS_CHECK = RecorderRowsMatchEvents("recorder_rows_match_events",

@@ -12,6 +12,8 @@ The tables are created from ``recorder_schema.sql``, printed from the release's 
 - ``states``: one row per state write in time order; ``old_state_id`` is the entity's previous row;
   ``last_updated_ts``; ``last_changed_ts`` null when equal to ``last_updated_ts``; ``context_id_bin``,
   ``context_parent_id_bin`` (ULID bytes) and ``context_user_id_bin`` (uuid bytes); ``origin_idx`` 0 (local);
+- ``event_types``, ``event_data``, ``events``: one ``automation_triggered`` event per automation run
+  (automation_events.py);
 - ``statistics_meta``, ``statistics``, ``statistics_short_term``, ``statistics_runs`` (one per compiled
   5-minute period), ``recorder_runs`` (one run over the span) and ``schema_changes`` (version 42).
 
@@ -42,6 +44,7 @@ SCHEMA_VERSION = 42  # homeassistant/components/recorder/db_schema.py SCHEMA_VER
 DATABASE_NAME = "home-assistant_v2.db"
 ORIGIN_LOCAL = 0     # db_schema.EVENT_ORIGIN_TO_IDX["local"]
 STATE_MAX_LENGTH = 255  # db_schema.MAX_LENGTH_STATE_STATE
+AUTOMATION_TRIGGERED = "automation_triggered"  # components/automation EVENT_AUTOMATION_TRIGGERED
 
 
 def schema_sql() -> str:
@@ -130,6 +133,37 @@ def state_rows(events: pl.DataFrame, entities: pl.DataFrame) -> dict[str, pa.Tab
             "state_attributes": attributes, "states": states}
 
 
+def event_rows(runs: pl.DataFrame) -> dict[str, pa.Table]:
+    """``event_types``, ``event_data`` (de-duplicated, FNV-1a hashed) and ``events`` of the automation runs
+    (automation_events.automation_runs), as ``db_schema.Events.from_event`` / ``EventData`` store them."""
+    if runs.is_empty():
+        return {}
+    data = runs.select(shared_data=pl.concat_str(
+        [pl.lit('{"name":'), pl.col("name").map_elements(compact_json, return_dtype=pl.String),
+         pl.lit(',"entity_id":'), pl.col("entity_id").map_elements(compact_json, return_dtype=pl.String),
+         pl.lit(',"source":'), pl.col("source").map_elements(compact_json, return_dtype=pl.String), pl.lit("}")]))
+    distinct = data["shared_data"].unique(maintain_order=True)
+    data_id = data["shared_data"].replace_strict(distinct, pl.int_range(1, distinct.len() + 1, eager=True),
+                                                 return_dtype=pl.Int64)
+    n = runs.height
+    return {
+        "event_types": pa.table({"event_type_id": pa.array([1], pa.int64()),
+                                 "event_type": pa.array([AUTOMATION_TRIGGERED], pa.string())}),
+        "event_data": pa.table({"data_id": pa.array(np.arange(1, distinct.len() + 1, dtype=np.int64)),
+                                "hash": pa.array(fnv1a_32(distinct.to_arrow()).astype(np.int64)),
+                                "shared_data": distinct.to_arrow()}),
+        "events": pa.table({
+            "event_id": pa.array(np.arange(1, n + 1, dtype=np.int64)),
+            "origin_idx": pa.array(np.full(n, ORIGIN_LOCAL, dtype=np.int64)),
+            "time_fired_ts": runs.select(_epoch("timestamp"))[:, 0].to_arrow(),
+            "data_id": data_id.to_arrow(),
+            "context_id_bin": ulid_bytes(runs["context_id"].to_arrow()),
+            "context_user_id_bin": pa.nulls(n, pa.binary()),
+            "context_parent_id_bin": ulid_bytes(runs["context_parent_id"].to_arrow()),
+            "event_type_id": pa.array(np.ones(n, dtype=np.int64))}),
+    }
+
+
 def statistics_rows(events: pl.DataFrame, entities: pl.DataFrame, span_start: float,
                     span_end: float) -> dict[str, pa.Table]:
     meta = stats.statistics_meta(entities).with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
@@ -157,13 +191,15 @@ def _statements(kind: str) -> list[str]:
 
 
 def write_recorder_database(path: Path, events: pl.DataFrame, entities: pl.DataFrame, span_start: float,
-                            span_end: float) -> dict[str, int]:
+                            span_end: float, runs: pl.DataFrame | None = None) -> dict[str, int]:
     """Write the home's recorder database to ``path`` atomically; returns the row count of each table.
 
     ``events``: the home's rows of ``smart_home.events`` over the span; ``entities``: its entities with a
-    ``friendly_name`` column; the span is ``[span_start, span_end)`` in epoch seconds (5-minute aligned).
+    ``friendly_name`` column; the span is ``[span_start, span_end)`` in epoch seconds (5-minute aligned);
+    ``runs``: the automation runs to record as ``automation_triggered`` events (none if not given).
     """
-    tables = {**state_rows(events, entities), **statistics_rows(events, entities, span_start, span_end)}
+    tables = {**state_rows(events, entities), **statistics_rows(events, entities, span_start, span_end),
+              **event_rows(runs if runs is not None else pl.DataFrame())}
     tables["recorder_runs"] = pa.table({
         "run_id": [1], "start": [_sqlite_datetime(span_start)], "end": [_sqlite_datetime(span_end)],
         "closed_incorrect": [False], "created": [_sqlite_datetime(span_start)]})

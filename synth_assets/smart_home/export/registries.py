@@ -119,8 +119,21 @@ def person_ids(entities: pl.DataFrame) -> pl.Series:
     return entities["entity_id"].str.strip_prefix("person.")
 
 
+def _automation_entries(seed: int, home_index: int, automations: pl.DataFrame) -> list[dict[str, object]]:
+    """Registry entries of the home's automations (platform ``automation``, unique_id = the automation id)."""
+    ids = random_hex_ids(seed, "automation_registry", home_index, automations.height)
+    return [{"aliases": [], "area_id": None, "capabilities": None, "config_entry_id": None, "device_class": None,
+             "device_id": None, "disabled_by": None, "entity_category": None, "entity_id": row["entity_id"],
+             "hidden_by": None, "icon": None, "id": registry_id, "has_entity_name": False, "labels": [],
+             "name": None, "options": {}, "original_device_class": None, "original_icon": None,
+             "original_name": row["alias"], "platform": "automation", "supported_features": 0,
+             "translation_key": None, "unique_id": row["automation_id"], "previous_unique_id": None,
+             "unit_of_measurement": None}
+            for row, registry_id in zip(automations.iter_rows(named=True), ids.to_list(), strict=True)]
+
+
 def entity_registry(seed: int, home_index: int, entities: pl.DataFrame, devices: pl.DataFrame,
-                    entries: pl.DataFrame) -> dict[str, object]:
+                    entries: pl.DataFrame, automations: pl.DataFrame | None = None) -> dict[str, object]:
     ids = random_hex_ids(seed, "entity_registry", home_index, entities.height)
     rows = (entities.with_columns(registry_id=ids, is_person=pl.col("domain") == "person")
             .with_columns(unique_id=pl.when(pl.col("is_person")).then(pl.col("entity_id").str.strip_prefix("person."))
@@ -140,6 +153,8 @@ def entity_registry(seed: int, home_index: int, entities: pl.DataFrame, devices:
             "original_icon": None, "original_name": row["original_name"], "platform": row["platform"],
             "supported_features": 0, "translation_key": None, "unique_id": row["unique_id"],
             "previous_unique_id": None, "unit_of_measurement": row["unit_of_measurement"]})
+    if automations is not None:
+        documents += _automation_entries(seed, home_index, automations)
     return storage_document("core.entity_registry", {"entities": documents, "deleted_entities": []})
 
 
@@ -191,11 +206,14 @@ def auth_document(people: pl.DataFrame) -> dict[str, object]:
 
 
 def home_storage(seed: int, home: Mapping[str, object], areas: pl.DataFrame, devices: pl.DataFrame,
-                 entities: pl.DataFrame, people: pl.DataFrame) -> dict[str, dict[str, object]]:
-    """Every ``.storage`` document of one home, by file name (the storage key)."""
+                 entities: pl.DataFrame, people: pl.DataFrame,
+                 automations: pl.DataFrame | None = None) -> dict[str, dict[str, object]]:
+    """Every ``.storage`` document of one home, by file name (the storage key); ``automations``: the
+    home's automation entities (automation_events.automation_entities), registered after its devices'."""
     home_index = int(home["home_index"])
     entries = config_entries(seed, home_index, devices)
     documents = [area_registry(areas), floor_registry(areas), device_registry(devices, entries),
-                 entity_registry(seed, home_index, entities, devices, entries), config_entries_document(entries),
+                 entity_registry(seed, home_index, entities, devices, entries, automations),
+                 config_entries_document(entries),
                  person_document(people, entities, devices), auth_document(people)]
     return {str(document["key"]): document for document in documents}

@@ -164,6 +164,17 @@ async def recorder(hass: HomeAssistant, config_dir: Path, scratch: Path) -> dict
                 for c, u, p in rows}
 
     contexts = await instance.async_add_executor_job(read_contexts)
+
+    def read_events() -> list:  # the recorded events, joined and decoded with the recorder's own tables
+        with session_scope(hass=hass, read_only=True) as session:
+            rows = (session.query(db_schema.EventTypes.event_type, db_schema.EventData.shared_data,
+                                  db_schema.Events.context_id_bin, db_schema.Events.context_parent_id_bin,
+                                  db_schema.Events.time_fired_ts)
+                    .join(db_schema.EventTypes, db_schema.Events.event_type_id == db_schema.EventTypes.event_type_id)
+                    .join(db_schema.EventData, db_schema.Events.data_id == db_schema.EventData.data_id).all())
+        return [[t, json.loads(d), bytes_to_ulid_or_none(c), bytes_to_ulid_or_none(p), f] for t, d, c, p, f in rows]
+
+    recorded_events = await instance.async_add_executor_job(read_events)
     return {"setup": ok, "ready": ready, "schema_version": instance.schema_version, "schema_changes": versions,
             "missing_tables": sorted(set(expected) - set(before)),
             "column_differences": {t: [sorted(set(expected[t]) ^ set(before.get(t, [])))] for t in expected
@@ -171,7 +182,7 @@ async def recorder(hass: HomeAssistant, config_dir: Path, scratch: Path) -> dict
             "states_in_file": states_in_file,
             "states_read": sum(len(rows) for rows in states.values()), "entities_read": len(states),
             "statistics_in_file": hourly_in_file, "statistics_read": sum(len(r) for r in stats.values()),
-            "contexts": contexts}
+            "contexts": contexts, "events": recorded_events}
 
 
 async def main(config_dir: Path, scratch: Path) -> dict:
