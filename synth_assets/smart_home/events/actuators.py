@@ -78,9 +78,31 @@ def sessions(ents: Entities, rows: np.ndarray, curve: np.ndarray, per_hour: np.n
     u = draws(seed, day, f"{purpose}/session", counter[parent] * SLOTS_PER_ENTITY + rank, 4)
     start = times_from_intensity(curve, home[parent], u[:, 0], 60.0)
     length = 60.0 * minutes[0] * (minutes[1] / minutes[0]) ** u[:, 1]
-    user = occupant_at(occ, home[parent], start, u[:, 2]) if with_user else None
     level = np.round(40 + 215 * u[:, 3])
-    return Intervals.make(rows[parent], start, start + length, start_user=user, end_user=user, level=level)
+    if not with_user:
+        return Intervals.make(rows[parent], start, start + length, level=level)
+    user = occupant_at(occ, home[parent], start, u[:, 2])
+    end = left_on_until_back(occ, home[parent], start, start + length, u[:, 1])
+    return Intervals.make(rows[parent], start, end, start_user=user, end_user=user, level=level)
+
+
+def left_on_until_back(occ: Occupancy, home: np.ndarray, start: np.ndarray, end: np.ndarray,
+                       u: np.ndarray) -> np.ndarray:
+    """Nobody switches a thing off by hand in an empty home: when everyone leaves before a session's end,
+    it stays on until someone is back (then 1-10 minutes), or past midnight (an away rule may cut it)."""
+    empty = ~occ.anyone_home
+    n_homes = empty.shape[0]
+    columns = np.arange(MINUTES)[None, :]
+    big = np.int64(MINUTES)
+    next_empty = np.minimum.accumulate(np.where(empty, columns, big)[:, ::-1], axis=1)[:, ::-1]
+    next_home = np.minimum.accumulate(np.where(~empty, columns, big)[:, ::-1], axis=1)[:, ::-1]
+    first = np.clip((start // 60).astype(np.int64) + 1, 0, MINUTES - 1)
+    leaves = next_empty[home, first]
+    left_early = leaves * 60.0 < end
+    back = next_home[home, np.minimum(leaves, MINUTES - 1)]
+    moved = np.where(back < big, back * 60.0 + 60 + 540 * u, np.inf)
+    del n_homes
+    return np.where(left_early, moved, end)
 
 
 def presence(occ: Occupancy, ents: Entities, kind: str, seed: int, day: date, home_index: np.ndarray,

@@ -49,6 +49,7 @@ class _HomeRules:
         self.home_id, self.rng, self.n_entities = home_id, rng, n_entities
         self.rows: list[tuple] = []
         self.started: set[str] = set()
+        self.self_ending: set[str] = set()   # chimes and chain links switch off by themselves
         self.count: dict[str, int] = {}
 
     def lag(self, kind: str) -> float:
@@ -69,6 +70,8 @@ class _HomeRules:
                           condition, None if chain is None else chain[0], None if chain is None else chain[1]))
         if kind != "away_all_off":
             self.started.add(target)
+        if kind in ("door_alarm", "chain"):
+            self.self_ending.add(target)
 
     def shuffled(self, frame: pl.DataFrame) -> pl.DataFrame:
         return frame[self.rng.permutation(frame.height)] if frame.height else frame
@@ -119,7 +122,8 @@ def _home_rules(rules: _HomeRules, ents: pl.DataFrame, first_occupant: str | Non
     if first_occupant is not None:
         others = get("person").filter(pl.col("entity_id") != first_occupant)["entity_id"].to_list()
         condition = " and ".join(f"{o} not_home" for o in others) or None
-        targets = ents.filter(pl.col("kind").is_in(AWAY_TARGETS) & ~pl.col("area_kind").is_in(["garden", "driveway"]))
+        targets = ents.filter(pl.col("kind").is_in(AWAY_TARGETS) & ~pl.col("area_kind").is_in(["garden", "driveway"])
+                              & ~pl.col("entity_id").is_in(list(rules.self_ending)))
         for target in rules.shuffled(targets).head(_cap("away_all_off", rules.n_entities)).iter_rows(named=True):
             rules.add("away_all_off", first_occupant, target["entity_id"], condition)
 
