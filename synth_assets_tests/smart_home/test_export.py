@@ -12,9 +12,11 @@ from datetime import UTC, date, datetime
 import polars as pl
 import pyarrow as pa
 import pytest
+import yaml
 
 from synth_assets.smart_home.export.automations import UnknownRuleError, home_automations
 from synth_assets.smart_home.export.checks import export_results
+from synth_assets.smart_home.export.configuration import configuration_yaml
 from synth_assets.smart_home.export.encoding import EncodingError, fnv1a_32, ulid_bytes, uuid_hex_bytes
 from synth_assets.smart_home.export.home_export import check_days, export_home
 from synth_assets.smart_home.export.statistics import hourly_statistics, short_term_statistics
@@ -147,3 +149,18 @@ def test_export_checks_fail_on_a_dangling_reference_and_a_row_mismatch(tables, t
     results = {r.check_name: r for r in export_results({"h": broken}, off)}
     assert not results["registries_reference_existing_ids"].passed
     assert not results["recorder_rows_match_events"].passed
+
+
+def test_configuration_follows_the_home_and_the_span(tables):
+    home = {**tables.home, "country_code": "US", "timezone": "America/Chicago"}
+    text = configuration_yaml(home, 176.4, 14, "climate normals: Chicago")
+    loaded = yaml.safe_load(text.replace("!include", "included"))
+    core = loaded["homeassistant"]
+    assert core["unit_system"] == "us_customary" and core["elevation"] == 176
+    assert core["time_zone"] == "America/Chicago" and core["country"] == "US"
+    assert loaded["recorder"] == {"purge_keep_days": 15, "auto_purge": False}
+    assert "# elevation: climate normals: Chicago" in text and "automation: !include automations.yaml" in text
+    assert yaml.safe_load(configuration_yaml(tables.home, 0.0, 1).replace("!include", "x"))["homeassistant"][
+        "unit_system"] == "metric"
+    with pytest.raises(ValueError, match="at least one day"):
+        configuration_yaml(tables.home, 0.0, 0)

@@ -110,7 +110,9 @@ def ha_export(context: dg.AssetExecutionContext, settings: SynthSettings,
                for t in ("areas", "devices", "entities")}
     rules = _correlations(settings, config).filter(pl.col("home_id").is_in(home_ids))
     people = occupants(config.seed, homes)
-    altitude = dict(zip(*select_cities(CITY_MODE).select("city_id", "altitude_m").to_dict().values(), strict=True))
+    cities = select_cities(CITY_MODE)
+    altitude = dict(zip(cities["city_id"].to_list(), cities["altitude_m"].to_list(), strict=True))
+    altitude_source = dict(zip(cities["city_id"].to_list(), cities["altitude_source"].to_list(), strict=True))
     storages, counts = {}, []
     for home in homes.iter_rows(named=True):  # a few homes per run; each home's work is vectorised
         def mine(frame: pl.DataFrame, home_id: str = home["home_id"]) -> pl.DataFrame:
@@ -118,7 +120,8 @@ def ha_export(context: dg.AssetExecutionContext, settings: SynthSettings,
 
         tables = HomeTables(home=home, elevation_m=float(altitude[home["city_id"]]), areas=mine(parents["areas"]),
                             devices=mine(parents["devices"]), entities=mine(parents["entities"]),
-                            people=mine(people), events=mine(events), correlations=mine(rules))
+                            people=mine(people), events=mine(events), correlations=mine(rules),
+                            elevation_source=altitude_source[home["city_id"]])
         exported = export_home(export_root(settings.data_path), config.seed, days, tables)
         storages[home["home_id"]] = exported.storage
         counts.append({"home_id": home["home_id"], "events_in_span": tables.events.height,

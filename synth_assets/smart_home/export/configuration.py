@@ -1,6 +1,8 @@
 """A home's ``configuration.yaml`` for Home Assistant 2024.3.
 
-``homeassistant:`` carries the home's name, coordinates, elevation (its city's altitude), time zone,
+``homeassistant:`` carries the home's name, coordinates, elevation (its city's ``altitude_m`` from the
+air-quality city table, with that table's ``altitude_source`` as a comment: 0 where the altitude is
+unknown, an estimate the table marks as such), time zone,
 country and unit system (``us_customary`` in the countries Home Assistant itself treats as non-metric,
 ``util/location.py``: ``data["use_metric"] = data["country_code"] not in ("US", "MM", "LR")``).
 ``recorder:`` keeps ``purge_keep_days`` covering the exported span and turns ``auto_purge`` off, so the
@@ -32,8 +34,10 @@ def purge_keep_days(span_days: int) -> int:
     return span_days + 1
 
 
-def configuration_yaml(home: Mapping[str, object], elevation_m: float, span_days: int) -> str:
-    """The file's text. ``home``: a row of ``smart_home.homes``; the name is ``"<city> <type> <home_id>"``."""
+def configuration_yaml(home: Mapping[str, object], elevation_m: float, span_days: int,
+                       elevation_source: str | None = None) -> str:
+    """The file's text. ``home``: a row of ``smart_home.homes``; the name is ``"<city> <type> <home_id>"``;
+    ``elevation_source`` (the city table's ``altitude_source``) is written beside the value as a comment."""
     if not math.isfinite(elevation_m):
         raise ValueError(f"elevation of {home['home_id']} is not a number: {elevation_m}")
     core = {
@@ -46,5 +50,7 @@ def configuration_yaml(home: Mapping[str, object], elevation_m: float, span_days
     body = yaml.safe_dump({"homeassistant": core, "default_config": None, "recorder": recorder},
                           sort_keys=False, allow_unicode=True, default_flow_style=False)
     body = body.replace("default_config: null\n", "default_config:\n")
+    if elevation_source:
+        body = body.replace("\n  elevation: ", f"\n  # elevation: {elevation_source}\n  elevation: ", 1)
     return f"# Synthetic home {home['home_id']} (synth_assets smart_home export, Home Assistant 2024.3)\n" \
            f"{body}automation: !include {AUTOMATIONS_FILE}\n"

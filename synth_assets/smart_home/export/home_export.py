@@ -40,6 +40,7 @@ class HomeTables:
     people: pl.DataFrame              # people.occupants rows
     events: pl.DataFrame              # smart_home.events over the span
     correlations: pl.DataFrame        # smart_home.correlations
+    elevation_source: str | None = None  # where the altitude comes from (the city table's altitude_source)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def export_home(root: Path, seed: int, days: Sequence[date], tables: HomeTables)
             (built / STORAGE_DIR / key).write_text(registries.storage_text(document), encoding="utf-8")
         rows = write_recorder_database(built / DATABASE_NAME, tables.events, entities, span_start, span_end, runs)
         (built / CONFIGURATION_FILE).write_text(
-            configuration_yaml(tables.home, tables.elevation_m, len(check_days(days))), encoding="utf-8")
+            configuration_yaml(tables.home, tables.elevation_m, len(check_days(days)), tables.elevation_source),
+            encoding="utf-8")
         (built / AUTOMATIONS_FILE).write_text(automations_yaml(automations), encoding="utf-8")
         _swap_in(built, target)
     except BaseException:
