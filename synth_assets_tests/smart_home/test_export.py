@@ -76,9 +76,11 @@ def test_short_term_mean_is_time_weighted_and_carries_the_state_in():
 
 
 def test_energy_sum_counts_growth_and_resets_and_hours_take_the_last():
-    events = _sensor_events([(0.0, "100"), (100.0, "101.5"), (400.0, "0.5"), (3700.0, "2.0")])
+    events = _sensor_events([(0.0, "100"), (100.0, "101.5"), (200.0, "100.5"), (250.0, "101.5"), (400.0, "0.5"),
+                             (3700.0, "2.0")])
     short = short_term_statistics(events, _entities("total_increasing"), 0.0, 7200.0)
-    assert short["sum"].to_list()[:2] == [1.5, 2.0]          # a fall to 0.5 is a reset: 0.5 of growth
+    # a dip above 0.9 x the last value counts down (-1 then +1); a fall to 0.5 is a reset: 0.5 of growth
+    assert short["sum"].to_list()[:2] == [1.5, 2.0]
     assert short["sum"].to_list()[-1] == 3.5 and short["state"].to_list()[-1] == 2.0
     hourly = hourly_statistics(short)
     assert hourly["start_ts"].to_list() == [0.0, 3600.0]

@@ -6,7 +6,8 @@ statistics.py``) compiles every 5 minutes, for each ``sensor`` with a ``state_cl
 - ``measurement``: the time-weighted mean of the numeric state over the period (the state in force at
   the period's start counts from the start), and its min and max (including that starting state);
 - ``total`` / ``total_increasing``: ``state``, the last value, and ``sum``, the growth since the first
-  compiled period (a decrease of a ``total_increasing`` counter is a reset: the new value is growth);
+  compiled period: each change adds its difference, except that a ``total_increasing`` value below 0.9 x
+  the previous one is a reset (``reset_detected``) and adds the new value (the cycle restarts at 0);
 
 into ``statistics_short_term``, and each hour the hour's twelve rows into ``statistics`` (mean of the
 means, min of the mins, max of the maxes, the last state and sum). A period gets a row once the entity has
@@ -28,6 +29,7 @@ HOUR_SECONDS = 3600
 COMPILE_DELAY_SECONDS = 10
 MEAN_CLASSES = ("measurement",)
 SUM_CLASSES = ("total", "total_increasing")
+RESET_SHARE = 0.9  # sensor/recorder.py reset_detected: a total_increasing value below 0.9 x the last is a reset
 STATISTIC_COLUMNS = ("statistic_id", "start_ts", "created_ts", "mean", "min", "max", "state", "sum")
 
 
@@ -37,13 +39,16 @@ def statistics_meta(entities: pl.DataFrame) -> pl.DataFrame:
     return sensors.select(
         pl.col("entity_id").alias("statistic_id"), pl.lit("recorder").alias("source"), "unit_of_measurement",
         pl.col("state_class").is_in(MEAN_CLASSES).alias("has_mean"),
-        pl.col("state_class").is_in(SUM_CLASSES).alias("has_sum"), pl.lit(None, pl.String).alias("name"))
+        pl.col("state_class").is_in(SUM_CLASSES).alias("has_sum"), pl.lit(None, pl.String).alias("name"),
+        "state_class")
 
 
 def _segments(events: pl.DataFrame, meta: pl.DataFrame, span_start: float, span_end: float) -> pl.DataFrame:
     """Every numeric state and every period start of each statistic, as segments with a duration."""
-    numeric = (events.join(meta.select(pl.col("statistic_id").alias("entity_id"), "has_sum"), on="entity_id")
+    numeric = (events.join(meta.select(pl.col("statistic_id").alias("entity_id"), "has_sum", "state_class"),
+                           on="entity_id")
                .select(pl.col("entity_id").alias("statistic_id"), "has_sum",
+                       (pl.col("state_class") == "total_increasing").alias("increasing"),
                        (pl.col("timestamp").dt.epoch("us") / 1e6).alias("t"),
                        pl.col("state").cast(pl.Float64, strict=False).alias("value"))
                .filter(pl.col("value").is_not_null() & pl.col("value").is_finite()
@@ -51,10 +56,11 @@ def _segments(events: pl.DataFrame, meta: pl.DataFrame, span_start: float, span_
     if numeric.is_empty():
         return numeric.with_columns(period=pl.lit(0.0), duration=pl.lit(0.0), growth=pl.lit(0.0))
     periods = np.arange(span_start, span_end, SHORT_TERM_SECONDS, dtype=np.float64)
-    first = numeric.group_by("statistic_id").agg(pl.col("t").min().alias("first"), pl.col("has_sum").first())
+    first = numeric.group_by("statistic_id").agg(pl.col("t").min().alias("first"), pl.col("has_sum").first(),
+                                                 pl.col("increasing").first())
     starts = (first.join(pl.DataFrame({"t": periods}), how="cross")
               .filter(pl.col("t") + SHORT_TERM_SECONDS > pl.col("first"))
-              .select("statistic_id", "has_sum", "t", pl.lit(None, pl.Float64).alias("value"),
+              .select("statistic_id", "has_sum", "increasing", "t", pl.lit(None, pl.Float64).alias("value"),
                       pl.lit(1, pl.Int8).alias("is_start")))
     frame = (pl.concat([numeric.with_columns(is_start=pl.lit(0, pl.Int8)), starts], how="vertical_relaxed")
              .with_columns(pl.col("t").clip(lower_bound=span_start))
@@ -66,8 +72,9 @@ def _segments(events: pl.DataFrame, meta: pl.DataFrame, span_start: float, span_
         period=(pl.col("t") // SHORT_TERM_SECONDS) * SHORT_TERM_SECONDS,
         duration=(pl.col("t").shift(-1).over("statistic_id").fill_null(span_end)
                   .clip(upper_bound=(pl.col("t") // SHORT_TERM_SECONDS + 1) * SHORT_TERM_SECONDS) - pl.col("t")),
-        growth=pl.when(previous.is_null()).then(0.0).when(pl.col("value") >= previous)
-        .then(pl.col("value") - previous).otherwise(pl.col("value")),
+        growth=pl.when(previous.is_null()).then(0.0)
+        .when(pl.col("increasing") & (pl.col("value") < RESET_SHARE * previous)).then(pl.col("value"))
+        .otherwise(pl.col("value") - previous),
     ).with_columns(sum=pl.col("growth").cum_sum().over("statistic_id"))
 
 
