@@ -91,7 +91,6 @@ def left_on_until_back(occ: Occupancy, home: np.ndarray, start: np.ndarray, end:
     """Nobody switches a thing off by hand in an empty home: when everyone leaves before a session's end,
     it stays on until someone is back (then 1-10 minutes), or past midnight (an away rule may cut it)."""
     empty = ~occ.anyone_home
-    n_homes = empty.shape[0]
     columns = np.arange(MINUTES)[None, :]
     big = np.int64(MINUTES)
     next_empty = np.minimum.accumulate(np.where(empty, columns, big)[:, ::-1], axis=1)[:, ::-1]
@@ -101,7 +100,6 @@ def left_on_until_back(occ: Occupancy, home: np.ndarray, start: np.ndarray, end:
     left_early = leaves * 60.0 < end
     back = next_home[home, np.minimum(leaves, MINUTES - 1)]
     moved = np.where(back < big, back * 60.0 + 60 + 540 * u, np.inf)
-    del n_homes
     return np.where(left_early, moved, end)
 
 

@@ -178,7 +178,8 @@ def _order(home: np.ndarray, timestamp: np.ndarray, rank: np.ndarray) -> np.ndar
         return np.lexsort((rank, timestamp, home))
     key = (home.astype(np.uint64) << np.uint64(bits_t + bits_r)) | (relative << np.uint64(bits_r)) \
         | rank.astype(np.uint64)
-    return np.argsort(key)   # keys are unique (the table's key), so any sort gives the same order
+    # keys are unique (the table's key), so any sort gives the same order; polars sorts in parallel
+    return pl.Series(key).arg_sort().to_numpy().astype(np.int64)
 
 
 def _fixed_width_strings(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:

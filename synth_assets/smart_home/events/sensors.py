@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import polars as pl
 
 from synth_assets.core.rng import index_words, to_uniform
 from synth_assets.smart_home.events import models as em
@@ -107,9 +108,8 @@ def numeric_sensors(log: EventLog, ents: Entities, sig: Signals, occ: Occupancy,
     """Every numeric sensor that depends on no actuator; returns the temperature reports (rule triggers)."""
     counter = ents.counter(home_index)
     out = {}
-    specs = {"sensor.temperature": 0, "sensor.humidity": 1, "sensor.illuminance": 2, "sensor.carbon_dioxide": 3,
-             "sensor.pressure": 4}
-    for kind, slot in specs.items():
+    for kind in ("sensor.temperature", "sensor.humidity", "sensor.illuminance", "sensor.carbon_dioxide",
+                 "sensor.pressure"):
         rows = ents.rows_of(kind)
         report = em.REPORTING[kind]
         phase = sig.const[rows, 4] * report.cadence_s
@@ -136,7 +136,6 @@ def numeric_sensors(log: EventLog, ents: Entities, sig: Signals, occ: Occupancy,
         reports = write_on_change(log, ent, t, value, report.decimals)
         if kind == "sensor.temperature":
             out = reports
-        del slot
     _batteries(log, ents, sig, occ, day, day_length)
     return out
 
@@ -155,14 +154,12 @@ def _batteries(log: EventLog, ents: Entities, sig: Signals, occ: Occupancy, day:
     report = em.REPORTING["phone.battery"]
     parent, t = _grid(ents, phones, report.cadence_s, day_length, sig.const[phones, 4] * report.cadence_s)
     ent = phones[parent]
-    home, person = ents.home[ent], ents.person[ent]
     awake = occ.awake[ents.home[phones], ents.person[phones]].astype(np.int32)   # (phones, minutes)
     count = np.cumsum(awake, axis=1)
     since = count - np.maximum.accumulate(np.where(awake == 0, count, 0), axis=1)
     minute = np.clip((t // 60).astype(np.int64), 0, MINUTES - 1)
     drain = 5.5 + 2 * sig.const[ent, 5]
     value = np.clip(100 - drain * since[parent, minute] / 60.0, 8, 100)
-    del home, person
     write_on_change(log, ent, t, value, 0)
 
 
@@ -185,10 +182,9 @@ def power_and_energy(log: EventLog, ents: Entities, sig: Signals, switch_on, see
     """Power of whole-home meters and plugs, then every energy counter. ``switch_on``: (ent, start, end) of the
     plugs' switch periods; a plug's sensors find their switch by device."""
     frame = ents.frame
-    device = frame["device_id"].to_numpy()
     is_meter = (frame["device_type"] == "energy_meter").fill_null(False).to_numpy()
     counter = ents.counter(home_index)
-    switch_of = _switch_of(ents, device)
+    switch_of = _switch_of(ents)
     power = ents.rows_of("sensor.power")
     meters = power[is_meter[power]]
     cadence = em.WHOLE_HOME_POWER_CADENCE_S
@@ -220,11 +216,12 @@ def power_and_energy(log: EventLog, ents: Entities, sig: Signals, switch_on, see
     _energy(log, ents, sig, switch_on, switch_of, is_meter, seed, day, home_index, day_length)
 
 
-def _switch_of(ents: Entities, device: np.ndarray) -> np.ndarray:
-    """For every entity, the row of the switch on the same device (-1 when none)."""
-    switches = ents.rows_of("switch.outlet")
-    lookup = dict(zip(device[switches].tolist(), switches.tolist(), strict=True))
-    return np.array([lookup.get(d, -1) for d in device.tolist()], dtype=np.int64)
+def _switch_of(ents: Entities) -> np.ndarray:
+    """For every entity, the row of the switch on the same device (-1 when none), by a join on device id."""
+    rows = ents.frame.select("device_id").with_row_index("row")
+    switches = rows.filter(pl.Series(np.isin(ents.kind, ["switch.outlet"]))).rename({"row": "switch"})
+    joined = rows.join(switches, on="device_id", how="left", maintain_order="left")
+    return joined["switch"].fill_null(-1).to_numpy().astype(np.int64)
 
 
 def _energy(log, ents, sig, switch_on, switch_of, is_meter, seed, day, home_index, day_length) -> None:
