@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import random
 import sqlite3
 from datetime import UTC, date, datetime
@@ -18,7 +19,7 @@ from synth_assets.smart_home.export.automations import UnknownRuleError, home_au
 from synth_assets.smart_home.export.checks import export_results
 from synth_assets.smart_home.export.configuration import configuration_yaml
 from synth_assets.smart_home.export.encoding import EncodingError, fnv1a_32, ulid_bytes, uuid_hex_bytes
-from synth_assets.smart_home.export.home_export import check_days, export_home
+from synth_assets.smart_home.export.home_export import check_days, export_home, remove_stale_builds
 from synth_assets.smart_home.export.statistics import hourly_statistics, short_term_statistics
 from synth_assets_tests.smart_home.export_frames import CROCKFORD, DAYS, dimensions, home_tables, ulid
 
@@ -166,3 +167,13 @@ def test_configuration_follows_the_home_and_the_span(tables):
         "unit_system"] == "metric"
     with pytest.raises(ValueError, match="at least one day"):
         configuration_yaml(tables.home, 0.0, 0)
+
+
+def test_stale_builds_are_removed_and_fresh_ones_kept(tables, tmp_path):
+    export_home(tmp_path, 7, DAYS, tables)
+    stale, fresh = tmp_path / ".home_00001.abc.tmp", tmp_path / ".home_00001.def.old"
+    stale.mkdir()
+    fresh.mkdir()
+    os.utime(stale, (0, 0))
+    assert remove_stale_builds(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name, "home_00001"]

@@ -26,7 +26,7 @@ from synth_assets.smart_home.export import registries
 from synth_assets.smart_home.export.automations import AUTOMATION_COLUMNS, automation_rows, home_automations
 from synth_assets.smart_home.export.checks import export_results, export_specs
 from synth_assets.smart_home.export.descriptions import DESCRIPTION_COLUMNS, describe_homes, openai_rewriter
-from synth_assets.smart_home.export.home_export import HomeTables, check_days, export_home
+from synth_assets.smart_home.export.home_export import HomeTables, check_days, export_home, remove_stale_builds
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, EVENTS_SCHEMA, SmartHomeConfig
 from synth_assets.smart_home.people import occupants
 from synth_assets.smart_home.settings import SmartHomeSettings
@@ -113,6 +113,7 @@ def ha_export(context: dg.AssetExecutionContext, settings: SynthSettings,
     cities = select_cities(CITY_MODE)
     altitude = dict(zip(cities["city_id"].to_list(), cities["altitude_m"].to_list(), strict=True))
     altitude_source = dict(zip(cities["city_id"].to_list(), cities["altitude_source"].to_list(), strict=True))
+    remove_stale_builds(export_root(settings.data_path))
     storages, counts = {}, []
     for home in homes.iter_rows(named=True):  # a few homes per run; each home's work is vectorised
         def mine(frame: pl.DataFrame, home_id: str = home["home_id"]) -> pl.DataFrame:

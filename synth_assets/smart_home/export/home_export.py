@@ -10,10 +10,12 @@ the last. Pure: no Dagster.
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,6 +28,7 @@ from synth_assets.smart_home.export.configuration import AUTOMATIONS_FILE, CONFI
 from synth_assets.smart_home.export.recorder import DATABASE_NAME, write_recorder_database
 
 STORAGE_DIR = ".storage"
+STALE_BUILD_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,23 @@ def span_seconds(days: Sequence[date], timezone: str) -> tuple[float, float]:
     """Epoch seconds of local midnight of the first day and of the day after the last."""
     zone = ZoneInfo(timezone)
     ordered = check_days(days)
-    start = datetime.combine(ordered[0], time(0), zone).timestamp()
-    end = datetime.combine(ordered[-1] + timedelta(days=1), time(0), zone).timestamp()
+    start = datetime.combine(ordered[0], clock_time(0), zone).timestamp()
+    end = datetime.combine(ordered[-1] + timedelta(days=1), clock_time(0), zone).timestamp()
     return start, end
+
+
+def remove_stale_builds(root: Path, older_than_seconds: float = STALE_BUILD_SECONDS) -> int:
+    """Delete the temporary and replaced directories an interrupted export left in ``root`` over an hour ago
+    (younger ones may belong to an export still running)."""
+    root = Path(root)
+    if not root.exists():
+        return 0
+    cutoff = time.time() - older_than_seconds
+    stale = [p for p in root.iterdir() if p.is_dir() and p.name.startswith(".")
+             and p.name.endswith((".tmp", ".old")) and p.stat().st_mtime < cutoff]
+    for directory in stale:
+        shutil.rmtree(directory, ignore_errors=True)
+    return len(stale)
 
 
 def _swap_in(built: Path, target: Path) -> None:
