@@ -14,6 +14,7 @@ import pytest
 
 from synth_assets.smart_home.events.checks import EVENT_CHECKS, RulesMeasuredBack, day_parents
 from synth_assets.smart_home.events.context_ids import ulid_milliseconds, ulids
+from synth_assets.smart_home.events.generate import generate_events
 from synth_assets.smart_home.events.models import EVENTS_PER_ENTITY_DAY
 from synth_assets.smart_home.events.rules import entity_kinds
 from synth_assets.smart_home.people import occupants
@@ -57,6 +58,14 @@ def test_a_homes_events_do_not_depend_on_the_other_homes_generated_with_it(base,
     alone = base.events(DAY, homes=some)
     assert alone.height > 0
     assert alone.equals(day_events.filter(pl.col("home_id").is_in(some["home_id"].implode())))
+
+
+def test_threads_over_blocks_of_homes_give_the_same_table():
+    w = world(6, 110)
+    ctx = w.context(DAY)
+    args = (w.seed, DAY, w.homes, w.entities, w.devices, w.areas, w.rules, ctx["calendar"], ctx["weather"],
+            ctx["external"], ctx["prices"])
+    assert generate_events(*args, workers=2).equals(generate_events(*args, workers=1))
 
 
 def test_adding_homes_changes_no_existing_home():

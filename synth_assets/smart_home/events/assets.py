@@ -45,6 +45,7 @@ CORRELATIONS = dg.AssetKey([GROUP, "correlations"])
 EVENTS = dg.AssetKey([GROUP, "events"])
 DIMENSIONS = ("homes", "areas", "devices", "entities")
 CONTEXT_TABLES = ("calendar", "weather", "external_data", "electricity_prices")
+WORKERS = 2   # threads over blocks of homes for large partitions (the same rows; see generate_events)
 
 
 class MissingContextPartitionError(FileNotFoundError):
@@ -126,7 +127,7 @@ def events(context: dg.AssetExecutionContext, settings: SynthSettings,
     for day in days:
         ctx = {table: read_context(settings, config, table, day) for table in CONTEXT_TABLES}
         table = generate_events(config.seed, day, homes, entities, devices, areas, rules, ctx["calendar"],
-                                ctx["weather"], ctx["external_data"], ctx["electricity_prices"])
+                                ctx["weather"], ctx["external_data"], ctx["electricity_prices"], workers=WORKERS)
         frame = pl.from_arrow(table)
         parents = day_parents(config.seed, day, homes, entities, devices, areas, rules, ctx["electricity_prices"])
         for check in EVENT_CHECKS:

@@ -10,6 +10,7 @@ away rules, then plug power and the energy counters. Draws come from the day's s
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
@@ -32,7 +33,8 @@ from synth_assets.smart_home.people import occupants
 SESSION_KINDS = {"light": "active_dark", "switch.outlet": "active", "media_player.tv": "active",
                  "media_player.speaker": "active", "fan": "active_warm", "binary_sensor.window": "active",
                  "binary_sensor.occupancy": "active"}
-ROW_SLOTS = 1 << 24   # context-id counter: (home_index, row within the home's day)
+ROW_SLOTS = 1 << 24
+MIN_HOMES_PER_WORKER = 50   # context-id counter: (home_index, row within the home's day)
 
 
 def resolve_rules(rules: pl.DataFrame, ents: Entities, home_index: np.ndarray) -> rx.Rules:
@@ -123,9 +125,18 @@ def _base_intervals(ents: Entities, occ, curves, seed: int, day: date, home_inde
 
 def generate_events(seed: int, day: date, homes: pl.DataFrame, entities: pl.DataFrame, devices: pl.DataFrame,
                     areas: pl.DataFrame, rules: pl.DataFrame, calendar: pl.DataFrame, weather: pl.DataFrame,
-                    external: pl.DataFrame, prices: pl.DataFrame) -> pa.Table:
-    """The day's events of ``homes`` in ``EVENTS_SCHEMA``, sorted (home_id, timestamp, entity_id)."""
+                    external: pl.DataFrame, prices: pl.DataFrame, workers: int = 1) -> pa.Table:
+    """The day's events of ``homes`` in ``EVENTS_SCHEMA``, sorted (home_id, timestamp, entity_id).
+
+    ``workers`` > 1 splits the homes into that many blocks generated in threads (numpy, Arrow and polars
+    release the GIL); a home's events depend only on the home, so the rows are the same."""
     homes = homes.sort("home_index")
+    if workers > 1 and homes.height >= workers * MIN_HOMES_PER_WORKER:
+        blocks = _contiguous(homes, workers)
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(lambda block: generate_events(seed, day, block, entities, devices, areas, rules,
+                                                                calendar, weather, external, prices), blocks))
+        return pa.concat_tables(parts).combine_chunks()
     home_index = homes["home_index"].to_numpy().astype(np.int64)
     local = local_days(homes["timezone"].to_list(), day)
     occ = occupancy(homes, calendar, day, seed, local)
@@ -164,6 +175,12 @@ def generate_events(seed: int, day: date, homes: pl.DataFrame, entities: pl.Data
     power_and_energy(log, ents, sig, (done.ent[switches], done.start[switches], done.end[switches]), seed, day,
                      home_index, day_length)
     return assemble(log, ents, homes, local.start_us, seed, day)
+
+
+def _contiguous(homes: pl.DataFrame, n: int) -> list[pl.DataFrame]:
+    """``homes`` (sorted by home_index) cut into ``n`` consecutive blocks of near-equal size."""
+    bounds = np.linspace(0, homes.height, n + 1).astype(int)
+    return [homes[bounds[i]:bounds[i + 1]] for i in range(n)]
 
 
 def _order(home: np.ndarray, timestamp: np.ndarray, rank: np.ndarray) -> np.ndarray:
