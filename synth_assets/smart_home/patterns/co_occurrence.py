@@ -1,0 +1,155 @@
+"""Which state changes follow which: directed co-occurrence of entity states within a lag, per home.
+
+An *item* is an entity entering a state (``light.kitchen=on``). For every change of item A, the first
+change of each other item B within ``max_lag_seconds`` after it is an occurrence of A -> B. Per home:
+
+* ``support``: changes of A followed by B; ``confidence`` = support / changes of A; ``precedence``: the
+  share of B's changes that follow an A (a light switched on by motion follows motion nearly every time,
+  though most motion finds the light already on);
+* ``lift``: the followed changes within the pair's own reach (90th-percentile lag) against what chance
+  alone gives there: A's changes times ``1 - exp(-rate_B * reach)``;
+* ``lag_seconds``: the median delay.
+
+Pairs that pass the thresholds of :class:`PatternConfig` are then *explained away* in triangles: when
+Z -> X, Z -> Y and X -> Y all pass, either X causes Y (a chain: Z -> Y is only transitive) or Z causes
+both (siblings: X -> Y is only their common cause). They differ in what X does without Z: in a chain, X
+changed by hand is still followed by Y; for siblings it is not. Vectorised: numpy for the lag windows,
+polars for the counting. Pure: no Dagster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from synth_assets.smart_home.patterns.models import DISCRETE_DOMAINS, PatternConfig
+
+LAG_QUANTILE = 0.9
+REACH_PAD_SECONDS = 1.0   # timestamps jitter by up to a second: the shortest reach considered (estimate)
+
+
+def state_changes(events: pl.DataFrame) -> pl.DataFrame:
+    """Discrete state changes in (home_id, timestamp) order: ``home_id``, ``t`` (µs), ``row``, ``item``,
+    ``entity_id``. Attribute-only writes (``last_changed`` before ``timestamp``) are not changes."""
+    domain = pl.col("entity_id").str.extract(r"^([a-z_]+)\.", 1)
+    return (events.lazy()
+            .filter(domain.is_in(DISCRETE_DOMAINS) & (pl.col("last_changed") == pl.col("timestamp")))
+            .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
+                    item=pl.col("entity_id") + "=" + pl.col("state"))
+            .sort("home_id", "t", "item")
+            .with_row_index("row")
+            .collect())
+
+
+def occurrences(changes: pl.DataFrame, max_lag_seconds: float) -> pl.DataFrame:
+    """Every change ``row_a`` and the first later change of each other entity's item within the lag:
+    ``row_a``, ``row_b``, ``lag_us`` (changes must be in :func:`state_changes` order)."""
+    n = changes.height
+    if n == 0:
+        return pl.DataFrame(schema={"row_a": pl.UInt32, "row_b": pl.UInt32, "lag_us": pl.Int64})
+    home = changes["home_id"].rank("dense").to_numpy().astype(np.int64)
+    t = changes["t"].to_numpy()
+    span = int(t.max() - t.min()) + int(max_lag_seconds * 1e6) + 1
+    key = home * span + (t - t.min())           # one sorted axis: homes never overlap
+    ends = np.searchsorted(key, key + int(max_lag_seconds * 1e6), side="right")
+    counts = ends - np.arange(n) - 1
+    row_a = np.repeat(np.arange(n, dtype=np.int64), counts)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    row_b = row_a + 1 + (np.arange(len(row_a)) - starts)
+    pairs = pl.DataFrame({"row_a": row_a.astype(np.uint32), "row_b": row_b.astype(np.uint32),
+                          "lag_us": t[row_b] - t[row_a]})
+    entity = changes["entity_id"]
+    item = changes["item"]
+    return (pairs.lazy()
+            .with_columns(entity_a=entity.gather(pairs["row_a"]), entity_b=entity.gather(pairs["row_b"]),
+                          item_b=item.gather(pairs["row_b"]))
+            .filter(pl.col("entity_a") != pl.col("entity_b"))
+            .unique(["row_a", "item_b"], keep="first", maintain_order=True)   # the first B after each A
+            .select("row_a", "row_b", "lag_us")
+            .collect())
+
+
+def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: float,
+                    config: PatternConfig) -> pl.DataFrame:
+    """Support, confidence, lift and median lag of every directed item pair (all, not only passing ones)."""
+    counts = changes.group_by("home_id", "item").agg(changes=pl.len())
+    rows = changes.select("row", "home_id", "item", "entity_id")
+    joined = (found.lazy()
+              .join(rows.lazy().rename({"row": "row_a", "item": "item_a", "entity_id": "entity_a"}), on="row_a")
+              .join(rows.lazy().select(pl.col("row").alias("row_b"), pl.col("item").alias("item_b"),
+                                       pl.col("entity_id").alias("entity_b")), on="row_b"))
+    # Lags of a causal pair crowd around the automation's delay: support and chance are both taken within
+    # the pair's own 90th-percentile lag, so a tight pair stands out from changes that only share a minute.
+    stats = (joined.with_columns(reach=pl.col("lag_us").quantile(LAG_QUANTILE).over(
+                 "home_id", "item_a", "item_b"))
+             .group_by("home_id", "item_a", "item_b", "entity_a", "entity_b")
+             .agg(support=pl.len(), preceded=pl.col("row_b").n_unique(),
+                  within_reach=(pl.col("lag_us") <= pl.col("reach")).sum(),
+                  reach_seconds=pl.col("reach").first() / 1e6 + REACH_PAD_SECONDS,
+                  lag_seconds=(pl.col("lag_us").median() / 1e6))
+             .join(counts.lazy().rename({"item": "item_a", "changes": "changes_a"}), on=["home_id", "item_a"])
+             .join(counts.lazy().rename({"item": "item_b", "changes": "changes_b"}), on=["home_id", "item_b"])
+             .with_columns(confidence=pl.col("support") / pl.col("changes_a"),
+                           precedence=pl.col("preceded") / pl.col("changes_b"),
+                           chance=1 - (-(pl.col("changes_b") / window_seconds) * pl.col("reach_seconds")).exp())
+             .with_columns(lift=pl.col("within_reach") / (pl.col("changes_a") * pl.col("chance")))
+             .drop("chance", "within_reach")
+             .collect())
+    return stats.sort("home_id", "item_a", "item_b")
+
+
+def passing(stats: pl.DataFrame, config: PatternConfig) -> pl.DataFrame:
+    regular = (pl.col("confidence") >= config.min_confidence) | (pl.col("precedence") >= config.min_confidence)
+    return stats.filter((pl.col("support") >= config.min_support) & regular & (pl.col("lift") >= config.min_lift))
+
+
+def explain_away(candidates: pl.DataFrame, changes: pl.DataFrame, found: pl.DataFrame,
+                 config: PatternConfig) -> pl.DataFrame:
+    """``candidates`` without the pairs a triangle explains: transitive links of chains and siblings of a
+    common cause (see the module's description)."""
+    keys = ["home_id", "item_a", "item_b"]
+    z_x = candidates.select("home_id", pl.col("item_a").alias("z"), pl.col("item_b").alias("x"),
+                            pl.col("lag_seconds").alias("lag_zx"))
+    z_y = candidates.select("home_id", pl.col("item_a").alias("z"), pl.col("item_b").alias("y"),
+                            pl.col("lag_seconds").alias("lag_zy"))
+    x_y = candidates.select("home_id", pl.col("item_a").alias("x"), pl.col("item_b").alias("y"))
+    triangles = (z_x.join(z_y, on=["home_id", "z"]).filter(pl.col("x") != pl.col("y"))
+                 .filter(pl.col("lag_zx") <= pl.col("lag_zy"))
+                 .join(x_y, on=["home_id", "x", "y"]))
+    if triangles.is_empty():
+        return candidates
+    chain = _followed_without_cause(triangles, changes, found, config)
+    dropped = pl.concat([
+        chain.filter(pl.col("is_chain")).select("home_id", pl.col("z").alias("item_a"), pl.col("y").alias("item_b")),
+        chain.filter(~pl.col("is_chain")).select("home_id", pl.col("x").alias("item_a"), pl.col("y").alias("item_b")),
+    ]).unique()
+    return candidates.join(dropped, on=keys, how="anti").sort(keys)
+
+
+def _followed_without_cause(triangles: pl.DataFrame, changes: pl.DataFrame, found: pl.DataFrame,
+                            config: PatternConfig) -> pl.DataFrame:
+    """Per triangle (z, x, y): of x's changes not preceded by z within the lag, the share followed by y.
+    ``is_chain`` when that share reaches the confidence threshold (too few such changes: siblings)."""
+    items = changes.select("row", "home_id", "item")
+    pairs = (found.join(items.rename({"row": "row_a", "item": "item_a"}), on="row_a")
+             .join(items.select(pl.col("row").alias("row_b"), pl.col("item").alias("item_b")), on="row_b"))
+    x_rows = triangles.select("home_id", "z", "x", "y").unique().join(
+        items.rename({"item": "x", "row": "row_x"}), on=["home_id", "x"])
+    preceded = pairs.select(pl.col("item_a").alias("z"), pl.col("row_b").alias("row_x")).unique()
+    alone = x_rows.join(preceded, on=["z", "row_x"], how="anti")
+    followed = pairs.select(pl.col("row_a").alias("row_x"), pl.col("item_b").alias("y")).unique()
+    share = (alone.join(followed.with_columns(hit=pl.lit(True)), on=["row_x", "y"], how="left")
+             .group_by("home_id", "z", "x", "y")
+             .agg(alone=pl.len(), followed=pl.col("hit").fill_null(False).sum()))
+    return (triangles.join(share, on=["home_id", "z", "x", "y"], how="left")
+            .with_columns(pl.col("alone").fill_null(0), pl.col("followed").fill_null(0))
+            .with_columns(is_chain=(pl.col("alone") >= config.min_support)
+                          & (pl.col("followed") >= config.min_confidence * pl.col("alone"))))
+
+
+def co_occurrence(events: pl.DataFrame, window_seconds: float, config: PatternConfig) -> pl.DataFrame:
+    """The directed entity-state pairs of ``events`` that pass the thresholds and survive explaining away."""
+    changes = state_changes(events)
+    found = occurrences(changes, config.max_lag_seconds)
+    stats = pair_statistics(changes, found, window_seconds, config)
+    return explain_away(passing(stats, config), changes, found, config)

@@ -1,0 +1,92 @@
+"""Directed co-occurrence mining (issue 15 groundwork) on small event logs built here with a known cause."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import polars as pl
+
+from synth_assets.smart_home.patterns.co_occurrence import co_occurrence, occurrences, state_changes
+from synth_assets.smart_home.patterns.models import PatternConfig
+
+START = datetime(2024, 1, 8, tzinfo=timezone.utc)
+DAYS = 14
+WINDOW_SECONDS = DAYS * 86_400.0
+
+
+def _log(*series: tuple[str, str, np.ndarray, str]) -> pl.DataFrame:
+    """Events of one home: (home_id, entity_id, seconds since START, state) per change."""
+    frames = []
+    for home, entity, seconds, state in series:
+        stamps = [START + timedelta(seconds=float(s)) for s in seconds]
+        frames.append(pl.DataFrame({"home_id": home, "entity_id": entity, "timestamp": stamps, "state": state},
+                                   schema_overrides={"timestamp": pl.Datetime("us", "UTC")}))
+    events = pl.concat(frames).with_columns(last_changed=pl.col("timestamp"))
+    return events.sort("home_id", "timestamp", "entity_id")
+
+
+def _times(rng: np.random.Generator, n: int) -> np.ndarray:
+    return np.sort(rng.uniform(0, WINDOW_SECONDS - 600, n))
+
+
+def _pairs(found: pl.DataFrame) -> set[tuple[str, str, str]]:
+    return set(found.select("home_id", "item_a", "item_b").iter_rows())
+
+
+def test_a_tight_cause_is_found_and_background_is_not():
+    rng = np.random.default_rng(1)
+    motion = _times(rng, 300)
+    light = motion[::3] + rng.lognormal(np.log(1.2), 0.2, 100)   # every third motion finds the light off
+    events = _log(("h1", "binary_sensor.hall_motion", motion, "on"), ("h1", "light.hall", light, "on"),
+                  ("h1", "switch.plug", _times(rng, 200), "on"),   # independent background
+                  ("h1", "fan.desk", _times(rng, 200), "on"))
+    found = co_occurrence(events, WINDOW_SECONDS, PatternConfig())
+    assert _pairs(found) == {("h1", "binary_sensor.hall_motion=on", "light.hall=on")}
+    row = found.row(0, named=True)
+    assert abs(row["lag_seconds"] - 1.2) < 0.2 and row["precedence"] > 0.95 and row["confidence"] < 0.5
+
+
+def test_chain_keeps_its_links_and_drops_the_transitive_pair():
+    rng = np.random.default_rng(2)
+    a = _times(rng, 120)
+    b_manual = _times(rng, 60)                          # B also changes by hand: C still follows it
+    b = np.sort(np.concatenate([a + rng.uniform(2, 3, a.size), b_manual]))
+    c = b + rng.uniform(4, 5, b.size)
+    events = _log(("h1", "binary_sensor.a", a, "on"), ("h1", "light.b", b, "on"), ("h1", "fan.c", c, "on"))
+    found = _pairs(co_occurrence(events, WINDOW_SECONDS, PatternConfig()))
+    assert ("h1", "binary_sensor.a=on", "light.b=on") in found
+    assert ("h1", "light.b=on", "fan.c=on") in found
+    assert ("h1", "binary_sensor.a=on", "fan.c=on") not in found
+
+
+def test_siblings_of_one_cause_are_not_linked_to_each_other():
+    rng = np.random.default_rng(3)
+    a = _times(rng, 120)
+    b = np.sort(np.concatenate([a + rng.uniform(1, 2, a.size), _times(rng, 60)]))   # B by hand: C does not follow
+    c = a + rng.uniform(5, 6, a.size)
+    events = _log(("h1", "binary_sensor.a", a, "on"), ("h1", "light.b", b, "on"), ("h1", "fan.c", c, "on"))
+    found = _pairs(co_occurrence(events, WINDOW_SECONDS, PatternConfig()))
+    assert {("h1", "binary_sensor.a=on", "light.b=on"), ("h1", "binary_sensor.a=on", "fan.c=on")} <= found
+    assert ("h1", "light.b=on", "fan.c=on") not in found
+
+
+def test_homes_never_pair_with_each_other():
+    rng = np.random.default_rng(4)
+    motion = _times(rng, 200)
+    events = _log(("h1", "binary_sensor.m", motion, "on"), ("h2", "light.l", motion + 1.0, "on"))
+    changes = state_changes(events)
+    assert occurrences(changes, 150.0).is_empty()
+    assert co_occurrence(events, WINDOW_SECONDS, PatternConfig()).is_empty()
+
+
+def test_attribute_only_writes_and_numeric_sensors_are_not_changes():
+    rng = np.random.default_rng(5)
+    times = _times(rng, 50)
+    events = _log(("h1", "light.l", times, "on"), ("h1", "sensor.t", times + 1, "21.5"))
+    events = events.with_columns(
+        last_changed=pl.when(pl.col("timestamp") > START + timedelta(days=7))
+        .then(pl.col("timestamp") - timedelta(seconds=5)).otherwise(pl.col("timestamp")))
+    changes = state_changes(events)
+    assert set(changes["entity_id"]) == {"light.l"}
+    assert changes.height == int((times <= 7 * 86_400).sum())
