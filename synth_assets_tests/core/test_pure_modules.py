@@ -21,7 +21,8 @@ PURE_MODULES = [
     *(f"synth_assets.smart_home.context.{name}" for name in (
         "models", "local_hours", "weather", "external", "calendar", "carbon", "pricing")),
     *(f"synth_assets.smart_home.{name}" for name in (
-        "models", "catalogue", "slugs", "homes", "areas", "devices", "layout", "people")),
+        "models", "catalogue", "slugs", "homes", "areas", "devices", "layout", "people", "patterns.models",
+        "patterns.co_occurrence")),
     *(f"synth_assets.smart_home.events.{name}" for name in (
         "models", "context_ids", "rules", "occupancy", "frame", "log", "sampling", "actuators", "reactions",
         "sensors", "generate", "measure")),
