@@ -125,6 +125,18 @@ def test_automation_changes_carry_the_triggers_context_and_manual_ones_an_occupa
     manual = day_events.filter(pl.col("context_user_id").is_not_null())
     users = occupants(base.seed, base.homes).select("home_id", pl.col("user_id").alias("context_user_id"))
     assert manual.height > 20 and manual.join(users, on=["home_id", "context_user_id"], how="anti").height == 0
+    # the acting occupant is at home: their person entity's last write before the change is not not_home
+    person_of = (occupants(base.seed, base.homes)
+                 .join(base.entities.filter(pl.col("domain") == "person")
+                       .select("home_id", pl.col("original_name").alias("name"), pl.col("entity_id").alias("person")),
+                       on=["home_id", "name"]).select("home_id", pl.col("user_id").alias("context_user_id"), "person"))
+    moves = day_events.filter(pl.col("entity_id").str.starts_with("person.")).select(
+        "home_id", pl.col("entity_id").alias("person"), pl.col("timestamp").alias("moved"),
+        pl.col("state").alias("where")).sort("moved")
+    located = (manual.join(person_of, on=["home_id", "context_user_id"]).sort("timestamp")
+               .join_asof(moves, left_on="timestamp", right_on="moved", by=["home_id", "person"]))
+    assert located.height == manual.height
+    assert located.filter(pl.col("where") == "not_home").height == 0
     sensors = day_events.filter(pl.col("entity_id").str.starts_with("sensor."))
     assert sensors["context_parent_id"].null_count() == sensors.height
     assert sensors["context_user_id"].null_count() == sensors.height

@@ -55,9 +55,12 @@ def curves(occ: Occupancy, ctx: HourlyContext) -> Curves:
 
 
 def occupant_at(occ: Occupancy, home: np.ndarray, seconds: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """An occupant at home at each time, drawn with ``u`` (awake ones first); -1 when nobody is home."""
+    """An occupant at home at each time, drawn with ``u`` (awake ones first); -1 when nobody is home.
+
+    "At home" means this minute and the one before, so the occupant's ``person`` entity (written within
+    the minute of an arrival or departure) already says ``home``."""
     minute = np.clip((seconds // 60).astype(np.int64), 0, MINUTES - 1)
-    present = occ.home[home, :, minute]
+    present = occ.home[home, :, minute] & occ.home[home, :, np.maximum(minute - 1, 0)]
     awake = present & occ.awake[home, :, minute]
     pool = np.where(awake.any(axis=1)[:, None], awake, present)
     count = pool.sum(axis=1)
@@ -75,7 +78,7 @@ def sessions(ents: Entities, rows: np.ndarray, curve: np.ndarray, per_hour: np.n
     mean = per_hour * curve[home, -1] / 60.0
     count = poisson(mean, draws(seed, day, f"{purpose}/count", counter, 1)[:, 0])
     parent, rank = repeat_rows(count)
-    u = draws(seed, day, f"{purpose}/session", counter[parent] * SLOTS_PER_ENTITY + rank, 4)
+    u = draws(seed, day, f"{purpose}/session", counter[parent] * SLOTS_PER_ENTITY + rank, 5)
     start = times_from_intensity(curve, home[parent], u[:, 0], 60.0)
     length = 60.0 * minutes[0] * (minutes[1] / minutes[0]) ** u[:, 1]
     level = np.round(40 + 215 * u[:, 3])
@@ -83,7 +86,8 @@ def sessions(ents: Entities, rows: np.ndarray, curve: np.ndarray, per_hour: np.n
         return Intervals.make(rows[parent], start, start + length, level=level)
     user = occupant_at(occ, home[parent], start, u[:, 2])
     end = left_on_until_back(occ, home[parent], start, start + length, u[:, 1])
-    return Intervals.make(rows[parent], start, end, start_user=user, end_user=user, level=level)
+    end_user = occupant_at(occ, home[parent], np.where(np.isfinite(end), end, 0.0), u[:, 4])   # whoever is home
+    return Intervals.make(rows[parent], start, end, start_user=user, end_user=end_user, level=level)
 
 
 def left_on_until_back(occ: Occupancy, home: np.ndarray, start: np.ndarray, end: np.ndarray,

@@ -81,7 +81,8 @@ def _covers_and_vacuum(ents: Entities, occ, curves, seed: int, day: date, home_i
     start = (first[home] + 30 * u[:, 0]) * 60.0
     end = (last[home] + 30 * u[:, 1]) * 60.0
     user = act.occupant_at(occ, home, start, u[:, 2])
-    blinds = Intervals.make(rows, start, end, start_user=user, end_user=user).take(np.flatnonzero(any_light[home]))
+    end_user = act.occupant_at(occ, home, end, u[:, 3])
+    blinds = Intervals.make(rows, start, end, start_user=user, end_user=end_user).take(np.flatnonzero(any_light[home]))
     vac = ents.rows_of("vacuum")
     v = draws(seed, day, "vacuum", ents.counter(home_index)[vac], 3)
     empty = ~occ.anyone_home[ents.home[vac]]
@@ -115,11 +116,15 @@ def _base_intervals(ents: Entities, occ, curves, seed: int, day: date, home_inde
     manual = locks[~np.isin(locks, door_lock_targets)]
     lock_home = np.full(occ.home.shape[0], -1, dtype=np.int64)
     lock_home[ents.home[manual[::-1]]] = manual[::-1]
-    moves = np.concatenate([people.start, people.end])
-    who = np.concatenate([move_person, move_person]).astype(np.int8)
-    lock = lock_home[np.concatenate([move_home, move_home])]
-    ok = (lock >= 0) & (moves > 0) & np.isfinite(moves)
-    parts.append(Intervals.make(lock[ok], moves[ok] - 40, moves[ok] + 45, start_user=who[ok], end_user=who[ok]))
+    # by hand, by the one who comes or goes: unlocked just after arriving, locked just before leaving
+    # (before their person entity says so); locks with a door_lock rule follow their door instead
+    arriving = np.isfinite(people.start) & (people.start > 0)
+    leaving = np.isfinite(people.end) & (people.end > 0)
+    start = np.concatenate([people.start[arriving] + 5, people.end[leaving] - 60])
+    lock = lock_home[np.concatenate([move_home[arriving], move_home[leaving]])]
+    who = np.concatenate([move_person[arriving], move_person[leaving]]).astype(np.int8)
+    ok = lock >= 0
+    parts.append(Intervals.make(lock[ok], start[ok], start[ok] + 55, start_user=who[ok], end_user=who[ok]))
     return Intervals.concat(parts)
 
 

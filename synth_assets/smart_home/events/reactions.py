@@ -117,8 +117,9 @@ def locked_after_closing(rules: Rules, which: np.ndarray, done: Written, occ: Oc
     opened = s - 3 - 15 * u[:, 2]
     user = occupant_at(occ, home_of[target], np.maximum(s, 0), u[:, 3])
     lock_end = np.where(fire, e + u[:, 1], e + 600 + 3000 * u[:, 2])   # not fired: locked by hand later
+    by_hand = occupant_at(occ, home_of[target], np.where(np.isfinite(lock_end), lock_end, 0.0), u[:, 0])
     return Intervals.make(target, opened, lock_end, start_user=user,
-                          end_parent=np.where(fire, erow, -1), end_user=np.where(fire, -1, user))
+                          end_parent=np.where(fire, erow, -1), end_user=np.where(fire, -1, by_hand))
 
 
 def heating(rules: Rules, which: np.ndarray, reports: dict[str, np.ndarray], seed: int, day: date) -> Intervals:
