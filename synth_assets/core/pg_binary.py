@@ -117,7 +117,7 @@ def _jsonb(array: pa.Array) -> pa.LargeBinaryArray:
 
 def _uuid_from_text(array: pa.Array) -> pa.LargeBinaryArray:
     valid = _valid(array)
-    hexed = pl.from_arrow(array).cast(pl.String).str.replace_all("-", "", literal=True).fill_null("0" * 32)
+    hexed = pl.from_arrow(array).cast(pl.String).str.replace_all(r"[-{}]", "").fill_null("0" * 32)
     raw = hexed.str.decode("hex", strict=False).to_arrow()  # not hex: null
     if raw.null_count or not pc.all(pc.equal(pc.binary_length(raw), 16)).as_py():
         shown = pl.from_arrow(array).filter(pl.from_arrow(raw).is_null() | (pl.from_arrow(raw).bin.size() != 16))
@@ -146,8 +146,19 @@ def _date(array: pa.Array) -> pa.LargeBinaryArray:
 
 
 def _number(dtype: str, arrow_type: pa.DataType) -> Encoder:
+    """Integers into integer columns (a value out of the column's range raises, as the server would refuse
+    it); numbers into float columns rounded to the column's precision, as the server reads text, except
+    that a finite value too large for it raises instead of becoming infinite."""
+    floating = pa.types.is_floating(arrow_type)
+
     def encode(array: pa.Array) -> pa.LargeBinaryArray:
-        values = array.cast(arrow_type).fill_null(0).to_numpy()  # a value out of range raises here
+        values = array.cast(arrow_type, safe=not floating).fill_null(0).to_numpy()
+        if floating and pa.types.is_floating(array.type):
+            source = array.fill_null(0).to_numpy()
+            overflow = np.isinf(values) & np.isfinite(source)
+            if overflow.any():
+                raise ValueError(f"{source[overflow][0]!r} is out of range for a {dtype} (PostgreSQL "
+                                 f"{'real' if dtype == 'f4' else 'double precision'}) column")
         return _fixed(values, dtype, _valid(array))
     return encode
 
@@ -165,11 +176,11 @@ def _text_array(element_oid: int) -> Encoder:
             array = array.combine_chunks()
         array = array.cast(pa.large_list(pa.large_string()))
         valid = _valid(array)
-        elements = array.flatten() if array.offset == 0 else array.values.slice(
-            array.offsets[0].as_py(), array.offsets[-1].as_py() - array.offsets[0].as_py())
+        first, last = array.offsets[0].as_py(), array.offsets[-1].as_py()
+        elements = array.values.slice(first, last - first)  # not flatten(): it drops what a NULL list holds
         element_valid = _valid(elements)
         fields = _prefixed(elements, element_valid)
-        list_offsets = array.offsets.to_numpy() - array.offsets[0].as_py()
+        list_offsets = array.offsets.to_numpy() - first
         field_offsets = np.frombuffer(fields.buffers()[1], dtype=np.int64, count=len(fields) + 1)
         row_offsets = pa.py_buffer(field_offsets[list_offsets].copy())
         joined = pa.LargeBinaryArray.from_buffers(  # each row's elements: one slice of the fields' data
@@ -211,7 +222,7 @@ def encoder_for(arrow_type: pa.DataType, column: ColumnType) -> Encoder | None:
         if pa.types.is_fixed_size_binary(storage) and storage.byte_width == 16:
             return _uuid_from_binary
     if pa.types.is_timestamp(storage) and (name == "timestamptz") == (storage.tz is not None) \
-            and name in ("timestamptz", "timestamp"):
+            and name in ("timestamptz", "timestamp") and storage.unit != "ns":  # ns: CSV, which rounds
         return _timestamp
     if pa.types.is_date32(storage) and name == "date":
         return _date

@@ -205,3 +205,21 @@ def test_binary_copy_is_checked_by_the_server(fresh_database):
                 copy.write(pg_binary.SIGNATURE)
                 copy.write(encode_rows([encoders[0](table.column(0).combine_chunks())]))
                 copy.write(pg_binary.TRAILER)
+
+
+def test_edge_inputs_review():
+    """Inputs that broke a first version: a NULL list backed by values, a float too big for ``real``,
+    brace-wrapped uuids, nanosecond timestamps (left to CSV, which rounds them as the server does)."""
+    values = pa.array(["a", "b", "c", "d"])
+    lists = pa.ListArray.from_arrays(pa.array([0, 2, 3, 4], pa.int32()), values,
+                                     mask=pa.array([False, True, False]))
+    column = ColumnType("_text", _TEXT_OID, "text")
+    encoded = bytes(encode_rows([encoder_for(lists.type, column)(lists)]))
+    reference = _reference_rows(pa.table({"words": lists}), {"words": column})
+    assert encoded == reference and lists.to_pylist() == [["a", "b"], None, ["d"]]
+    with pytest.raises(ValueError, match="out of range"):
+        encoder_for(pa.float64(), ColumnType("float4"))(pa.array([1.0, 1e300]))
+    assert encoder_for(pa.float64(), ColumnType("float4"))(pa.array([math.inf, 0.1])) is not None  # inf stays inf
+    braces = pa.array(["{" + str(uuid.UUID(int=7)) + "}"])
+    assert bytes(encode_rows([encoder_for(braces.type, ColumnType("uuid"))(braces)]))[-16:] == uuid.UUID(int=7).bytes
+    assert encoder_for(pa.timestamp("ns", "UTC"), ColumnType("timestamptz")) is None
