@@ -73,75 +73,80 @@ class _HomeRules:
         if kind in ("door_alarm", "chain"):
             self.self_ending.add(target)
 
-    def shuffled(self, frame: pl.DataFrame) -> pl.DataFrame:
-        return frame[self.rng.permutation(frame.height)] if frame.height else frame
+    def shuffled(self, rows: list[dict]) -> list[dict]:
+        return [rows[i] for i in self.rng.permutation(len(rows))] if rows else rows
 
 
-def _home_rules(rules: _HomeRules, ents: pl.DataFrame, first_occupant: str | None) -> None:
-    by_kind = {k: f for (k,), f in ents.partition_by("kind", as_dict=True, maintain_order=True).items()}
-    empty = ents.clear()
-    get = lambda kind: by_kind.get(kind, empty)  # noqa: E731
+Rows = list[dict]
+
+
+def _home_rules(rules: _HomeRules, ents: Rows, first_occupant: str | None) -> None:
+    by_kind: dict[str, Rows] = {}
+    for row in ents:
+        by_kind.setdefault(row["kind"], []).append(row)
+    get = lambda kind: by_kind.get(kind, [])  # noqa: E731
+    free = lambda rows: [r for r in rows if r["entity_id"] not in rules.started]  # noqa: E731
     lights, motions, doors = get("light"), get("binary_sensor.motion"), get("binary_sensor.door")
     illuminance = get("sensor.illuminance")
-    for motion in rules.shuffled(motions).iter_rows(named=True):
+    for motion in rules.shuffled(motions):
         if rules.full("motion_light"):
             break
-        room = lights.filter((pl.col("area_id") == motion["area_id"]) & ~pl.col("entity_id").is_in(rules.started))
-        for light in rules.shuffled(room).head(2).iter_rows(named=True):
+        room = [r for r in free(lights) if r["area_id"] == motion["area_id"]]
+        for light in rules.shuffled(room)[:2]:
             if rules.full("motion_light"):
                 break
-            gate = illuminance.filter(pl.col("device_id") == motion["device_id"])["entity_id"]
-            condition = (f"{gate[0]} < {ILLUMINANCE_GATE_LUX:g} lx" if gate.len() and rules.rng.random() < 0.6
+            gate = [r["entity_id"] for r in illuminance if r["device_id"] == motion["device_id"]]
+            condition = (f"{gate[0]} < {ILLUMINANCE_GATE_LUX:g} lx" if gate and rules.rng.random() < 0.6
                          else None)
             rules.add("motion_light", motion["entity_id"], light["entity_id"], condition)
     speakers = get("media_player.speaker")
-    for door in rules.shuffled(doors).iter_rows(named=True):
-        locks = get("lock").filter((pl.col("area_id") == door["area_id"]) & ~pl.col("entity_id").is_in(rules.started))
-        if locks.height and not rules.full("door_lock"):
-            rules.add("door_lock", door["entity_id"], locks["entity_id"][0], f"{door['entity_id']} closed")
-        free = speakers.filter(~pl.col("entity_id").is_in(rules.started))
-        if free.height and not rules.full("door_alarm") and rules.rng.random() < 0.7:
-            rules.add("door_alarm", door["entity_id"], rules.shuffled(free)["entity_id"][0])
+    for door in rules.shuffled(doors):
+        locks = [r for r in free(get("lock")) if r["area_id"] == door["area_id"]]
+        if locks and not rules.full("door_lock"):
+            rules.add("door_lock", door["entity_id"], locks[0]["entity_id"], f"{door['entity_id']} closed")
+        chimes = free(speakers)
+        if chimes and not rules.full("door_alarm") and rules.rng.random() < 0.7:
+            rules.add("door_alarm", door["entity_id"], rules.shuffled(chimes)[0]["entity_id"])
     temperatures = get("sensor.temperature")
-    for climate in get("climate").iter_rows(named=True):
+    for climate in get("climate"):
         if rules.full("temperature_climate"):
             break
-        own = temperatures.filter(pl.col("device_id") == climate["device_id"])
-        room = temperatures.filter(pl.col("area_id") == climate["area_id"])
-        sensor = own if own.height else room
-        if sensor.height:
+        own = [r for r in temperatures if r["device_id"] == climate["device_id"]]
+        room = [r for r in temperatures if r["area_id"] == climate["area_id"]]
+        sensor = own or room
+        if sensor:
             threshold = HEATING_BAND_C[0] + (HEATING_BAND_C[1] - HEATING_BAND_C[0]) * rules.rng.random()
-            rules.add("temperature_climate", sensor["entity_id"][0], climate["entity_id"],
-                      f"{sensor['entity_id'][0]} < {threshold:.1f} °C")
-    for plug in rules.shuffled(get("switch.outlet")).iter_rows(named=True):
+            rules.add("temperature_climate", sensor[0]["entity_id"], climate["entity_id"],
+                      f"{sensor[0]['entity_id']} < {threshold:.1f} °C")
+    for plug in rules.shuffled(get("switch.outlet")):
         if rules.full("cheap_power_appliance"):
             break
         if plug["area_kind"] in ("utility", "kitchen", "garage", "basement") or rules.rng.random() < 0.3:
             rules.add("cheap_power_appliance", None, plug["entity_id"], CHEAP_POWER_CONDITION)
     _chains(rules, get, ents)
     if first_occupant is not None:
-        others = get("person").filter(pl.col("entity_id") != first_occupant)["entity_id"].to_list()
+        others = [r["entity_id"] for r in get("person") if r["entity_id"] != first_occupant]
         condition = " and ".join(f"{o} not_home" for o in others) or None
-        targets = ents.filter(pl.col("kind").is_in(AWAY_TARGETS) & ~pl.col("area_kind").is_in(["garden", "driveway"])
-                              & ~pl.col("entity_id").is_in(list(rules.self_ending)))
-        for target in rules.shuffled(targets).head(_cap("away_all_off", rules.n_entities)).iter_rows(named=True):
+        targets = [r for r in ents if r["kind"] in AWAY_TARGETS and r["area_kind"] not in ("garden", "driveway")
+                   and r["entity_id"] not in rules.self_ending]
+        for target in rules.shuffled(targets)[:_cap("away_all_off", rules.n_entities)]:
             rules.add("away_all_off", first_occupant, target["entity_id"], condition)
 
 
-def _chains(rules: _HomeRules, get, ents: pl.DataFrame) -> None:
-    firsts = rules.shuffled(pl.concat([get(k) for k in CHAIN_FIRST]))
-    for first in firsts.iter_rows(named=True):
+def _chains(rules: _HomeRules, get, ents: Rows) -> None:
+    firsts = rules.shuffled([r for k in CHAIN_FIRST for r in get(k)])
+    for first in firsts:
         if rules.full("chain"):
             return
-        actuators = rules.shuffled(ents.filter(pl.col("kind").is_in(CHAIN_ACTUATORS)
-                                               & ~pl.col("entity_id").is_in(rules.started)))
-        same_room = actuators.filter(pl.col("area_id") == first["area_id"])
-        pool = pl.concat([same_room, actuators.filter(pl.col("area_id") != first["area_id"])])
+        actuators = rules.shuffled([r for r in ents if r["kind"] in CHAIN_ACTUATORS
+                                    and r["entity_id"] not in rules.started])
+        pool = ([r for r in actuators if r["area_id"] == first["area_id"]]
+                + [r for r in actuators if r["area_id"] != first["area_id"]])
         links = int(rules.rng.integers(1, 4))
-        if pool.height < links:
+        if len(pool) < links:
             continue
         chain_id = f"chain_{rules.count.get('chain', 0) + 1:02d}"
-        members = [first["entity_id"], *pool["entity_id"].head(links).to_list()]
+        members = [first["entity_id"], *(r["entity_id"] for r in pool[:links])]
         for step, (trigger, target) in enumerate(zip(members[:-1], members[1:], strict=True), start=1):
             rules.add("chain", trigger, target, chain=(chain_id, step))
         rules.count["chain"] = rules.count["chain"] - links + 1   # the cap counts chains, not links
@@ -150,18 +155,19 @@ def _chains(rules: _HomeRules, get, ents: pl.DataFrame) -> None:
 def generate_correlations(seed: int, homes: pl.DataFrame, entities: pl.DataFrame,
                           areas: pl.DataFrame) -> pl.DataFrame:
     """Every home's rules in ``CORRELATIONS_SCHEMA``, sorted by (home_id, rule_id)."""
-    kinds = entity_kinds(entities, areas)
-    per_home = kinds.partition_by("home_id", as_dict=True, maintain_order=True)
+    columns = ["home_id", "entity_id", "kind", "area_id", "device_id", "area_kind", "original_name"]
+    per_home: dict[str, Rows] = {}
+    for row in entity_kinds(entities, areas).select(columns).with_columns(pl.col("area_kind").fill_null("")).to_dicts():
+        per_home.setdefault(row["home_id"], []).append(row)
     rows: list[tuple] = []
-    for home in homes.select("home_id", "home_index", "occupant_names").iter_rows(named=True):
-        ents = per_home.get((home["home_id"],))
+    for home_id, home_index, names in homes.select("home_id", "home_index", "occupant_names").iter_rows():
+        ents = per_home.get(home_id)
         if ents is None:
             continue
-        rules = _HomeRules(home["home_id"], rng_for(seed, *STREAM, int(home["home_index"])), ents.height)
-        persons = ents.filter(pl.col("kind") == "person")
-        names = home["occupant_names"] or []
-        first = persons.filter(pl.col("original_name") == names[0])["entity_id"] if names else persons["entity_id"]
-        _home_rules(rules, ents, first[0] if first.len() else None)
+        rules = _HomeRules(home_id, rng_for(seed, *STREAM, int(home_index)), len(ents))
+        persons = [r for r in ents if r["kind"] == "person"]
+        first = [r for r in persons if names and r["original_name"] == names[0]] if names else persons
+        _home_rules(rules, ents, first[0]["entity_id"] if first else None)
         rows.extend(rules.rows)
     frame = pl.DataFrame(rows, schema=pl.from_arrow(CORRELATIONS_SCHEMA.empty_table()).schema, orient="row")
     return frame.sort("home_id", "rule_id")
