@@ -17,7 +17,7 @@ from synth_assets.smart_home import layout
 from synth_assets.smart_home.context import assets as context_assets
 from synth_assets.smart_home.events import assets as event_assets
 from synth_assets.smart_home.export import assets
-from synth_assets.smart_home.export.checks import CHECKS
+from synth_assets.smart_home.export.checks import CHECKS, TABLE_CHECKS, table_results
 from synth_assets.smart_home.settings import SmartHomeSettings
 from synth_assets_tests.conftest import make_resources, make_settings
 from synth_assets_tests.smart_home.ha_tool_env import ha_python, run_ha_script  # noqa: F401 - fixture
@@ -159,3 +159,17 @@ def test_description_backend_is_off_by_default_and_a_bad_endpoint_is_refused():
         SmartHomeSettings(description_backend="openai", description_openai_base_url="https://example.invalid/v1")
     with pytest.raises(ValueError, match="unknown description backend"):
         SmartHomeSettings.from_env({"SYNTH_SMART_HOME_DESCRIPTIONS": "gpt"})
+
+
+def test_table_checks_pass_and_catch_a_stray_automation_and_a_duplicate_description(world):
+    _, settings, _, result = world
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert {c.name for table in TABLE_CHECKS.values() for c in table} <= set(checks) and all(checks.values())
+    homes = pl.read_parquet(layout.table_path(settings.data_path, "homes"))
+    rules = pl.read_parquet(layout.table_path(settings.data_path, "correlations"))
+    automations = pl.read_parquet(layout.table_path(settings.data_path, "automations"))
+    stray = pl.concat([automations, automations.head(1).with_columns(automation_id=pl.lit("not_a_rule"))])
+    assert [r.passed for r in table_results("automations", stray, homes, rules)] == [True, False]
+    descriptions = pl.read_parquet(layout.table_path(settings.data_path, "home_descriptions"))
+    doubled = pl.concat([descriptions, descriptions.head(1)])
+    assert [r.passed for r in table_results("home_descriptions", doubled, homes)] == [False, True]

@@ -24,7 +24,7 @@ from synth_assets.smart_home.assets import CITY_MODE
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.export import registries
 from synth_assets.smart_home.export.automations import AUTOMATION_COLUMNS, automation_rows, home_automations
-from synth_assets.smart_home.export.checks import export_results, export_specs
+from synth_assets.smart_home.export.checks import export_results, export_specs, table_results, table_specs
 from synth_assets.smart_home.export.descriptions import DESCRIPTION_COLUMNS, describe_homes, openai_rewriter
 from synth_assets.smart_home.export.home_export import HomeTables, check_days, export_home, remove_stale_builds
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, EVENTS_SCHEMA, SmartHomeConfig
@@ -151,6 +151,7 @@ def _publish(settings: SynthSettings, config: SmartHomeConfig, table: str, frame
 
 @dg.asset(key=KEYS["automations"], group_name=GROUP, kinds={"polars", "parquet", "yaml"}, pool="duckdb",
           deps=[UPSTREAM["correlations"], UPSTREAM["entities"]],
+          check_specs=table_specs("automations", KEYS["automations"]),
           description="Home Assistant 2024.3 automations of every home from its planted rules (one per rule, one "
                       "per chain; id = rule_id or chain_id): home_id, automation_id, alias and the YAML.")
 def automations(context: dg.AssetExecutionContext, settings: SynthSettings,
@@ -163,13 +164,14 @@ def automations(context: dg.AssetExecutionContext, settings: SynthSettings,
     frames = [automation_rows(str(home_id), home_automations(part, names))
               for (home_id,), part in rules.group_by("home_id", maintain_order=True)]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema={c: pl.String for c in AUTOMATION_COLUMNS})
+    frame = frame.sort("home_id", "automation_id")
+    results = table_results("automations", frame, _dimension(settings, config, "homes"), rules)
     context.log.info(f"smart_home.automations: {frame.height:,} automations")
-    return dg.MaterializeResult(metadata=_publish(settings, config, "automations", frame.sort("home_id",
-                                                                                                "automation_id")))
+    return dg.MaterializeResult(metadata=_publish(settings, config, "automations", frame), check_results=results)
 
 
 @dg.asset(key=KEYS["home_descriptions"], group_name=GROUP, kinds={"polars", "parquet"}, pool="duckdb",
-          deps=[UPSTREAM["devices"]],
+          deps=[UPSTREAM["devices"]], check_specs=table_specs("home_descriptions", KEYS["home_descriptions"]),
           description="A natural-language description of each home from templates (deterministic, offline); "
                       "optionally rewritten by an OpenAI-compatible endpoint (off by default).")
 def home_descriptions(context: dg.AssetExecutionContext, settings: SynthSettings,
@@ -183,8 +185,10 @@ def home_descriptions(context: dg.AssetExecutionContext, settings: SynthSettings
         frame = describe_homes(homes, areas, devices, rewrite=openai_rewriter(endpoint), backend="openai",
                                model=endpoint.model)
     frame = frame.cast(DESCRIPTION_COLUMNS)
+    results = table_results("home_descriptions", frame, homes)
     context.log.info(f"smart_home.home_descriptions: {frame.height:,} homes ({frame['backend'][0]})")
-    return dg.MaterializeResult(metadata=_publish(settings, config, "home_descriptions", frame))
+    return dg.MaterializeResult(metadata=_publish(settings, config, "home_descriptions", frame),
+                                check_results=results)
 
 
 EXPORT_ASSETS = [ha_export, automations, home_descriptions]

@@ -6,6 +6,8 @@
   and held by :func:`core.checks.foreign_key`.
 - ``recorder_rows_match_events``: per home, the recorder's ``states`` rows equal the home's events over the
   span and ``states_meta`` rows its distinct entities.
+- the ``automations`` table: one row per (home, automation), each a planted rule or chain; the
+  ``home_descriptions`` table: one row per existing home.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 import dagster as dg
 import polars as pl
 
-from synth_assets.core.checks import Check, Tally, foreign_key, specs
+from synth_assets.core.checks import Check, Tally, foreign_key, specs, unique_key
 
 REFERENCE_CHECK = foreign_key("registries_reference_existing_ids", "reference", "defined",
                               rule="every id referenced in .storage (device, area, floor, config entry, user, "
@@ -88,3 +90,33 @@ def export_results(storages: Mapping[str, Mapping[str, Mapping]], rows: pl.DataF
     tally = Tally((REFERENCE_CHECK,), {"defined": pl.Series("defined", defined, dtype=pl.String)})
     tally.add(pl.DataFrame({"reference": referenced}, schema={"reference": pl.String}))
     return [*tally.results(homes=len(storages)), ROWS_CHECK.result(ROWS_CHECK.count(rows), homes=rows.height)]
+
+
+TABLE_CHECKS: dict[str, tuple[Check, ...]] = {
+    "automations": (
+        unique_key("automation_unique_per_home", ["home_id", "automation_id"]),
+        foreign_key("automation_is_a_planted_rule", "home_automation", "rules",
+                    rule="every (home_id, automation_id) is a rule_id or chain_id of smart_home.correlations"),
+    ),
+    "home_descriptions": (
+        unique_key("description_unique_per_home", ["home_id"]),
+        foreign_key("description_home_exists", "home_id", "homes"),
+    ),
+}
+
+
+def table_specs(table: str, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    return specs(asset_key, TABLE_CHECKS[table])
+
+
+def table_results(table: str, frame: pl.DataFrame, homes: pl.DataFrame,
+                  rules: pl.DataFrame | None = None) -> list[dg.AssetCheckResult]:
+    """The checks of ``automations`` (``rules``: smart_home.correlations) or ``home_descriptions`` on the
+    frame the asset writes."""
+    parents = {"homes": homes["home_id"]}
+    if table == "automations":
+        parents["rules"] = rules.select(pl.col("home_id") + "/" + pl.coalesce("chain_id", "rule_id"))[:, 0].unique()
+        frame = frame.with_columns(home_automation=pl.col("home_id") + "/" + pl.col("automation_id"))
+    tally = Tally(TABLE_CHECKS[table], parents)
+    tally.add(frame)
+    return tally.results()
