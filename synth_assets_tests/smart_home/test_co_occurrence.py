@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import polars as pl
 
-from synth_assets.smart_home.patterns.co_occurrence import co_occurrence, occurrences, state_changes
+from synth_assets.smart_home.patterns.co_occurrence import OCCUPANCY, co_occurrence, occurrences, state_changes
 from synth_assets.smart_home.patterns.models import PatternConfig
 
 START = datetime(2024, 1, 8, tzinfo=timezone.utc)
@@ -90,3 +90,32 @@ def test_attribute_only_writes_and_numeric_sensors_are_not_changes():
     changes = state_changes(events)
     assert set(changes["entity_id"]) == {"light.l"}
     assert changes.height == int((times <= 7 * 86_400).sum())
+
+
+def test_occupancy_is_empty_when_the_last_person_leaves():
+    leave_a = np.array([8, 32]) * 3600.0          # A leaves at 08:00 on both days, B at 09:00 on day 1 only
+    events = _log(("h1", "person.a", leave_a, "not_home"), ("h1", "person.a", leave_a + 9 * 3600, "home"),
+                  ("h1", "person.b", np.array([9 * 3600.0]), "not_home"),
+                  ("h1", "person.b", np.array([18 * 3600.0]), "home"))
+    changes = state_changes(events)
+    occupancy = changes.filter(pl.col("entity_id") == OCCUPANCY).sort("t")
+    assert occupancy["item"].to_list() == [f"{OCCUPANCY}=empty", f"{OCCUPANCY}=occupied"]
+    # day 1: empty when B leaves after A, occupied when A is back; day 2: B stays home, A leaving empties nothing
+    assert (occupancy["t"] - int(START.timestamp() * 1e6)).to_list() == [int(9 * 3600e6), int(17 * 3600e6)]
+
+
+def test_a_rule_that_only_acts_when_it_can_is_found_by_its_open_confidence():
+    """Leaving turns the hall light off, but the light is usually off already: the plain confidence is
+    low, the share among departures that find the light on is not."""
+    rng = np.random.default_rng(6)
+    leave = np.arange(28) * 86_400.0 + 8 * 3600 + rng.uniform(0, 1800, 28)
+    back = leave + 9 * 3600
+    lit = leave[::4]                                   # on one day in four the light is on when leaving
+    events = _log(("h1", "person.a", leave, "not_home"), ("h1", "person.a", back, "home"),
+                  ("h1", "light.hall", lit - 600, "on"), ("h1", "light.hall", lit + 60, "off"))
+    found = co_occurrence(events, 28 * 86_400.0, PatternConfig())
+    # one occupant: their leaving and the home turning empty are the same moment; the pair is kept once
+    pair = found.filter(pl.col("item_a").is_in(["person.a=not_home", f"{OCCUPANCY}=empty"])
+                        & (pl.col("item_b") == "light.hall=off"))
+    assert pair.height == 1
+    assert pair["confidence"][0] < 0.5 and pair["open_confidence"][0] == 1.0

@@ -24,6 +24,7 @@ import polars as pl
 
 from synth_assets.smart_home.patterns.models import DISCRETE_DOMAINS, PatternConfig
 
+OCCUPANCY = "home.occupancy"   # the virtual entity of occupancy_changes
 LAG_QUANTILE = 0.9
 REACH_PAD_SECONDS = 1.0   # timestamps jitter by up to a second: the shortest reach considered (estimate)
 
@@ -32,13 +33,36 @@ def state_changes(events: pl.DataFrame) -> pl.DataFrame:
     """Discrete state changes in (home_id, timestamp) order: ``home_id``, ``t`` (µs), ``row``, ``item``,
     ``entity_id``. Attribute-only writes (``last_changed`` before ``timestamp``) are not changes."""
     domain = pl.col("entity_id").str.extract(r"^([a-z_]+)\.", 1)
-    return (events.lazy()
-            .filter(domain.is_in(DISCRETE_DOMAINS) & (pl.col("last_changed") == pl.col("timestamp")))
-            .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
-                    item=pl.col("entity_id") + "=" + pl.col("state"))
+    changes = (events.lazy()
+               .filter(domain.is_in(DISCRETE_DOMAINS) & (pl.col("last_changed") == pl.col("timestamp")))
+               .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
+                       item=pl.col("entity_id") + "=" + pl.col("state"))
+               .collect())
+    return (pl.concat([changes, occupancy_changes(changes)])
             .sort("home_id", "t", "item")
-            .with_row_index("row")
-            .collect())
+            .with_row_index("row"))
+
+
+def occupancy_changes(changes: pl.DataFrame) -> pl.DataFrame:
+    """The home's occupancy as an item of its own: ``home.occupancy=empty`` when the last person leaves,
+    ``=occupied`` when the first comes back (what "everyone away" automations react to). A person's state
+    before their first change in the window is the opposite of that change."""
+    persons = changes.filter(pl.col("entity_id").str.starts_with("person.")).sort("home_id", "t", "item")
+    if persons.is_empty():
+        return changes.clear()
+    at_home = pl.col("item").str.ends_with("=home")
+    persons = persons.with_columns(
+        step=pl.when(at_home).then(1).otherwise(-1),
+        first=pl.int_range(pl.len()).over("home_id", "entity_id") == 0)
+    start = persons.filter(pl.col("first") & ~at_home).group_by("home_id").agg(start=pl.len())  # home before
+    counted = (persons.join(start, on="home_id", how="left")
+               .with_columns(home=pl.col("start").fill_null(0) + pl.col("step").cum_sum().over("home_id")))
+    before = counted["home"] - counted["step"]
+    flips = counted.with_columns(before=before).filter(
+        ((pl.col("home") == 0) & (pl.col("before") > 0)) | ((pl.col("home") > 0) & (pl.col("before") == 0)))
+    return flips.select("home_id", entity_id=pl.lit(OCCUPANCY), t="t",
+                        item=pl.lit(OCCUPANCY) + pl.when(pl.col("home") == 0).then(pl.lit("=empty"))
+                        .otherwise(pl.lit("=occupied")))
 
 
 def occurrences(changes: pl.DataFrame, max_lag_seconds: float) -> pl.DataFrame:
@@ -98,8 +122,35 @@ def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: 
     return stats.sort("home_id", "item_a", "item_b")
 
 
+def with_open_confidence(stats: pl.DataFrame, changes: pl.DataFrame, found: pl.DataFrame,
+                         config: PatternConfig) -> pl.DataFrame:
+    """Adds ``open_confidence``: of A's changes that find B in another state than the pair's (so that B
+    *can* change to it), the share followed by B's change. Leaving turns the lights off, but most lights
+    are off already when people leave: the plain confidence hides that, this one does not. Only for the
+    pairs with enough support and lift (the others get null)."""
+    worth = stats.filter((pl.col("support") >= config.min_support) & (pl.col("lift") >= config.min_lift))
+    if worth.is_empty():
+        return stats.with_columns(open_confidence=pl.lit(None, pl.Float64))
+    b_state = pl.col("item_b").str.slice(pl.col("entity_b").str.len_chars() + 1)
+    pairs = worth.select("home_id", "item_a", "item_b", "entity_b", b_state.alias("b_state"))
+    a_rows = changes.select("home_id", "item", "t", row_a="row").rename({"item": "item_a"})
+    trials = pairs.join(a_rows, on=["home_id", "item_a"]).sort("t")
+    b_states = (changes.select("home_id", "entity_id", "t", state=pl.col("item").str.split("=").list.last())
+                .rename({"entity_id": "entity_b", "t": "t_b"}).sort("t_b"))
+    trials = trials.join_asof(b_states, left_on="t", right_on="t_b", by=["home_id", "entity_b"],
+                              strategy="backward", allow_exact_matches=False, check_sortedness=False)
+    followed = (found.join(changes.select(row_b="row", item_b="item"), on="row_b")
+                .select("row_a", "item_b", hit=pl.lit(True)))
+    share = (trials.filter(pl.col("state").is_null() | (pl.col("state") != pl.col("b_state")))
+             .join(followed, on=["row_a", "item_b"], how="left")
+             .group_by("home_id", "item_a", "item_b")
+             .agg(open_confidence=pl.col("hit").fill_null(False).mean()))
+    return stats.join(share, on=["home_id", "item_a", "item_b"], how="left")
+
+
 def passing(stats: pl.DataFrame, config: PatternConfig) -> pl.DataFrame:
-    regular = (pl.col("confidence") >= config.min_confidence) | (pl.col("precedence") >= config.min_confidence)
+    regular = ((pl.col("confidence") >= config.min_confidence) | (pl.col("precedence") >= config.min_confidence)
+               | (pl.col("open_confidence").fill_null(0) >= config.min_confidence))
     return stats.filter((pl.col("support") >= config.min_support) & regular & (pl.col("lift") >= config.min_lift))
 
 
@@ -151,5 +202,5 @@ def co_occurrence(events: pl.DataFrame, window_seconds: float, config: PatternCo
     """The directed entity-state pairs of ``events`` that pass the thresholds and survive explaining away."""
     changes = state_changes(events)
     found = occurrences(changes, config.max_lag_seconds)
-    stats = pair_statistics(changes, found, window_seconds, config)
+    stats = with_open_confidence(pair_statistics(changes, found, window_seconds, config), changes, found, config)
     return explain_away(passing(stats, config), changes, found, config)
