@@ -15,6 +15,13 @@ Z -> X, Z -> Y and X -> Y all pass, either X causes Y (a chain: Z -> Y is only t
 both (siblings: X -> Y is only their common cause). They differ in what X does without Z: in a chain, X
 changed by hand is still followed by Y; for siblings it is not. Vectorised: numpy for the lag windows,
 polars for the counting. Pure: no Dagster.
+
+Measured on the demo (20 homes x 14 days, 414k changes, about 8 s) against ``smart_home.correlations``
+(away rules scored with the occupancy item as trigger): precision 0.45-0.54 and recall 0.55 on entity
+pairs; recall 0.95 on motion, door and chain rules. Still missed: away rules (a home empties about once
+a day and its lights are mostly off already: 14 days are too few) and temperature -> climate (numeric
+triggers are not items yet). The false positives are the generator's own undeclared routines: arrivals
+(unlock, door, person home), people leaving together, the vacuum starting when someone leaves.
 """
 
 from __future__ import annotations
