@@ -6,9 +6,10 @@ how people automate with Home Assistant: a motion sensor switches the lights of 
 room's light level when the sensor measures it), a door auto-locks its lock after closing or chimes a
 speaker, a room's temperature drives its thermostat, a metering plug runs in the day's cheapest hour,
 the first occupant leaving an empty home switches things off, and chains of 2-4 entities (a sensor, then
-actuators each triggered by the previous one). Each entity is the started target of at most one rule
-(the away rule only ever stops things). Per-home Python over a few dozen candidates; not on the event
-path. Pure: no Dagster.
+actuators each triggered by the previous one). Each entity is the started target of at most one rule;
+the away rule only ever stops things, and never those another rule already switches off (motion lights,
+chimes, chain links), so each measured change has one cause. Per-home Python over a few dozen
+candidates; not on the event path. Pure: no Dagster.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class _HomeRules:
         self.home_id, self.rng, self.n_entities = home_id, rng, n_entities
         self.rows: list[tuple] = []
         self.started: set[str] = set()
-        self.self_ending: set[str] = set()   # chimes and chain links switch off by themselves
+        self.self_ending: set[str] = set()   # motion lights, chimes and chain links switch off by themselves
         self.count: dict[str, int] = {}
 
     def lag(self, kind: str) -> float:
@@ -70,7 +71,7 @@ class _HomeRules:
                           condition, None if chain is None else chain[0], None if chain is None else chain[1]))
         if kind != "away_all_off":
             self.started.add(target)
-        if kind in ("door_alarm", "chain"):
+        if kind in ("motion_light", "door_alarm", "chain"):
             self.self_ending.add(target)
 
     def shuffled(self, rows: list[dict]) -> list[dict]:
