@@ -107,7 +107,8 @@ def correlations(context: dg.AssetExecutionContext, settings: SynthSettings,
 
 
 @dg.asset(key=EVENTS, group_name=GROUP, kinds={"numpy", "parquet", "duckdb"}, pool="duckdb",
-          deps=[CORRELATIONS, dg.AssetKey([GROUP, "devices"]), *(dg.AssetKey([GROUP, t]) for t in CONTEXT_TABLES)],
+          deps=[CORRELATIONS, *(dg.AssetKey([GROUP, t]) for t in DIMENSIONS),
+                *(dg.AssetKey([GROUP, t]) for t in CONTEXT_TABLES)],
           partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
           check_specs=event_specs(EVENTS),
           description="Home Assistant state changes of every entity over each home-local day, driven by occupancy, "

@@ -52,8 +52,12 @@ def measure_day(events: pl.DataFrame, rules: pl.DataFrame, kinds: pl.DataFrame,
                    on=["home_id", "trigger_entity_id"], how="left")
              .with_columns(window=(pl.col("lag_seconds") * em.MEASURE_WINDOW_FACTOR
                                    + em.MEASURE_WINDOW_PAD_S) * 1_000_000))
-    homes = rules["home_id"].unique()
-    ev = events.filter(pl.col("home_id").is_in(homes.implode())).select("home_id", "entity_id", "timestamp", "state")
+    # only the writes a measurement can look at: triggers, targets, light-level gates and people
+    gates = rules.select("home_id", entity_id=pl.col("condition").str.extract(r"^(sensor\.\S+) < [0-9.]+ lx"))
+    relevant = pl.concat([
+        rules.select("home_id", entity_id="trigger_entity_id"), rules.select("home_id", entity_id="target_entity_id"),
+        gates, kinds.filter(pl.col("kind") == "person").select("home_id", "entity_id")]).drop_nulls().unique()
+    ev = events.select("home_id", "entity_id", "timestamp", "state").join(relevant, on=["home_id", "entity_id"])
     triggers = []
     for (kind, trigger_kind), group in rules.group_by("kind", "trigger_kind"):
         if kind == "cheap_power_appliance":
