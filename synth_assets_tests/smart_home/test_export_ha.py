@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from synth_assets.smart_home.export.home_export import export_home
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.xdist_group("home_assistant")
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    tables = home_tables(dimensions(), position=0)
+    tables = home_tables(dimensions(), position=2)  # home_00003: a townhouse with whole-home energy meters
     export = export_home(tmp_path_factory.mktemp("ha"), 7, DAYS, tables)
     return tables, export
 
@@ -51,6 +52,16 @@ def test_configuration_and_automations_pass_home_assistants_validators(exported,
     assert config["country"] == tables.home["country_code"]
     assert config["purge_keep_days"] >= len(DAYS) and config["auto_purge"] is False
     assert config["automations"] == export.automations.height
+
+
+def test_energy_preferences_pass_the_energy_schemas_and_name_recorded_statistics(exported, validated):
+    tables, export = exported
+    found = validated["energy"]
+    energy_sensors = tables.entities.filter(pl.col("device_class") == "energy").height
+    assert found["errors"] == [] and found["missing_statistics"] == []
+    assert found["statistics"] == energy_sensors > 0
+    prefs = export.storage["energy"]["data"]
+    assert prefs["energy_sources"] and prefs["energy_sources"][0]["type"] == "grid"
 
 
 def test_recorder_opens_without_migration_and_reads_back(exported, validated):

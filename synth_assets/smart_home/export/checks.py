@@ -1,7 +1,8 @@
 """Checks of the Home Assistant export, declared once with the core builders.
 
 - ``registries_reference_existing_ids``: every id a ``.storage`` document points to (entity -> device,
-  area, config entry; device -> area, config entry; area -> floor; person -> user, device tracker) is
+  area, config entry; device -> area, config entry; area -> floor; person -> user, device tracker; energy
+  preferences -> entity) is
   defined in the same home's documents. References and definitions are listed as ``home/kind:id`` strings
   and held by :func:`core.checks.foreign_key`.
 - ``recorder_rows_match_events``: per home, the recorder's ``states`` rows equal the home's events over the
@@ -77,6 +78,10 @@ def references(home_id: str, storage: Mapping[str, Mapping]) -> tuple[list[str],
     for person in persons:
         referenced += [tag("user", person["user_id"])] if person["user_id"] else []
         referenced += [tag("entity", tracker) for tracker in person["device_trackers"]]
+    energy = storage["energy"]["data"] if "energy" in storage else {"energy_sources": [], "device_consumption": []}
+    referenced += [tag("entity", flow["stat_energy_from"]) for source in energy["energy_sources"]
+                   for flow in source.get("flow_from", [])]
+    referenced += [tag("entity", device["stat_consumption"]) for device in energy["device_consumption"]]
     return referenced, defined
 
 

@@ -10,7 +10,8 @@ those of the release's ``_data_to_save`` and are read back by its ``async_load``
 - ``core.config_entries`` 1.1 (``config_entries.py``): one entry per integration the devices use, since
   every device names the config entry that made it (``DeviceEntry.config_entries``);
 - ``person`` 2.1 (``components/person``: ``{"items": [...]}``) and ``auth`` 1.1 (``auth/auth_store.py``):
-  one user and one person per occupant, with the user ids the events carry (``people.occupants``).
+  one user and one person per occupant, with the user ids the events carry (``people.occupants``);
+- ``energy`` 1.1 (``components/energy/data.py``): the energy dashboard's grid source and devices.
 
 Ids Home Assistant draws at random (``uuid_util.random_uuid_hex``: entity registry ids, config entry ids)
 are 32 hex digits from counter-based words keyed by (seed, home, what): a home's files depend on nothing
@@ -33,7 +34,9 @@ from synth_assets.smart_home.slugs import slug_column
 STORAGE_VERSIONS: dict[str, tuple[int, int]] = {
     "core.area_registry": (1, 6), "core.floor_registry": (1, 1), "core.device_registry": (1, 5),
     "core.entity_registry": (1, 13), "core.config_entries": (1, 1), "person": (2, 1), "auth": (1, 1),
+    "energy": (1, 1),
 }
+WHOLE_HOME_METER = "energy_meter"  # the catalogue's whole-home meter: the energy dashboard's grid source
 FLOOR_NAMES = {-1: "Basement", 0: "Ground Floor", 1: "First Floor", 2: "Attic"}  # naming choice, not data
 ADMIN_GROUP, USER_GROUP, READ_ONLY_GROUP = "system-admin", "system-users", "system-read-only"
 AUTH_GROUPS = ({"id": ADMIN_GROUP, "name": "Administrators"}, {"id": USER_GROUP, "name": "Users"},
@@ -196,6 +199,20 @@ def person_attributes(entities: pl.DataFrame, person: Mapping[str, object]) -> p
     return entities["entity_id"].replace_strict(fragments, default=None, return_dtype=pl.String).alias("extra_attrs")
 
 
+def energy_document(entities: pl.DataFrame, devices: pl.DataFrame) -> dict[str, object]:
+    """The energy dashboard's preferences (``components/energy/data.py`` ``EnergyPreferences``): the whole-home
+    meters' energy sensors as grid consumption, every other energy sensor as a device's consumption."""
+    energy = (entities.filter((pl.col("domain") == "sensor") & (pl.col("device_class") == "energy"))
+              .join(devices.select("device_id", "device_type"), on="device_id", how="left", maintain_order="left"))
+    grid = energy.filter(pl.col("device_type") == WHOLE_HOME_METER)["entity_id"].to_list()
+    others = energy.filter(pl.col("device_type").ne_missing(WHOLE_HOME_METER))["entity_id"].to_list()
+    sources = [{"type": "grid", "flow_from": [
+        {"stat_energy_from": entity_id, "stat_cost": None, "entity_energy_price": None, "number_energy_price": None}
+        for entity_id in grid], "flow_to": [], "cost_adjustment_day": 0.0}] if grid else []
+    return storage_document("energy", {"energy_sources": sources,
+                                       "device_consumption": [{"stat_consumption": e} for e in others]})
+
+
 def auth_document(people: pl.DataFrame) -> dict[str, object]:
     """One user per occupant (the first an owner and administrator), no credentials (see docs: how to log in)."""
     users = [{"id": row["user_id"], "group_ids": [ADMIN_GROUP if row["position"] == 0 else USER_GROUP],
@@ -215,5 +232,5 @@ def home_storage(seed: int, home: Mapping[str, object], areas: pl.DataFrame, dev
     documents = [area_registry(areas), floor_registry(areas), device_registry(devices, entries),
                  entity_registry(seed, home_index, entities, devices, entries, automations),
                  config_entries_document(entries),
-                 person_document(people, entities, devices), auth_document(people)]
+                 person_document(people, entities, devices), auth_document(people), energy_document(entities, devices)]
     return {str(document["key"]): document for document in documents}

@@ -27,6 +27,7 @@ from homeassistant import config as conf_util
 from homeassistant import loader
 from homeassistant.auth import auth_manager_from_config
 from homeassistant.components.automation.config import async_validate_config_item
+from homeassistant.components.energy.data import DEVICE_CONSUMPTION_SCHEMA, ENERGY_SOURCE_SCHEMA
 from homeassistant.components.recorder import CONFIG_SCHEMA as RECORDER_CONFIG_SCHEMA
 from homeassistant.components.recorder import db_schema, get_instance, history
 from homeassistant.components.recorder.models import bytes_to_ulid_or_none, bytes_to_uuid_hex_or_none
@@ -111,6 +112,23 @@ async def automations(hass: HomeAssistant, config_dir: Path) -> dict:
         else:
             valid.append(item["id"])
     return {"valid": valid, "errors": errors}
+
+
+async def energy(hass: HomeAssistant, config_dir: Path) -> dict:
+    """The energy preferences through the energy integration's schemas; their statistic ids in the database."""
+    prefs = (await Store(hass, 1, "energy").async_load()) or {}
+    errors = []
+    try:
+        ENERGY_SOURCE_SCHEMA(prefs.get("energy_sources", []))
+        for device in prefs.get("device_consumption", []):
+            DEVICE_CONSUMPTION_SCHEMA(device)
+    except Exception as err:  # noqa: BLE001 - reported, not raised
+        errors.append(str(err))
+    wanted = {f["stat_energy_from"] for s in prefs.get("energy_sources", []) for f in s.get("flow_from", [])}
+    wanted |= {d["stat_consumption"] for d in prefs.get("device_consumption", [])}
+    with sqlite3.connect(config_dir / "home-assistant_v2.db") as connection:
+        known = {r[0] for r in connection.execute("SELECT statistic_id FROM statistics_meta")}
+    return {"errors": errors, "statistics": len(wanted), "missing_statistics": sorted(wanted - known)}
 
 
 async def configuration(hass: HomeAssistant) -> dict:
@@ -203,7 +221,7 @@ async def main(config_dir: Path, scratch: Path) -> dict:
     shutil.copytree(config_dir, copy)
     hass.config.config_dir = str(copy)
     result = {"registries": await registries(hass), "automations": await automations(hass, config_dir),
-              "configuration": await configuration(hass),
+              "configuration": await configuration(hass), "energy": await energy(hass, config_dir),
               "recorder": await recorder(hass, config_dir, scratch)}
     result["warnings"] = [m for m in collect.messages
                           if any(word in m.lower() for word in ("migrat", "upgrade", "schema", "rebuild"))]
