@@ -79,6 +79,19 @@ def test_a_missing_context_partition_names_the_table_day_and_command(tmp_path, i
     assert not layout.daily_path(settings.data_path, "events", date(2023, 2, 1)).exists()
 
 
+def test_a_range_with_one_missing_context_day_writes_no_day(tmp_path, instance):
+    settings, resources = _resources(tmp_path, homes=3)
+    dg.materialize(ALL, selection=[*DIMENSIONS, assets.CORRELATIONS], resources=resources, instance=instance)
+    dg.materialize(ALL, selection=CONTEXT, resources=resources, instance=instance,
+                   tags=_range_tags("2023-02-01", "2023-02-03"))
+    layout.daily_path(settings.data_path, "calendar", date(2023, 2, 3)).unlink()
+    with pytest.raises(assets.MissingContextPartitionError, match="smart_home.calendar has no partition 2023-02-03"):
+        dg.materialize(ALL, selection=[assets.EVENTS], resources=resources, instance=instance,
+                       tags=_range_tags("2023-02-01", "2023-02-03"))
+    assert not layout.daily_dir(settings.data_path, "events").exists() or not any(
+        layout.daily_dir(settings.data_path, "events").rglob("*.parquet"))
+
+
 def test_range_run_equals_per_day_runs_and_rematerializing_gives_the_same_bytes(tmp_path, instance):
     ranged, _ = _build(tmp_path / "range", instance, homes=5, first="2022-10-29", last="2022-10-31")
     daily, _ = _build(tmp_path / "daily", instance, homes=5, first="2022-10-29", last="2022-10-31",

@@ -57,13 +57,19 @@ def context_command(table: str, day: date) -> str:
             f"--partition {day.isoformat()}")
 
 
-def read_context(settings: SynthSettings, config: SmartHomeConfig, table: str, day: date) -> pl.DataFrame:
-    """One day of a context table; missing: an error that names it and the command that makes it."""
+def require_context(settings: SynthSettings, table: str, day: date) -> None:
+    """A missing context partition: an error that names it and the command that makes it."""
     path = layout.daily_path(settings.data_path, table, day)
     if not path.exists():
         raise MissingContextPartitionError(
             f"smart_home.{table} has no partition {day.isoformat()} ({path}), which smart_home/events needs for "
             f"that day. Make it with: {context_command(table, day)}")
+
+
+def read_context(settings: SynthSettings, config: SmartHomeConfig, table: str, day: date) -> pl.DataFrame:
+    """One day of a context table, checked (missing: :func:`require_context`'s error)."""
+    require_context(settings, table, day)
+    path = layout.daily_path(settings.data_path, table, day)
     identity = layout.table_identity(table, config, context_models.SCHEMA_VERSION)
     return pl.from_arrow(read_parquet_checked(path, CONTEXT_SCHEMAS[table], identity=identity,
                                               fix=f"re-run: {context_command(table, day)}"))
@@ -119,6 +125,9 @@ def events(context: dg.AssetExecutionContext, settings: SynthSettings,
     window = context.partition_time_window
     days = days_in_window(window.start.date(), window.end.date())
     config = smart_home.config(settings.seed)
+    for day in days:   # every day's context is there before any day is written
+        for table in CONTEXT_TABLES:
+            require_context(settings, table, day)
     homes, areas, devices, entities = (_dimension(settings, config, t) for t in DIMENSIONS)
     rules = read_correlations(settings, config)
     identity = layout.table_identity("events", config, EVENTS_SCHEMA_VERSION)
