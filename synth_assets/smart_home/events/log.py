@@ -36,10 +36,11 @@ _DEFAULTS = {"code": NUMERIC, "value": np.nan, "decimals": 0, "attribute": 0, "l
 
 
 class EventLog:
-    """Append-only columns; :meth:`add` returns the global row numbers of the rows it added."""
+    """Append-only columns; :meth:`add` returns the global row numbers of the rows it added. A column left
+    at its default (or given one value) is kept as that value and only spread out by :meth:`columns`."""
 
     def __init__(self) -> None:
-        self.parts: dict[str, list[np.ndarray]] = {f: [] for f in FIELDS}
+        self.parts: dict[str, list[tuple[object, int]]] = {f: [] for f in FIELDS}
         self.rows = 0
 
     def add(self, ent: np.ndarray, t: np.ndarray, **columns) -> np.ndarray:
@@ -49,10 +50,20 @@ class EventLog:
             raise TypeError(f"unknown event columns {sorted(unknown)}")
         for name in FIELDS:
             value = {"ent": ent, "t": t}.get(name, columns.get(name, _DEFAULTS.get(name)))
-            self.parts[name].append(np.broadcast_to(np.asarray(value, dtype=_TYPES[name]), (n,)).copy())
+            if np.ndim(value) and len(value) != n:
+                raise ValueError(f"column {name} has {len(value)} values for {n} events")
+            self.parts[name].append((value, n))
         rows = np.arange(self.rows, self.rows + n, dtype=np.int64)
         self.rows += n
         return rows
 
     def columns(self) -> dict[str, np.ndarray]:
-        return {f: (np.concatenate(p) if p else np.zeros(0, _TYPES[f])) for f, p in self.parts.items()}
+        out = {}
+        for name, parts in self.parts.items():
+            column = np.empty(self.rows, dtype=_TYPES[name])
+            at = 0
+            for value, n in parts:
+                column[at:at + n] = value
+                at += n
+            out[name] = column
+        return out
