@@ -20,7 +20,7 @@ from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, RULE_KINDS
 from synth_assets_tests.smart_home.export_frames import dimensions
 from synth_assets_tests.smart_home.ha_tool_env import ha_python, run_ha_script  # noqa: F401 - fixture
 
-pytestmark = pytest.mark.xdist_group("home_assistant")
+pytestmark = pytest.mark.xdist_group(name="ha_automations")  # module fixtures: keep the module on one worker
 
 
 def _rules(*rows: tuple) -> pl.DataFrame:

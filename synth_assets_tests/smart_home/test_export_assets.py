@@ -28,7 +28,7 @@ ALL = [*home_assets.DIMENSION_ASSETS, *context_assets.CONTEXT_ASSETS, *event_ass
        *assets.EXPORT_ASSETS]
 RANGE = {"dagster/asset_partition_range_start": FIRST, "dagster/asset_partition_range_end": LAST}
 
-pytestmark = pytest.mark.xdist_group("home_assistant")
+pytestmark = pytest.mark.xdist_group(name="ha_export_assets")  # module fixtures: keep the module on one worker
 
 
 @pytest.fixture(autouse=True)

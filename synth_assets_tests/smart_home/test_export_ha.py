@@ -10,7 +10,7 @@ from synth_assets.smart_home.export.recorder import SCHEMA_VERSION, schema_sql
 from synth_assets_tests.smart_home.export_frames import DAYS, dimensions, home_tables
 from synth_assets_tests.smart_home.ha_tool_env import ha_python, run_ha_script  # noqa: F401 - fixture
 
-pytestmark = pytest.mark.xdist_group("home_assistant")
+pytestmark = pytest.mark.xdist_group(name="ha_export_files")  # module fixtures: keep the module on one worker
 
 
 @pytest.fixture(scope="module")
