@@ -177,3 +177,18 @@ def test_stale_builds_are_removed_and_fresh_ones_kept(tables, tmp_path):
     os.utime(stale, (0, 0))
     assert remove_stale_builds(tmp_path) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name, "home_00001"]
+
+
+def test_adding_homes_leaves_an_existing_homes_export_identical(tmp_path):
+    few = export_home(tmp_path / "few", 7, DAYS, home_tables(dimensions(homes=3), position=1)).directory
+    more = export_home(tmp_path / "more", 7, DAYS, home_tables(dimensions(homes=6), position=1)).directory
+
+    def digests(root):
+        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert few.name == more.name == "home_00002"
+    assert digests(few) == digests(more)
+    other_seed = export_home(tmp_path / "seed", 8, DAYS, home_tables(dimensions(homes=3), position=1)).directory
+    registry = ".storage/core.entity_registry"
+    assert digests(other_seed)[registry] != digests(few)[registry]   # registry ids follow the seed
