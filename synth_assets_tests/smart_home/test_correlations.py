@@ -98,6 +98,8 @@ def test_correlation_checks_catch_broken_rules(big):
         "rule_trigger_exists": big.rules.with_columns(trigger_entity_id=pl.lit("binary_sensor.nowhere")),
         "rule_target_exists": big.rules.with_columns(target_entity_id=pl.lit("light.nowhere")),
         "rule_kind_known": big.rules.with_columns(kind=pl.lit("telepathy")),
+        "chains_linked": big.rules.with_columns(
+            step=pl.when(pl.col("kind") == "chain").then(pl.col("step") + 1).otherwise("step")),
     }
     for check in CORRELATION_CHECKS:
         assert sum(check.count(broken[check.name], parents).values()) > 0, check.name

@@ -36,7 +36,10 @@ def _range_tags(first: str, last: str) -> dict[str, str]:
 
 def _build(root, instance, homes: int, first: str, last: str, events_per_day: bool = False):
     settings, resources = _resources(root, homes)
-    dg.materialize(ALL, selection=[*DIMENSIONS, assets.CORRELATIONS], resources=resources, instance=instance)
+    built = dg.materialize(ALL, selection=[*DIMENSIONS, assets.CORRELATIONS], resources=resources, instance=instance)
+    rule_checks = {e.check_name: e.passed for e in built.get_asset_check_evaluations()
+                   if e.asset_key == assets.CORRELATIONS}
+    assert rule_checks and all(rule_checks.values()), rule_checks
     dg.materialize(ALL, selection=CONTEXT, resources=resources, instance=instance, tags=_range_tags(first, last))
     if events_per_day:
         days = pl.date_range(date.fromisoformat(first), date.fromisoformat(last), eager=True).to_list()

@@ -174,6 +174,23 @@ EVENT_CHECKS: tuple[Check, ...] = (
                       f"lift >= {em.MIN_LIFT} and median lag within {em.LAG_TOLERANCE:.0%} of its lag"),
 )
 
+@dataclass(frozen=True)
+class ChainsLinked(Check):
+    """Chain links are numbered 1..n within their chain (n = 1-3: 2-4 entities) and each link's trigger is
+    the previous link's target; rules outside chains have neither chain_id nor step."""
+
+    def count(self, frame, parents=None) -> Counter:
+        chains = frame.filter(pl.col("kind") == "chain").sort("home_id", "chain_id", "step")
+        previous = pl.col("target_entity_id").shift(1).over("home_id", "chain_id")
+        bad = chains.select(
+            numbering=(pl.col("step") != pl.int_range(1, pl.len() + 1).over("home_id", "chain_id")).sum(),
+            unlinked=((pl.col("step") > 1) & (pl.col("trigger_entity_id") != previous)).sum(),
+            too_long=(pl.col("step") > 3).sum()).row(0, named=True)
+        stray = frame.filter((pl.col("kind") != "chain") & (pl.col("chain_id").is_not_null()
+                                                             | pl.col("step").is_not_null())).height
+        return Counter({**{k: int(v or 0) for k, v in bad.items()}, "stray_chain_fields": stray})
+
+
 CORRELATION_CHECKS: tuple[Check, ...] = (
     unique_key("rule_id_unique_per_home", ["home_id", "rule_id"]),
     PairExists("rule_trigger_exists", "every trigger (home_id, trigger_entity_id) exists in smart_home.entities",
@@ -181,6 +198,7 @@ CORRELATION_CHECKS: tuple[Check, ...] = (
     PairExists("rule_target_exists", "every target (home_id, target_entity_id) exists in smart_home.entities",
                column="target_entity_id"),
     OneOf("rule_kind_known", f"kind is one of {', '.join(RULE_KINDS)}", column="kind", values=RULE_KINDS),
+    ChainsLinked("chains_linked", "chain links numbered 1..n (2-4 entities), each triggered by the previous target"),
 )
 
 
