@@ -214,6 +214,18 @@ def test_rules_not_planted_in_the_events_are_not_measured_back(base, day_events)
     assert not check.result(counts, rules=base.rules).passed
 
 
+@pytest.mark.parametrize("seed", [3, 12, 17])
+def test_single_homes_of_any_size_pass_every_check(seed):
+    """One home alone (some lack whole entity kinds, e.g. every humidity sensor): no empty-kind crash."""
+    w = world(seed, 1)
+    day = DAY + timedelta(days=seed)
+    events = w.events(day)
+    assert events.height > 0
+    for name, (check, counts) in _check_counts(w, events, day).items():
+        result = check.result(counts, rules=w.rules) if isinstance(check, RulesMeasuredBack) else check.result(counts)
+        assert result.passed, (name, counts)
+
+
 def test_missing_calendar_rows_are_refused(base):
     ctx = base.context(DAY)
     with pytest.raises(ValueError, match="no calendar row"):

@@ -49,7 +49,7 @@ def write_on_change(log: EventLog, ent: np.ndarray, t: np.ndarray, value: np.nda
     if not ordered:
         order = np.lexsort((t, ent))
         ent, t, rounded = ent[order], t[order], rounded[order]
-    keep = np.r_[True, (ent[1:] != ent[:-1]) | (rounded[1:] != rounded[:-1])]
+    keep = np.r_[True, (ent[1:] != ent[:-1]) | (rounded[1:] != rounded[:-1])][:len(ent)]
     ent, t, rounded = ent[keep], t[keep], rounded[keep]
     rows = log.add(ent, t, value=rounded, decimals=decimals)
     return {"ent": ent, "t": t, "value": rounded, "row": rows}
