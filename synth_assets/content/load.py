@@ -140,9 +140,11 @@ def replace_window(target: Database, table_name: str, frame: pl.DataFrame, start
         return target.replace_window(name, frame.to_arrow(), window, verify=verify, ddl=ddl, casts=_casts(table))
     arrow = frame.to_arrow()
     drop, restore = bulk_load_statements(table) if frame.height >= BULK_ROWS else ([], [])
-    # drop before the DELETE: ALTER TABLE refuses pending FK trigger events
+    # drop before the DELETE: ALTER TABLE refuses pending FK trigger events. No parallel workers: the load
+    # generates the next table on the other core meanwhile; serial plans cost the server ~8 % less CPU.
     before = ["SET LOCAL synchronous_commit TO OFF", f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'",
-              f"SET LOCAL work_mem = '{REBUILD_MEMORY}'", *drop]
+              f"SET LOCAL work_mem = '{REBUILD_MEMORY}'", "SET LOCAL max_parallel_workers_per_gather = 0",
+              "SET LOCAL max_parallel_maintenance_workers = 0", *drop]
     settle = ["SET CONSTRAINTS ALL IMMEDIATE"] if restore else []  # the deferred checks, before the rebuild
     after = [*settle, *restore, f'ANALYZE "{SCHEMA}"."{table_name}"',
              "SET CONSTRAINTS ALL IMMEDIATE"]  # foreign keys too, before the checks
