@@ -3,8 +3,9 @@
 Home Assistant makes every ``Context.id`` with ``homeassistant.util.ulid.ulid_at_time`` (home-assistant/core,
 ``homeassistant/util/ulid.py``, which re-exports ``ulid_transform``): 48 bits of milliseconds since the
 Unix epoch, then 80 random bits, written as 10 + 16 characters of Crockford's base-32 alphabet in upper
-case. Here the 80 bits come from counter-based words (``core.rng.index_words``), so an id is a pure
-function of (seed, keys, index) and its event's time. Pure numpy: no Dagster.
+case. Here the 80 bits come from counter-based words (``core.rng.index_words``: 64 bits of the row's
+word and 16 of a word shared by four rows), so an id is a pure function of (seed, keys, index) and its
+event's time. Pure numpy: no Dagster.
 """
 
 from __future__ import annotations
@@ -40,11 +41,17 @@ def ulids(milliseconds: np.ndarray, seed: int, keys: tuple[object, ...], index: 
     milliseconds = np.asarray(milliseconds, dtype=np.int64)
     if milliseconds.size and (milliseconds.min() < 0 or milliseconds.max() >= 1 << 48):
         raise ValueError("ULID time must lie in [0, 2**48) milliseconds since the Unix epoch")
-    words = index_words(seed, keys, np.asarray(index, dtype=np.uint64), 2)
+    index = np.asarray(index, dtype=np.uint64)
+    # 80 random bits: one 64-bit word of the row, and 16 bits of a word shared by four rows
+    high = index_words(seed, keys, index, 1)[:, 0]
+    shared = index_words(seed, (*keys, "low16"), index >> np.uint64(2), 1)[:, 0]
+    low = (shared >> ((index & np.uint64(3)) * np.uint64(16))) & np.uint64(0xFFFF)
+    first = high >> np.uint64(64 - _RANDOM_HALF_BITS)
+    second = ((high & np.uint64((1 << (64 - _RANDOM_HALF_BITS)) - 1)) << np.uint64(16)) | low
     chars = np.concatenate([
         _base32(milliseconds.astype(np.uint64), TIME_CHARS),
-        _base32(words[:, 0] >> np.uint64(64 - _RANDOM_HALF_BITS), 8),
-        _base32(words[:, 1] >> np.uint64(64 - _RANDOM_HALF_BITS), 8),
+        _base32(first, 8),
+        _base32(second, 8),
     ], axis=1)
     return np.ascontiguousarray(chars).view(f"S{ULID_LENGTH}").ravel()
 

@@ -60,9 +60,9 @@ def centered(u: np.ndarray) -> np.ndarray:
     return (u - 0.5) * np.sqrt(12.0)
 
 
-def _wave(u: np.ndarray, t: np.ndarray, amplitude: float) -> np.ndarray:
-    period = 1200.0 + 4200.0 * u[:, 0]
-    return amplitude * np.sin(2 * np.pi * (t / period + u[:, 1]))
+def _wave(sig: Signals, ent: np.ndarray, t: np.ndarray, amplitude: float) -> np.ndarray:
+    """A slow wiggle of each entity's own period (20-90 min) and phase: the signal between reports."""
+    return amplitude * np.sin(sig.wave_rate[ent] * t + sig.wave_phase[ent])
 
 
 class Signals:
@@ -74,6 +74,8 @@ class Signals:
         self.outdoor = np.isin(ents.frame["area_kind"].fill_null("").to_numpy(), list(OUTDOOR_KINDS))
         self.active = occ.active
         self.room_offset = 0.6 * normal_quantile(self.const[:, 2])   # °C, a room's own warmth
+        self.wave_rate = 2 * np.pi / (1200.0 + 4200.0 * self.const[:, 0])   # radians per second
+        self.wave_phase = 2 * np.pi * self.const[:, 1]
         # per home and minute, computed once: the outdoor temperature, the indoor level and the daylight
         rows = np.arange(ctx.hour_of_minute.shape[0])[:, None]
         outside = ctx.temperature[rows, ctx.hour_of_minute]
@@ -96,7 +98,7 @@ class Signals:
         outdoor = self.outdoor[ent]
         level = np.where(outdoor, self.outside_by_minute[home, minute],
                          self.indoor_by_minute[home, minute] + self.room_offset[ent])
-        return level + _wave(self.const[ent], t, 0.25)
+        return level + _wave(self, ent, t, 0.25)
 
     def lux(self, ent: np.ndarray, t: np.ndarray) -> np.ndarray:
         sky = self.sky_by_minute[self.ents.home[ent], self.minute(t)]
@@ -123,13 +125,13 @@ def numeric_sensors(log: EventLog, ents: Entities, sig: Signals, occ: Occupancy,
         elif kind == "sensor.humidity":
             outside = sig.ctx.at("humidity", home, t)
             value = np.where(sig.outdoor[ent], outside, 45 + 0.3 * (outside - 60) + 6 * (sig.const[ent, 2] - 0.5))
-            value = np.clip(value + _wave(sig.const[ent], t, 1.0) + 0.03 * noise, 0, 100)
+            value = np.clip(value + _wave(sig, ent, t, 1.0) + 0.03 * noise, 0, 100)
         elif kind == "sensor.illuminance":
             value = np.clip(sig.lux(ent, t) * (1 + 0.03 * noise), 0, 100_000)
         elif kind == "sensor.carbon_dioxide":
             people = sig.active_at(home, t) + 0.5 * occ.home.sum(axis=1)[home, np.clip((t // 60).astype(int), 0,
                                                                                          MINUTES - 1)]
-            value = np.clip(430 + 140 * people + _wave(sig.const[ent], t, 25) + 6 * noise, 350, 5_000)
+            value = np.clip(430 + 140 * people + _wave(sig, ent, t, 25) + 6 * noise, 350, 5_000)
         else:
             day_level = normal_quantile(draws(seed, day, "pressure/day", home_index[home], 1)[:, 0])
             value = 1013 + 7 * day_level + 1.5 * np.sin(4 * np.pi * t / 86_400) + 0.05 * noise
@@ -193,7 +195,7 @@ def power_and_energy(log: EventLog, ents: Entities, sig: Signals, switch_on, see
     noise = centered(small_draws(seed, day, "power/noise", counter[ent] * SLOTS_PER_ENTITY
                                  + (t // cadence).astype(np.int64)))
     base = 90 + 200 * sig.const[ent, 1]
-    value = base + 260 * sig.active_at(ents.home[ent], t) + _wave(sig.const[ent], t, 40) + 12 * noise
+    value = base + 260 * sig.active_at(ents.home[ent], t) + _wave(sig, ent, t, 40) + 12 * noise
     write_on_change(log, ent, t, np.maximum(value, 0), 1)
     plugs = power[~is_meter[power] & (switch_of[power] >= 0)]
     on_ent, on_start, on_end = switch_on
