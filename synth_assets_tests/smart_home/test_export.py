@@ -16,10 +16,11 @@ import pytest
 import yaml
 
 from synth_assets.smart_home.export.automations import UnknownRuleError, home_automations
-from synth_assets.smart_home.export.checks import export_results
+from synth_assets.smart_home.export.checks import RULE_BREAKS, expected_states, export_results, recorder_row_counts
 from synth_assets.smart_home.export.configuration import configuration_yaml
 from synth_assets.smart_home.export.encoding import EncodingError, fnv1a_32, ulid_bytes, uuid_hex_bytes
 from synth_assets.smart_home.export.home_export import check_days, export_home, remove_stale_builds
+from synth_assets.smart_home.export.recorder import DATABASE_NAME, audit_database
 from synth_assets.smart_home.export.statistics import hourly_statistics, short_term_statistics
 from synth_assets_tests.smart_home.export_frames import CROCKFORD, DAYS, dimensions, home_tables, ulid
 
@@ -117,11 +118,11 @@ def test_recorder_rows_follow_the_events(tables, tmp_path):
         persons = dict(db.execute("SELECT m.entity_id, a.shared_attrs FROM states s JOIN states_meta m USING "
                                   "(metadata_id) JOIN state_attributes a USING (attributes_id) "
                                   "WHERE m.entity_id LIKE 'person.%'").fetchall())
-    assert chained == tables.events.height - tables.events["entity_id"].n_unique()
+    assert chained == expected_states(tables.events) - tables.events["entity_id"].n_unique()
     assert broken.fetchone()[0] == 0
     assert len(shared) == len(set(shared))
     assert all("friendly_name" in json.loads(text) for text in shared)
-    assert export.recorder_rows["states"] == tables.events.height
+    assert export.recorder_rows["states"] == expected_states(tables.events)
     users = dict(zip(tables.people["name"], tables.people["user_id"], strict=True))
     assert len(persons) == tables.people.height
     for text in persons.values():  # a person's recorded attributes carry its user, as Home Assistant's do
@@ -134,24 +135,86 @@ def test_bad_input_is_refused_before_anything_is_written(tables, tmp_path):
         check_days([date(2024, 3, 4), date(2024, 3, 6)])
     bad = tables.correlations.with_columns(kind=pl.lit("telepathy"))
     with pytest.raises(UnknownRuleError, match="telepathy"):
-        home_automations(bad, {})
+        home_automations(bad, {}, {})
     broken = tables.events.with_columns(context_id=pl.lit("short"))
     with pytest.raises(EncodingError):
         export_home(tmp_path, 7, DAYS, type(tables)(**{**tables.__dict__, "events": broken}))
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_write_equal_to_the_previous_is_not_recorded_and_last_changed_is_the_last_change(tables, tmp_path):
+    rng = random.Random(11)
+    lights = tables.events.filter(pl.col("entity_id").str.starts_with("light."))
+    assert lights.height
+    # each light's write again 1 s later, same state and attributes, a context of its own: Home Assistant
+    # 2024.3 fires no state_changed for it (core.py async_set: same_state and same_attr)
+    later = lights.with_columns(timestamp=pl.col("timestamp") + pl.duration(seconds=1), context_parent_id=None,
+                                context_user_id=None)
+    # and each "on" again 2 s later with another brightness: recorded, last_changed still the "on"'s time
+    dimmed = (lights.filter(pl.col("state") == "on")
+              .with_columns(timestamp=pl.col("timestamp") + pl.duration(seconds=2), context_parent_id=None,
+                            context_user_id=None, attributes=pl.lit('{"brightness": 7}')))
+    extra = pl.concat([later, dimmed])
+    extra = extra.with_columns(context_id=pl.Series([ulid(t, rng) for t in extra["timestamp"]], dtype=pl.String))
+    plain = export_home(tmp_path / "plain", 7, DAYS, tables)
+    doubled_events = pl.concat([tables.events, extra]).sort("timestamp", "entity_id")
+    doubled = export_home(tmp_path / "doubled", 7, DAYS,
+                          type(tables)(**{**tables.__dict__, "events": doubled_events}))
+    assert expected_states(pl.concat([tables.events, later])) == expected_states(tables.events)
+    assert expected_states(doubled_events) == expected_states(tables.events) + dimmed.height
+    for export, events in ((plain, tables.events), (doubled, doubled_events)):
+        audit = audit_database(export.directory / DATABASE_NAME)
+        assert audit["states"] == expected_states(events)
+        assert {name: audit[name] for name in RULE_BREAKS} == dict.fromkeys(RULE_BREAKS, 0)
+    with sqlite3.connect(doubled.directory / DATABASE_NAME) as db:
+        rows = db.execute("SELECT s.state, s.last_updated_ts, s.last_changed_ts, a.shared_attrs FROM states s "
+                          "JOIN states_meta m USING (metadata_id) JOIN state_attributes a USING (attributes_id) "
+                          "WHERE m.entity_id = ? ORDER BY s.last_updated_ts", (lights["entity_id"][0],)).fetchall()
+    dims = [(a, b) for a, b in zip(rows, rows[1:], strict=False) if a[0] == b[0]]
+    assert dims and all('"brightness":7' in b[3] for _, b in dims)
+    # an attributes-only change keeps the state's last change; a state change has last_changed = last_updated
+    assert all(b[2] == a[1] for a, b in dims)
+    assert all(b[2] is None for a, b in zip(rows, rows[1:], strict=False) if a[0] != b[0])
+
+
 def test_export_checks_fail_on_a_dangling_reference_and_a_row_mismatch(tables, tmp_path):
     export = export_home(tmp_path, 7, DAYS, tables)
-    rows = pl.DataFrame({"home_id": ["h"], "recorder_states": [10], "events_in_span": [10],
-                         "recorder_states_meta": [3], "entities_with_events": [3]})
+    rows = pl.DataFrame([recorder_row_counts("h", tables.events, export.directory / DATABASE_NAME)])
     assert all(result.passed for result in export_results({"h": export.storage}, rows))
     broken = copy.deepcopy(export.storage)
     broken["core.entity_registry"]["data"]["entities"][-1]["device_id"] = "0" * 32
-    off = rows.with_columns(recorder_states=pl.lit(9))
-    results = {r.check_name: r for r in export_results({"h": broken}, off)}
+    results = {r.check_name: r for r in export_results({"h": broken}, rows)}
     assert not results["registries_reference_existing_ids"].passed
-    assert not results["recorder_rows_match_events"].passed
+    assert results["recorder_rows_match_events"].passed
+
+
+LAST = "(SELECT max(state_id) FROM states)"
+CORRUPTIONS = {  # a written file damaged in one way -> the count of recorder_row_counts that must see it
+    "recorder_states": [f"DELETE FROM states WHERE state_id = {LAST}"],
+    "broken_old_state_links": [f"UPDATE states SET old_state_id = NULL WHERE state_id = {LAST}"],
+    "attribute_hash_mismatches": ["UPDATE state_attributes SET hash = hash + 1 WHERE attributes_id = 1"],
+    "repeated_writes": ["INSERT INTO states (state, last_updated_ts, old_state_id, attributes_id, metadata_id, "
+                        "origin_idx) SELECT state, last_updated_ts + 0.5, state_id, attributes_id, metadata_id, "
+                        f"origin_idx FROM states WHERE state_id = {LAST}"],
+    "wrong_last_changed": [f"UPDATE states SET last_changed_ts = last_updated_ts - 1000 WHERE state_id = {LAST}"],
+    "states_without_attributes": [f"UPDATE states SET attributes_id = 999999 WHERE state_id = {LAST}"],
+}
+
+
+@pytest.mark.parametrize("count", sorted(CORRUPTIONS))
+def test_the_recorder_check_reads_the_written_file_and_fails_on_a_corrupted_one(tables, tmp_path, count):
+    export = export_home(tmp_path, 7, DAYS, tables)
+    database = export.directory / DATABASE_NAME
+    good = recorder_row_counts("h", tables.events, database)
+    with sqlite3.connect(database) as db:
+        for statement in CORRUPTIONS[count]:
+            db.execute(statement)
+    db.close()
+    bad = recorder_row_counts("h", tables.events, database)
+    assert bad[count] != good[count]
+    (result,) = [r for r in export_results({"h": export.storage}, pl.DataFrame([bad]))
+                 if r.check_name == "recorder_rows_match_events"]
+    assert not result.passed
 
 
 def test_configuration_follows_the_home_and_the_span(tables):

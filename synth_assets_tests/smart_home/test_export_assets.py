@@ -17,7 +17,7 @@ from synth_assets.smart_home import layout
 from synth_assets.smart_home.context import assets as context_assets
 from synth_assets.smart_home.events import assets as event_assets
 from synth_assets.smart_home.export import assets
-from synth_assets.smart_home.export.checks import CHECKS, TABLE_CHECKS, table_results
+from synth_assets.smart_home.export.checks import CHECKS, TABLE_CHECKS, recorded_rows, table_results
 from synth_assets.smart_home.settings import SmartHomeSettings
 from synth_assets_tests.conftest import make_resources, make_settings
 from synth_assets_tests.smart_home.ha_tool_env import ha_python, run_ha_script  # noqa: F401 - fixture
@@ -74,7 +74,8 @@ def test_export_writes_each_chosen_home_and_every_check_passes(world):
     for home_id in ("home_00001", "home_00003"):
         with sqlite3.connect(root / home_id / "home-assistant_v2.db") as db:
             states = db.execute("SELECT COUNT(*) FROM states").fetchone()[0]
-        assert states == _events(settings, home_id).height > 0
+        events = _events(settings, home_id)
+        assert states == recorded_rows(events).height > 0   # what Home Assistant records of them
         assert (root / home_id / ".storage" / "core.entity_registry").exists()
 
 
@@ -84,7 +85,7 @@ def test_automations_and_descriptions_tables_are_viewed(world):
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as db:
         automations = db.sql("SELECT home_id, automation_id FROM smart_home.automations").pl()
         descriptions = db.sql("SELECT home_id, backend, description FROM smart_home.home_descriptions").pl()
-    expected = rules.select("home_id", pl.coalesce("chain_id", "rule_id").alias("automation_id")).unique()
+    expected = rules.select("home_id", pl.col("rule_id").alias("automation_id")).unique()  # chain links too
     assert automations.sort(pl.all()).equals(expected.sort(pl.all()))
     assert descriptions.height == 3 and set(descriptions["backend"]) == {"templates"}
     assert all(len(text) > 100 for text in descriptions["description"])
@@ -94,12 +95,13 @@ def test_the_export_loads_in_home_assistant(world, ha_python, tmp_path):  # noqa
     _, settings, _, _ = world
     directory = assets.export_root(settings.data_path) / "home_00001"
     found = run_ha_script(ha_python, "validate_export.py", directory, tmp_path)
-    events = _events(settings, "home_00001")
+    events = recorded_rows(_events(settings, "home_00001"))   # the writes Home Assistant records
     assert found["registries"]["dangling"] == []
     assert found["automations"]["errors"] == [] and found["configuration"]["errors"] == []
     recorder = found["recorder"]
     assert recorder["schema_changes"] == [42] and found["warnings"] == []
     assert recorder["states_read"] == events.height
+    assert recorder["history"] == {"repeated_states": 0, "last_changed_not_last_change": 0}
     assert recorder["statistics_read"] == recorder["statistics_in_file"] > 0
     users = events.filter(pl.col("context_user_id").is_not_null())
     decoded = recorder["contexts"]
@@ -116,7 +118,8 @@ def test_the_export_loads_in_home_assistant(world, ha_python, tmp_path):  # noqa
     pairs = set(zip(rules["trigger_entity_id"].to_list(), rules["target_entity_id"].to_list(), strict=True))
     for _, data, context_id, parent_id, fired in runs:
         child, trigger = by_context[context_id], by_context[parent_id]
-        assert child["context_parent_id"] == parent_id and data["source"] == f"state of {trigger['entity_id']}"
+        assert child["context_parent_id"] == parent_id
+        assert data["source"] in (f"state of {trigger['entity_id']}", f"numeric state of {trigger['entity_id']}")
         assert (trigger["entity_id"], child["entity_id"]) in pairs
         assert fired == pytest.approx(trigger["timestamp"].timestamp())
 

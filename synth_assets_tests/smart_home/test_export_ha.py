@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from synth_assets.smart_home.export.checks import recorded_rows
 from synth_assets.smart_home.export.home_export import export_home
 from synth_assets.smart_home.export.recorder import SCHEMA_VERSION, schema_sql
 from synth_assets_tests.smart_home.export_frames import DAYS, dimensions, home_tables
@@ -72,7 +73,8 @@ def test_recorder_opens_without_migration_and_reads_back(exported, validated):
     assert recorder["schema_changes"] == [SCHEMA_VERSION]          # nothing was migrated or added
     assert recorder["missing_tables"] == [] and recorder["column_differences"] == {}
     assert validated["warnings"] == []
-    assert recorder["states_read"] == recorder["states_in_file"] == tables.events.height
+    assert recorder["states_read"] == recorder["states_in_file"] == recorded_rows(tables.events).height
+    assert recorder["history"] == {"repeated_states": 0, "last_changed_not_last_change": 0}
     assert recorder["entities_read"] == tables.events["entity_id"].n_unique()
     assert recorder["statistics_read"] == recorder["statistics_in_file"] == export.recorder_rows["statistics"] > 0
 
@@ -81,7 +83,7 @@ def test_contexts_decode_to_the_events_ids(exported, validated):
     tables, _ = exported
     decoded = validated["recorder"]["contexts"]
     expected = {row["context_id"]: [row["context_user_id"], row["context_parent_id"]]
-                for row in tables.events.iter_rows(named=True)}
+                for row in recorded_rows(tables.events).iter_rows(named=True)}
     assert decoded == expected
     assert tables.events["context_user_id"].is_not_null().any()
     assert tables.events["context_parent_id"].is_not_null().any()

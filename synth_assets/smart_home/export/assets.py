@@ -23,10 +23,22 @@ from synth_assets.smart_home import layout
 from synth_assets.smart_home.assets import CITY_MODE
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.export import registries
-from synth_assets.smart_home.export.automations import AUTOMATION_COLUMNS, automation_rows, home_automations
-from synth_assets.smart_home.export.checks import export_results, export_specs, table_results, table_specs
+from synth_assets.smart_home.export.automations import (
+    AUTOMATION_COLUMNS,
+    automation_rows,
+    entity_kinds,
+    home_automations,
+)
+from synth_assets.smart_home.export.checks import (
+    export_results,
+    export_specs,
+    recorder_row_counts,
+    table_results,
+    table_specs,
+)
 from synth_assets.smart_home.export.descriptions import DESCRIPTION_COLUMNS, describe_homes, openai_rewriter
 from synth_assets.smart_home.export.home_export import HomeTables, check_days, export_home, remove_stale_builds
+from synth_assets.smart_home.export.recorder import DATABASE_NAME
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, EVENTS_SCHEMA, SmartHomeConfig
 from synth_assets.smart_home.people import occupants
 from synth_assets.smart_home.settings import SmartHomeSettings
@@ -125,9 +137,8 @@ def ha_export(context: dg.AssetExecutionContext, settings: SynthSettings,
                             elevation_source=altitude_source[home["city_id"]])
         exported = export_home(export_root(settings.data_path), config.seed, days, tables)
         storages[home["home_id"]] = exported.storage
-        counts.append({"home_id": home["home_id"], "events_in_span": tables.events.height,
-                       "entities_with_events": tables.events["entity_id"].n_unique(),
-                       **{f"recorder_{table}": n for table, n in exported.recorder_rows.items()},
+        counts.append({**recorder_row_counts(home["home_id"], tables.events,  # the file, after the rename
+                                             exported.directory / DATABASE_NAME),
                        "automations": exported.automations.height})
         context.log.info(f"Home Assistant export of {home['home_id']}: {exported.directory}")
     rows = pl.DataFrame(counts)
@@ -152,8 +163,8 @@ def _publish(settings: SynthSettings, config: SmartHomeConfig, table: str, frame
 @dg.asset(key=KEYS["automations"], group_name=GROUP, kinds={"polars", "parquet", "yaml"}, pool="duckdb",
           deps=[UPSTREAM["correlations"], UPSTREAM["entities"]],
           check_specs=table_specs("automations", KEYS["automations"]),
-          description="Home Assistant 2024.3 automations of every home from its planted rules (one per rule, one "
-                      "per chain; id = rule_id or chain_id): home_id, automation_id, alias and the YAML.")
+          description="Home Assistant 2024.3 automations of every home from its planted rules (one per rule and "
+                      "per chain link; id = rule_id): home_id, automation_id, alias and the YAML.")
 def automations(context: dg.AssetExecutionContext, settings: SynthSettings,
                 smart_home: SmartHomeSettings) -> dg.MaterializeResult:
     config = smart_home.config(settings.seed)
@@ -161,7 +172,8 @@ def automations(context: dg.AssetExecutionContext, settings: SynthSettings,
     names = dict(zip(entities["entity_id"].to_list(),
                      registries.friendly_names(entities, devices).to_list(), strict=True))
     rules = _correlations(settings, config)
-    frames = [automation_rows(str(home_id), home_automations(part, names))
+    kinds = entity_kinds(entities)
+    frames = [automation_rows(str(home_id), home_automations(part, names, kinds))
               for (home_id,), part in rules.group_by("home_id", maintain_order=True)]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema={c: pl.String for c in AUTOMATION_COLUMNS})
     frame = frame.sort("home_id", "automation_id")

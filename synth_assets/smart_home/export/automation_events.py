@@ -6,12 +6,13 @@ within the home's entity ids), registered with platform ``automation`` and ``uni
 
 Runs: when an automation fires, Home Assistant makes a context whose parent is the trigger's context, fires
 ``automation_triggered`` with it (event data ``name``, ``entity_id``, ``source`` = the trigger's
-description, ``"state of <entity_id>"`` for a state trigger: ``components/automation/__init__.py``
-``async_trigger``, ``homeassistant/triggers/state.py``) and runs the actions with it, so the target's state
+description, ``"state of <entity_id>"`` for a state trigger, ``"numeric state of <entity_id>"`` for a
+numeric_state one: ``components/automation/__init__.py`` ``async_trigger``,
+``homeassistant/triggers/state.py``, ``numeric_state.py``) and runs the actions with it, so the target's state
 change carries that context. A change in ``events`` whose parent context is a change of a rule's trigger
 entity and which changes that rule's target is therefore one run: the recorder's ``events`` table gets one
-``automation_triggered`` row per such change (a chain's run is its first link), fired at the trigger's
-time. Changes whose trigger lies before the exported span, and rules without a trigger entity, have no
+``automation_triggered`` row per such change (each chain link is its own automation), fired at the
+trigger's time. Changes whose trigger lies before the exported span, and rules without a trigger entity, have no
 row. Vectorised joins on the context ids. Pure: no Dagster.
 """
 
@@ -27,23 +28,25 @@ EVENT_TYPE = "automation_triggered"
 
 
 def automation_entities(automations: Sequence[dict], entity_ids: pl.Series) -> pl.DataFrame:
-    """``automation_id``, ``alias`` and ``entity_id`` of each automation, ids unique beside ``entity_ids``."""
+    """``automation_id``, ``alias``, ``entity_id`` (unique beside ``entity_ids``) and ``trigger_platform`` (its
+    first trigger's) of each automation."""
     ids = [str(a["id"]) for a in automations]
+    platforms = [str(a["trigger"][0]["platform"]) for a in automations]
     aliases = pl.Series("alias", [str(a["alias"]) for a in automations], dtype=pl.String)
     preferred = pl.concat([entity_ids.cast(pl.String), "automation." + slug_column(aliases)])
     registered = unique_entity_ids(pl.Series([0] * len(preferred), dtype=pl.Int64), preferred)
     return pl.DataFrame({"automation_id": ids, "alias": aliases,
-                         "entity_id": registered.tail(len(ids)) if ids else pl.Series([], dtype=pl.String)},
-                        schema={"automation_id": pl.String, "alias": pl.String, "entity_id": pl.String})
+                         "entity_id": registered.tail(len(ids)) if ids else pl.Series([], dtype=pl.String),
+                         "trigger_platform": platforms},
+                        schema={"automation_id": pl.String, "alias": pl.String, "entity_id": pl.String,
+                                "trigger_platform": pl.String})
 
 
 def automation_runs(events: pl.DataFrame, correlations: pl.DataFrame, entities: pl.DataFrame) -> pl.DataFrame:
     """One row per automation run found in ``events``: ``timestamp`` (the trigger's), ``context_id``,
     ``context_parent_id``, ``name``, ``entity_id`` (the automation's) and ``source``; in time order."""
-    rules = (correlations.filter(pl.col("trigger_entity_id").is_not_null()
-                                 & (pl.col("step").is_null() | (pl.col("step") == 1)))
-             .select("trigger_entity_id", "target_entity_id",
-                     pl.coalesce("chain_id", "rule_id").alias("automation_id")))
+    rules = (correlations.filter(pl.col("trigger_entity_id").is_not_null())
+             .select("trigger_entity_id", "target_entity_id", pl.col("rule_id").alias("automation_id")))
     children = events.filter(pl.col("context_parent_id").is_not_null()).select(
         pl.col("entity_id").alias("target_entity_id"), "context_id", "context_parent_id")
     triggers = events.select(pl.col("context_id").alias("context_parent_id"),
@@ -51,8 +54,10 @@ def automation_runs(events: pl.DataFrame, correlations: pl.DataFrame, entities: 
     runs = (children.join(triggers, on="context_parent_id")
             .join(rules, on=["trigger_entity_id", "target_entity_id"])
             .unique("context_id", keep="first", maintain_order=True)
-            .join(entities.select("automation_id", pl.col("alias").alias("name"),
+            .join(entities.select("automation_id", "trigger_platform", pl.col("alias").alias("name"),
                                   pl.col("entity_id").alias("automation_entity_id")), on="automation_id"))
+    source = pl.when(pl.col("trigger_platform") == "numeric_state").then(pl.lit("numeric state of ")) \
+        .otherwise(pl.lit("state of ")) + pl.col("trigger_entity_id")
     return runs.select("timestamp", "context_id", "context_parent_id", "name",
                        pl.col("automation_entity_id").alias("entity_id"),
-                       ("state of " + pl.col("trigger_entity_id")).alias("source")).sort("timestamp", "context_id")
+                       source.alias("source")).sort("timestamp", "context_id")

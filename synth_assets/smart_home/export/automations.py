@@ -3,8 +3,21 @@
 ``description``, ``mode``, ``trigger`` (``platform: state`` / ``numeric_state``), ``condition``,
 ``action`` with ``service`` + ``target``; the plural ``triggers``/``actions`` keys came in later releases).
 
-One automation per rule; the links of a chain (same ``chain_id``, ordered by ``step``) become one
-automation whose id is the ``chain_id``: the first link's trigger, then each link's target in turn.
+One automation per rule, and one per chain link (id = the link's ``rule_id``): its trigger is the previous
+link's target reaching its active state (the first link's: the chain's sensor), as the events are generated:
+each link's change has the previous link's change as context parent, which is what Home Assistant records
+when a link's own automation runs on that change (``components/automation``: the run's context has the
+trigger's context as parent).
+
+Each action's service is the one that leads to the state the planted events give the target
+(:func:`planted_state`: the rule kind's side of ``events.log.INTERVAL_STATES`` for the target's kind), e.g.
+``cover.open_cover`` for a blind the chain opens, ``media_player.media_play`` for a speaker that plays,
+``climate.set_hvac_mode`` with ``hvac_mode: heat`` for a thermostat that heats (:data:`STATE_SERVICES`, the
+services of each domain in Home Assistant 2024.3's ``components/<domain>/__init__.py``).
+Two kinds plant both changes of their target, and their automation has a trigger per change (with an ``id``)
+and a ``choose`` by trigger id: ``motion_light`` (on with motion, the illuminance gate on that branch; off
+once motion has been clear for :data:`MOTION_LIGHT_OFF_AFTER_SECONDS`) and ``temperature_climate``
+(``numeric_state`` below the threshold: heat; above it + ``HEATING_HYSTERESIS_C``: off).
 A planted lag of :data:`DELAY_FROM_SECONDS` or more becomes a ``delay`` before the action; shorter lags are
 the devices' reaction time. A rule's ``condition`` of the form ``<entity_id> <|<=|>|>= <number> [unit]``
 becomes a ``numeric_state`` condition, ``<entity_id> [==] <state>`` a ``state`` condition (a door's
@@ -22,6 +35,8 @@ from collections.abc import Mapping
 import polars as pl
 import yaml
 
+from synth_assets.smart_home.events.log import INTERVAL_STATES
+from synth_assets.smart_home.events.models import HEATING_HYSTERESIS_C, MOTION_LIGHT_TIMEOUT_S
 from synth_assets.smart_home.models import RULE_KINDS
 
 DELAY_FROM_SECONDS = 5.0
@@ -31,23 +46,34 @@ _NUMERIC = re.compile(r"^\s*(?P<entity>[a-z0-9_]+\.[a-z0-9_]+)\s*(?P<op><=|>=|<|
 _EQUALS = re.compile(r"^\s*(?P<entity>[a-z0-9_]+\.[a-z0-9_]+)\s*(?:==\s*)?(?P<state>[\w.-]+)\s*$")
 STATE_WORDS = {"closed": "off", "open": "on"}  # a door or window sensor's words -> its binary state
 
-# (trigger domain, device class or None) -> the state the rule's kind waits for
+# (rule kind) -> (trigger domain -> the state the rule waits for); a chain link waits for its trigger's active state
 TRIGGER_STATES: dict[str, dict[str, str]] = {
     "motion_light": {"binary_sensor": "on"},
     "door_lock": {"binary_sensor": "off"},       # the door closed
     "door_alarm": {"binary_sensor": "on"},       # the door opened
     "away_all_off": {"person": "not_home", "device_tracker": "not_home", "binary_sensor": "off"},
 }
-DEFAULT_TRIGGER_STATES = {"binary_sensor": "on", "person": "not_home", "device_tracker": "not_home",
-                          "light": "on", "switch": "on"}  # a chain link's trigger: the state that starts it
-# services that switch a target on (cause) or off (away_all_off), by the target's domain
-ON_SERVICES = {"light": "light.turn_on", "switch": "switch.turn_on", "fan": "fan.turn_on", "lock": "lock.lock",
-               "cover": "cover.close_cover", "climate": "climate.turn_on", "media_player": "media_player.turn_on",
-               "vacuum": "vacuum.start", "siren": "siren.turn_on", "alarm_control_panel":
-               "alarm_control_panel.alarm_trigger", "humidifier": "humidifier.turn_on"}
-OFF_SERVICES = {"light": "light.turn_off", "switch": "switch.turn_off", "fan": "fan.turn_off", "lock": "lock.lock",
-                "cover": "cover.close_cover", "climate": "climate.turn_off", "media_player": "media_player.turn_off",
-                "vacuum": "vacuum.return_to_base", "siren": "siren.turn_off", "humidifier": "humidifier.turn_off"}
+IDLE_TARGET_KINDS = ("away_all_off", "door_lock")  # rules that put their target in its idle state (off, locked)
+# (target domain, state) -> the service call that leads to that state (Home Assistant 2024.3 services)
+STATE_SERVICES: dict[tuple[str, str], dict[str, object]] = {
+    ("light", "on"): {"service": "light.turn_on"}, ("light", "off"): {"service": "light.turn_off"},
+    ("switch", "on"): {"service": "switch.turn_on"}, ("switch", "off"): {"service": "switch.turn_off"},
+    ("fan", "on"): {"service": "fan.turn_on"}, ("fan", "off"): {"service": "fan.turn_off"},
+    ("cover", "open"): {"service": "cover.open_cover"}, ("cover", "closed"): {"service": "cover.close_cover"},
+    ("media_player", "on"): {"service": "media_player.turn_on"},
+    ("media_player", "off"): {"service": "media_player.turn_off"},
+    ("media_player", "playing"): {"service": "media_player.media_play"},
+    ("media_player", "idle"): {"service": "media_player.media_stop"},   # a stopped player reports idle
+    ("lock", "locked"): {"service": "lock.lock"}, ("lock", "unlocked"): {"service": "lock.unlock"},
+    ("climate", "heat"): {"service": "climate.set_hvac_mode", "data": {"hvac_mode": "heat"}},
+    ("climate", "off"): {"service": "climate.turn_off"},
+    ("vacuum", "cleaning"): {"service": "vacuum.start"},
+    ("vacuum", "docked"): {"service": "vacuum.return_to_base"},         # returning, then docked
+}
+# motion_light switches off once motion has cleared for a while: the events draw that time per firing from
+# MOTION_LIGHT_TIMEOUT_S; an automation has one value, its middle
+MOTION_LIGHT_OFF_AFTER_SECONDS = int(round(sum(MOTION_LIGHT_TIMEOUT_S) / 2))
+DEFAULT_STATES = ("on", "off")  # an entity kind without interval states (e.g. a siren): on / off
 
 
 class UnknownRuleError(ValueError):
@@ -58,16 +84,50 @@ def _domain(entity_id: str) -> str:
     return entity_id.split(".", 1)[0]
 
 
-def _service(kind: str, target: str) -> str:
-    services = OFF_SERVICES if kind == "away_all_off" else ON_SERVICES
-    domain = _domain(target)
-    return services.get(domain, f"homeassistant.turn_{'off' if kind == 'away_all_off' else 'on'}")
+def entity_kinds(entities: pl.DataFrame) -> dict[str, str]:
+    """entity_id -> kind (``domain`` or ``domain.device_class``), as the event generator keys its states."""
+    kind = pl.when(pl.col("device_class").is_null()).then(pl.col("domain")).otherwise(
+        pl.col("domain") + "." + pl.col("device_class"))
+    return dict(entities.select("entity_id", kind.alias("kind")).iter_rows())
 
 
-def _trigger(kind: str, trigger_entity: str | None) -> dict[str, object]:
+def _kind(entity_id: str, kinds: Mapping[str, str]) -> str:
+    return kinds.get(entity_id) or _domain(entity_id)
+
+
+def _states(kind: str) -> tuple[str, str]:
+    """(active, idle) state of an entity kind (``domain`` or ``domain.device_class``), as the events write."""
+    states = INTERVAL_STATES.get(kind) or INTERVAL_STATES.get(kind.split(".", 1)[0])
+    return (states[0], states[1]) if states else DEFAULT_STATES
+
+
+def planted_state(rule_kind: str, target_kind: str) -> str:
+    """The state a rule of ``rule_kind`` puts its target in: idle for away_all_off and door_lock, else active."""
+    active, idle = _states(target_kind)
+    return idle if rule_kind in IDLE_TARGET_KINDS else active
+
+
+def _action(target: str, state: str) -> dict[str, object]:
+    """The service call (``service``, ``data`` when needed, ``target``) that leads ``target`` to ``state``."""
+    call = STATE_SERVICES.get((_domain(target), state))
+    if call is None:
+        call = {"service": f"homeassistant.turn_{'off' if state == 'off' else 'on'}"}
+    return {"service": call["service"], **({"data": dict(call["data"])} if "data" in call else {}),
+            "target": {"entity_id": target}}
+
+
+def service_call(rule_kind: str, target: str, kinds: Mapping[str, str]) -> dict[str, object]:
+    """The action that leads ``target`` to the state a rule of ``rule_kind`` plants for it."""
+    return _action(target, planted_state(rule_kind, _kind(target, kinds)))
+
+
+def _trigger(kind: str, trigger_entity: str | None, kinds: Mapping[str, str]) -> dict[str, object]:
     if trigger_entity is None:  # cheap_power_appliance: planted at the start of the day's cheapest hour
         return {"platform": "time_pattern", "minutes": 0}
-    state = TRIGGER_STATES.get(kind, DEFAULT_TRIGGER_STATES).get(_domain(trigger_entity))
+    if kind in TRIGGER_STATES:
+        state = TRIGGER_STATES[kind].get(_domain(trigger_entity))
+    else:  # a chain link waits for its trigger's active state; temperature_climate for any change
+        state = _states(_kind(trigger_entity, kinds))[0] if kind == "chain" else None
     trigger: dict[str, object] = {"platform": "state", "entity_id": trigger_entity}
     if state is not None:
         trigger["to"] = state
@@ -95,57 +155,64 @@ def _condition(text: str | None) -> list[dict[str, object]]:
     return [] if any(part is None for part in parts) else parts
 
 
-def _steps(kind: str, links: list[Mapping[str, object]]) -> list[dict[str, object]]:
-    steps: list[dict[str, object]] = []
-    for link in links:
-        lag = float(link["lag_seconds"] or 0.0)
-        if lag >= DELAY_FROM_SECONDS:
-            steps.append({"delay": {"seconds": int(round(lag))}})
-        target = str(link["target_entity_id"])
-        steps.append({"service": _service(str(link["kind"]) if kind == "chain" else kind, target),
-                      "target": {"entity_id": target}})
-    return steps
+def automation(rule: Mapping[str, object], names: Mapping[str, str],
+               kinds: Mapping[str, str]) -> dict[str, object]:
+    """One automation (a dict in ``automations.yaml``'s shape) for a correlations row (a rule or chain link);
+    ``names``: entity_id -> friendly name, ``kinds``: entity_id -> entity kind (``domain[.device_class]``)."""
+    kind, rule_id = str(rule["kind"]), str(rule["rule_id"])
+    if kind not in RULE_KINDS:
+        raise UnknownRuleError(f"rule {rule_id} has an unknown kind {kind!r}; known kinds are {', '.join(RULE_KINDS)}")
 
-
-def _alias(kind: str, links: list[Mapping[str, object]], names: Mapping[str, str]) -> str:
     def name(entity_id: object) -> str:
         return names.get(str(entity_id), str(entity_id))
 
-    first = links[0]
-    if first["trigger_entity_id"] is None:
-        return f"Cheapest hour starts {' then '.join(name(link['target_entity_id']) for link in links)}"
-    targets = " then ".join(name(link["target_entity_id"]) for link in links)
-    verb = "turns off" if kind == "away_all_off" else "starts"
-    return f"{name(first['trigger_entity_id'])} {verb} {targets}"
+    trigger, target = rule["trigger_entity_id"], str(rule["target_entity_id"])
+    if trigger is None:
+        alias = f"Cheapest hour starts {name(target)}"
+    else:
+        alias = f"{name(trigger)} {'turns off' if kind == 'away_all_off' else 'starts'} {name(target)}"
+    conditions = _condition(rule["condition"])
+    description = f"Planted rule {rule_id} ({kind})"
+    if rule["chain_id"] is not None:
+        description += f", link {rule['step']} of {rule['chain_id']}"
+    if rule["condition"] and not conditions:
+        description += f"; condition: {rule['condition']}"
+    lag = float(rule["lag_seconds"] or 0.0)
+    delay: list[dict[str, object]] = [{"delay": {"seconds": int(round(lag))}}] if lag >= DELAY_FROM_SECONDS else []
+    found = {"id": rule_id, "alias": alias, "description": description, "mode": "single",
+             "trigger": [_trigger(kind, trigger, kinds)], "condition": conditions,
+             "action": [*delay, service_call(kind, target, kinds)]}
+    if kind == "temperature_climate" and trigger is not None and len(conditions) == 1 \
+            and conditions[0].get("entity_id") == trigger and "below" in conditions[0]:
+        above = round(float(conditions[0]["below"]) + HEATING_HYSTERESIS_C, 2)
+        found.update(_choose([
+            ("heat", {"platform": "numeric_state", "entity_id": trigger, "below": conditions[0]["below"]}, [],
+             [*delay, _action(target, "heat")]),
+            ("off", {"platform": "numeric_state", "entity_id": trigger, "above": above}, [],
+             [*delay, _action(target, "off")])]))
+    elif kind == "motion_light":
+        found.update(_choose([
+            ("on", found["trigger"][0], conditions, found["action"]),
+            ("off", {**found["trigger"][0], "to": "off", "for": {"seconds": MOTION_LIGHT_OFF_AFTER_SECONDS}}, [],
+             [_action(target, "off")])]))
+    return found
 
 
-def automation(kind: str, automation_id: str, links: list[Mapping[str, object]],
-               names: Mapping[str, str]) -> dict[str, object]:
-    """One automation (a dict in ``automations.yaml``'s shape) for a rule or the ordered links of a chain."""
-    unknown = {str(link["kind"]) for link in links} - set(RULE_KINDS)
-    if kind not in RULE_KINDS or unknown:
-        raise UnknownRuleError(f"rule {automation_id} has an unknown kind {sorted(unknown) or kind}; "
-                               f"known kinds are {', '.join(RULE_KINDS)}")
-    first = links[0]
-    conditions = _condition(first["condition"])
-    description = f"Planted rule {automation_id} ({kind})"
-    if first["condition"] and not conditions:
-        description += f"; condition: {first['condition']}"
-    return {"id": automation_id, "alias": _alias(kind, links, names), "description": description,
-            "mode": "single", "trigger": [_trigger(str(first["kind"]), first["trigger_entity_id"])],
-            "condition": conditions, "action": _steps(kind, links)}
+def _choose(branches: list[tuple[str, dict, list, list]]) -> dict[str, object]:
+    """``trigger`` / ``condition`` / ``action`` of an automation with one trigger per branch (``id``, trigger,
+    the branch's conditions, its actions), the action a ``choose`` by trigger id."""
+    return {"trigger": [{**trigger, "id": trigger_id} for trigger_id, trigger, _, _ in branches],
+            "condition": [],
+            "action": [{"choose": [{"conditions": [{"condition": "trigger", "id": trigger_id}, *conditions],
+                                    "sequence": actions} for trigger_id, _, conditions, actions in branches]}]}
 
 
-def home_automations(correlations: pl.DataFrame, names: Mapping[str, str]) -> list[dict[str, object]]:
-    """Automations of one home's correlations rows, chains folded; ``names``: entity_id -> friendly name."""
-    automations = []
-    singles = correlations.filter(pl.col("chain_id").is_null()).sort("rule_id")
-    for row in singles.iter_rows(named=True):
-        automations.append(automation(row["kind"], row["rule_id"], [row], names))
-    chains = correlations.filter(pl.col("chain_id").is_not_null()).sort("chain_id", "step")
-    for (chain_id,), links in chains.group_by("chain_id", maintain_order=True):
-        automations.append(automation("chain", str(chain_id), list(links.iter_rows(named=True)), names))
-    return automations
+def home_automations(correlations: pl.DataFrame, names: Mapping[str, str],
+                     kinds: Mapping[str, str]) -> list[dict[str, object]]:
+    """Automations of one home's correlations rows, one per row in ``rule_id`` order; ``names``: entity_id ->
+    friendly name; ``kinds``: entity_id -> kind (:func:`entity_kinds`; an entity not in it counts as its
+    domain)."""
+    return [automation(row, names, kinds) for row in correlations.sort("rule_id").iter_rows(named=True)]
 
 
 def automations_yaml(automations: list[dict[str, object]]) -> str:

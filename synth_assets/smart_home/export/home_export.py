@@ -23,9 +23,14 @@ import polars as pl
 
 from synth_assets.smart_home.export import registries
 from synth_assets.smart_home.export.automation_events import automation_entities, automation_runs
-from synth_assets.smart_home.export.automations import automation_rows, automations_yaml, home_automations
+from synth_assets.smart_home.export.automations import (
+    automation_rows,
+    automations_yaml,
+    entity_kinds,
+    home_automations,
+)
 from synth_assets.smart_home.export.configuration import AUTOMATIONS_FILE, CONFIGURATION_FILE, configuration_yaml
-from synth_assets.smart_home.export.recorder import DATABASE_NAME, write_recorder_database
+from synth_assets.smart_home.export.recorder import DATABASE_NAME, recorded_events, write_recorder_database
 
 STORAGE_DIR = ".storage"
 STALE_BUILD_SECONDS = 3600
@@ -109,14 +114,15 @@ def export_home(root: Path, seed: int, days: Sequence[date], tables: HomeTables)
     span_start, span_end = span_seconds(days, str(tables.home["timezone"]))
     names = dict(zip(tables.entities["entity_id"].to_list(),
                      registries.friendly_names(tables.entities, tables.devices).to_list(), strict=True))
-    automations = home_automations(tables.correlations, names)
+    automations = home_automations(tables.correlations, names, entity_kinds(tables.entities))
     automation_ids = automation_entities(automations, tables.entities["entity_id"])
     storage = registries.home_storage(seed, tables.home, tables.areas, tables.devices, tables.entities,
                                       tables.people, automation_ids)
     entities = tables.entities.with_columns(
         friendly_name=registries.friendly_names(tables.entities, tables.devices),
         extra_attrs=registries.person_attributes(tables.entities, storage["person"]))
-    runs = automation_runs(tables.events, tables.correlations, automation_ids)
+    recorded = recorded_events(tables.events, entities)  # the writes Home Assistant records
+    runs = automation_runs(recorded, tables.correlations, automation_ids)
 
     target = Path(root) / home_id
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +131,7 @@ def export_home(root: Path, seed: int, days: Sequence[date], tables: HomeTables)
         (built / STORAGE_DIR).mkdir(parents=True)
         for key, document in storage.items():
             (built / STORAGE_DIR / key).write_text(registries.storage_text(document), encoding="utf-8")
-        rows = write_recorder_database(built / DATABASE_NAME, tables.events, entities, span_start, span_end, runs)
+        rows = write_recorder_database(built / DATABASE_NAME, recorded, entities, span_start, span_end, runs)
         (built / CONFIGURATION_FILE).write_text(
             configuration_yaml(tables.home, tables.elevation_m, len(check_days(days)), tables.elevation_source),
             encoding="utf-8")

@@ -9,8 +9,10 @@ The tables are created from ``recorder_schema.sql``, printed from the release's 
   entity's order: ``state_class``, the attributes that vary, the entity's extra ones (a person's
   ``editable``, ``id``, ``source``, ``user_id``; ``device_trackers`` is unrecorded), ``unit_of_measurement``,
   ``device_class``, ``friendly_name``) with their FNV-1a hash;
-- ``states``: one row per state write in time order; ``old_state_id`` is the entity's previous row;
-  ``last_updated_ts``; ``last_changed_ts`` null when equal to ``last_updated_ts``; ``context_id_bin``,
+- ``states``: one row per state write Home Assistant would record (:func:`recorded_events`: a write equal to
+  the entity's previous one in state and attributes is none), in time order; ``old_state_id`` is the
+  entity's previous row; ``last_updated_ts``; ``last_changed_ts`` the last state change, null when equal
+  to ``last_updated_ts``; ``context_id_bin``,
   ``context_parent_id_bin`` (ULID bytes) and ``context_user_id_bin`` (uuid bytes); ``origin_idx`` 0 (local);
 - ``event_types``, ``event_data``, ``events``: one ``automation_triggered`` event per automation run
   (automation_events.py);
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import uuid
 from datetime import UTC, datetime
 from importlib import resources
@@ -97,16 +100,40 @@ def _epoch(column: str) -> pl.Expr:
     return pl.col(column).dt.epoch("us") / 1e6
 
 
-def state_rows(events: pl.DataFrame, entities: pl.DataFrame) -> dict[str, pa.Table]:
-    """``states_meta``, ``state_attributes`` and ``states`` of a home's events (sorted by time)."""
+def recorded_events(events: pl.DataFrame, entities: pl.DataFrame) -> pl.DataFrame:
+    """The events Home Assistant 2024.3 would record, in time order, with their ``shared_attrs``.
+
+    ``core.py`` ``StateMachine.async_set`` (2024.3) returns without a ``state_changed`` event when the new
+    state and attributes equal the entity's current ones (``same_state and same_attr``), and keeps
+    ``last_changed`` at the previous state's while only the attributes change (``last_changed =
+    old_state.last_changed if same_state``; ``last_reported`` came in 2024.4). So a write equal to the
+    entity's previous one in state and recorded attributes is dropped, and ``last_changed`` is the time of
+    the entity's last state change (an entity's first row in the span keeps the event's ``last_changed``).
+    """
     events = events.sort("timestamp", "entity_id", maintain_order=True)
-    n = events.height
-    meta = events.select("entity_id").unique(maintain_order=True).with_row_index("metadata_id", offset=1)
-    shared = shared_attributes(events, entities)
+    frame = events.with_columns(shared_attrs=shared_attributes(events, entities))
+    def previous(column: str) -> pl.Expr:
+        return pl.col(column).shift(1).over("entity_id")
+
+    repeat = ((pl.col("state") == previous("state")) & (pl.col("shared_attrs") == previous("shared_attrs")))
+    kept = frame.filter(~repeat.fill_null(False))
+    first = previous("state").is_null()
+    changed_at = (pl.when(first).then(pl.col("last_changed"))
+                  .when(pl.col("state") != previous("state")).then(pl.col("timestamp")))
+    return kept.with_columns(last_changed=changed_at.forward_fill().over("entity_id"))
+
+
+def state_rows(recorded: pl.DataFrame) -> dict[str, pa.Table]:
+    """``states_meta``, ``state_attributes`` and ``states`` of a home's :func:`recorded_events`."""
+    if "shared_attrs" not in recorded.columns:
+        raise ValueError("state_rows takes recorded_events(events, entities), which has a shared_attrs column")
+    n = recorded.height
+    meta = recorded.select("entity_id").unique(maintain_order=True).with_row_index("metadata_id", offset=1)
+    shared = recorded["shared_attrs"]
     distinct = shared.unique(maintain_order=True)
     attributes_id = shared.replace_strict(distinct, pl.int_range(1, distinct.len() + 1, eager=True),
                                           return_dtype=pl.Int64)
-    frame = (events.with_columns(state_id=pl.int_range(1, n + 1, dtype=pl.Int64), attributes_id=attributes_id)
+    frame = (recorded.with_columns(state_id=pl.int_range(1, n + 1, dtype=pl.Int64), attributes_id=attributes_id)
              .join(meta, on="entity_id", how="left", maintain_order="left")
              .with_columns(old_state_id=pl.col("state_id").shift(1).over("entity_id"),
                            last_updated_ts=_epoch("timestamp"), last_changed_ts=_epoch("last_changed")))
@@ -164,10 +191,11 @@ def event_rows(runs: pl.DataFrame) -> dict[str, pa.Table]:
     }
 
 
-def statistics_rows(events: pl.DataFrame, entities: pl.DataFrame, span_start: float,
+def statistics_rows(recorded: pl.DataFrame, entities: pl.DataFrame, span_start: float,
                     span_end: float) -> dict[str, pa.Table]:
+    """The statistics tables, compiled from the recorded states (:func:`recorded_events`)."""
     meta = stats.statistics_meta(entities).with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
-    short = stats.short_term_statistics(events, entities, span_start, span_end)
+    short = stats.short_term_statistics(recorded, entities, span_start, span_end)
     hourly = stats.hourly_statistics(short)
     ids = meta.select(pl.col("statistic_id"), pl.col("id").alias("metadata_id"))
 
@@ -190,15 +218,16 @@ def _statements(kind: str) -> list[str]:
     return [s for s in statements if ("CREATE TABLE" in s) == (kind == "table")]
 
 
-def write_recorder_database(path: Path, events: pl.DataFrame, entities: pl.DataFrame, span_start: float,
+def write_recorder_database(path: Path, recorded: pl.DataFrame, entities: pl.DataFrame, span_start: float,
                             span_end: float, runs: pl.DataFrame | None = None) -> dict[str, int]:
     """Write the home's recorder database to ``path`` atomically; returns the row count of each table.
 
-    ``events``: the home's rows of ``smart_home.events`` over the span; ``entities``: its entities with a
-    ``friendly_name`` column; the span is ``[span_start, span_end)`` in epoch seconds (5-minute aligned);
+    ``recorded``: :func:`recorded_events` of the home's rows of ``smart_home.events`` over the span;
+    ``entities``: its entities with a ``friendly_name`` column; the span is ``[span_start, span_end)`` in
+    epoch seconds (5-minute aligned);
     ``runs``: the automation runs to record as ``automation_triggered`` events (none if not given).
     """
-    tables = {**state_rows(events, entities), **statistics_rows(events, entities, span_start, span_end),
+    tables = {**state_rows(recorded), **statistics_rows(recorded, entities, span_start, span_end),
               **event_rows(runs if runs is not None else pl.DataFrame())}
     tables["recorder_runs"] = pa.table({
         "run_id": [1], "start": [_sqlite_datetime(span_start)], "end": [_sqlite_datetime(span_end)],
@@ -222,3 +251,44 @@ def write_recorder_database(path: Path, events: pl.DataFrame, entities: pl.DataF
         tmp.unlink(missing_ok=True)
         raise
     return {table: rows.num_rows for table, rows in tables.items()}
+
+
+# what audit_database counts in a written file, each of which is 0 in a correct export but the first two
+AUDIT_SQL = {
+    "states": "SELECT count(*) FROM states",
+    "states_meta": "SELECT count(*) FROM states_meta",
+    # old_state_id must be the same entity's previous row
+    "broken_old_state_links": """
+        SELECT count(*) FROM (SELECT old_state_id, lag(state_id) OVER w AS previous FROM states
+                              WINDOW w AS (PARTITION BY metadata_id ORDER BY last_updated_ts, state_id))
+        WHERE old_state_id IS NOT previous""",
+    # a row equal to the entity's previous one in state and attributes: Home Assistant writes none
+    "repeated_writes": """
+        SELECT count(*) FROM (SELECT state, attributes_id, lag(state) OVER w AS s, lag(attributes_id) OVER w AS a
+                              FROM states WINDOW w AS (PARTITION BY metadata_id ORDER BY last_updated_ts, state_id))
+        WHERE state = s AND attributes_id = a""",
+    # last_changed_ts must be the time of the entity's last state change (null: this row's own time)
+    "wrong_last_changed": """
+        SELECT count(*) FROM (
+            SELECT coalesce(last_changed_ts, last_updated_ts) AS changed, last_updated_ts, state,
+                   lag(state) OVER w AS s, lag(coalesce(last_changed_ts, last_updated_ts)) OVER w AS before
+            FROM states WINDOW w AS (PARTITION BY metadata_id ORDER BY last_updated_ts, state_id))
+        WHERE s IS NOT NULL AND ((state != s AND changed != last_updated_ts) OR (state = s AND changed != before))""",
+    "states_without_attributes": """
+        SELECT count(*) FROM states s LEFT JOIN state_attributes a USING (attributes_id)
+        WHERE a.attributes_id IS NULL""",
+}
+
+
+def audit_database(path: Path) -> dict[str, int]:
+    """Counts read back from a written recorder database (read-only): ``states``, ``states_meta`` rows, and
+    the rows breaking Home Assistant's rules (:data:`AUDIT_SQL`, plus ``attribute_hash_mismatches``:
+    ``state_attributes`` rows whose ``hash`` is not the FNV-1a of their ``shared_attrs``)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        counts = {name: int(connection.execute(sql).fetchone()[0]) for name, sql in AUDIT_SQL.items()}
+        rows = connection.execute("SELECT hash, shared_attrs FROM state_attributes").fetchall()
+    connection.close()
+    hashes = np.array([h for h, _ in rows], dtype=np.int64)
+    computed = fnv1a_32([text for _, text in rows]).astype(np.int64)
+    counts["attribute_hash_mismatches"] = int((hashes != computed).sum())
+    return counts

@@ -174,6 +174,15 @@ async def recorder(hass: HomeAssistant, config_dir: Path, scratch: Path) -> dict
         "hour", None, {"mean", "min", "max", "state", "sum"})
     with sqlite3.connect(database) as connection:
         versions = [r[0] for r in connection.execute("SELECT schema_version FROM schema_changes")]
+    def history_faults() -> dict:  # the read-back history against core.py async_set's rules (2024.3)
+        repeated = wrong = 0
+        for rows in states.values():
+            for before, after in zip(rows, rows[1:]):
+                repeated += after.state == before.state and after.attributes == before.attributes
+                changed = after.last_updated if after.state != before.state else before.last_changed
+                wrong += after.last_changed != changed
+        return {"repeated_states": repeated, "last_changed_not_last_change": wrong}
+
     def read_contexts() -> dict:  # decoded by the recorder's own functions (models/context.py)
         with session_scope(hass=hass, read_only=True) as session:
             rows = session.query(db_schema.States.context_id_bin, db_schema.States.context_user_id_bin,
@@ -199,6 +208,7 @@ async def recorder(hass: HomeAssistant, config_dir: Path, scratch: Path) -> dict
                                    if set(expected[t]) != set(before.get(t, []))},
             "states_in_file": states_in_file,
             "states_read": sum(len(rows) for rows in states.values()), "entities_read": len(states),
+            "history": history_faults(),
             "statistics_in_file": hourly_in_file, "statistics_read": sum(len(r) for r in stats.values()),
             "contexts": contexts, "events": recorded_events}
 
