@@ -89,6 +89,16 @@ def test_energy_sum_counts_growth_and_resets_and_hours_take_the_last():
     assert hourly["sum"].to_list() == [2.0, 3.5] and hourly["mean"].null_count() == 2
 
 
+def test_an_hour_that_has_not_ended_by_the_span_end_has_no_hourly_row():
+    # a half-hour zone: the span ends at :30 UTC, so its last hour (from 3600) is not compiled yet
+    events = _sensor_events([(0.0, "10"), (1000.0, "20"), (4000.0, "30")])
+    short = short_term_statistics(events, _entities("measurement"), 0.0, 5400.0)
+    assert short["start_ts"].max() == 5100.0
+    hourly = hourly_statistics(short, 5400.0)
+    assert hourly["start_ts"].to_list() == [0.0] and hourly["created_ts"].to_list() == [3610.0]
+    assert hourly_statistics(short, 7200.0)["start_ts"].to_list() == [0.0, 3600.0]
+
+
 @pytest.fixture(scope="module")
 def tables():
     return home_tables(dimensions(), position=0)

@@ -196,7 +196,7 @@ def statistics_rows(recorded: pl.DataFrame, entities: pl.DataFrame, span_start: 
     """The statistics tables, compiled from the recorded states (:func:`recorded_events`)."""
     meta = stats.statistics_meta(entities).with_row_index("id", offset=1).with_columns(pl.col("id").cast(pl.Int64))
     short = stats.short_term_statistics(recorded, entities, span_start, span_end)
-    hourly = stats.hourly_statistics(short)
+    hourly = stats.hourly_statistics(short, span_end)
     ids = meta.select(pl.col("statistic_id"), pl.col("id").alias("metadata_id"))
 
     def numbered(rows: pl.DataFrame) -> pa.Table:

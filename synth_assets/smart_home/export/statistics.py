@@ -9,7 +9,7 @@ statistics.py``) compiles every 5 minutes, for each ``sensor`` with a ``state_cl
   compiled period: each change adds its difference, except that a ``total_increasing`` value below 0.9 x
   the previous one is a reset (``reset_detected``) and adds the new value (the cycle restarts at 0);
 
-into ``statistics_short_term``, and each hour the hour's twelve rows into ``statistics`` (mean of the
+into ``statistics_short_term``, and each hour that has ended the hour's twelve rows into ``statistics`` (mean of the
 means, min of the mins, max of the maxes, the last state and sum). A period gets a row once the entity has
 a numeric state at or before its end. Non-numeric states (``unavailable``, ``unknown``) are skipped.
 ``created_ts`` is the period's end plus 10 s: the recorder's five-minute task runs at second 10
@@ -94,8 +94,12 @@ def short_term_statistics(events: pl.DataFrame, entities: pl.DataFrame, span_sta
     return _finish(rows, SHORT_TERM_SECONDS)
 
 
-def hourly_statistics(short_term: pl.DataFrame) -> pl.DataFrame:
-    """``statistics`` rows: each hour's short-term rows combined as the recorder does."""
+def hourly_statistics(short_term: pl.DataFrame, span_end: float | None = None) -> pl.DataFrame:
+    """``statistics`` rows: each hour's short-term rows combined as the recorder does, for the hours that end
+    by ``span_end`` (the recorder compiles an hour after it ends: in a half-hour time zone the span's last
+    half hour has no hourly row, and Home Assistant, started later, compiles that hour itself)."""
+    if span_end is not None:
+        short_term = short_term.filter((pl.col("start_ts") // HOUR_SECONDS + 1) * HOUR_SECONDS <= span_end)
     if short_term.is_empty():
         return _empty()
     rows = (short_term.with_columns(period=(pl.col("start_ts") // HOUR_SECONDS) * HOUR_SECONDS)
