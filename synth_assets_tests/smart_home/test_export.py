@@ -21,6 +21,7 @@ from synth_assets.smart_home.export.configuration import configuration_yaml
 from synth_assets.smart_home.export.encoding import EncodingError, fnv1a_32, ulid_bytes, uuid_hex_bytes
 from synth_assets.smart_home.export.home_export import check_days, export_home, remove_stale_builds
 from synth_assets.smart_home.export.recorder import DATABASE_NAME, audit_database
+from synth_assets.smart_home.export.registries import person_document
 from synth_assets.smart_home.export.statistics import hourly_statistics, short_term_statistics
 from synth_assets_tests.smart_home.export_frames import CROCKFORD, DAYS, dimensions, home_tables, ulid
 
@@ -225,6 +226,24 @@ def test_the_recorder_check_reads_the_written_file_and_fails_on_a_corrupted_one(
     (result,) = [r for r in export_results({"h": export.storage}, pl.DataFrame([bad]))
                  if r.check_name == "recorder_rows_match_events"]
     assert not result.passed
+
+
+def test_persons_are_matched_to_occupants_by_name_not_by_row_order():
+    dims = dimensions(homes=6)
+    shared = dims["people"].group_by("home_id").len().filter(pl.col("len") >= 2)["home_id"]
+    assert len(shared)   # homes where the order could matter
+    for home_id in shared:
+        def mine(frame: pl.DataFrame, home: str = home_id) -> pl.DataFrame:
+            return frame.filter(pl.col("home_id") == home)
+
+        entities = mine(dims["entities"]).reverse()   # person entities in the other order
+        items = person_document(mine(dims["people"]), entities, mine(dims["devices"]))["data"]["items"]
+        persons = entities.filter(pl.col("domain") == "person")
+        entity_of = dict(zip(persons["original_name"], persons["entity_id"], strict=True))
+        users = dict(zip(mine(dims["people"])["name"], mine(dims["people"])["user_id"], strict=True))
+        assert [item["name"] for item in items] == mine(dims["people"]).sort("position")["name"].to_list()
+        for item in items:
+            assert f"person.{item['id']}" == entity_of[item["name"]] and item["user_id"] == users[item["name"]]
 
 
 def test_configuration_follows_the_home_and_the_span(tables):

@@ -176,8 +176,12 @@ def person_document(people: pl.DataFrame, entities: pl.DataFrame, devices: pl.Da
     trackers = (entities.filter(pl.col("domain") == "device_tracker").select("entity_id", "device_id")
                 .join(devices.select("device_id", "occupant_name"), on="device_id")
                 .group_by("occupant_name", maintain_order=True).agg(pl.col("entity_id")))
-    rows = (people.sort("position").with_row_index("row")
-            .join(persons.select("original_name", "person_id").with_row_index("row"), on="row", how="left")
+    if people["name"].n_unique() != people.height or persons["original_name"].n_unique() != persons.height:
+        raise ValueError("a home's occupants and their person entities must have distinct names "
+                         f"(occupants {people['name'].to_list()}, persons {persons['original_name'].to_list()})")
+    rows = (people.sort("position")   # an occupant's person entity is the one named after them
+            .join(persons.select("original_name", "person_id"), left_on="name", right_on="original_name",
+                  how="left", maintain_order="left")
             .join(trackers, left_on="name", right_on="occupant_name", how="left", maintain_order="left"))
     return storage_document("person", {"items": [
         {"id": row["person_id"], "name": row["name"], "user_id": row["user_id"],
