@@ -186,6 +186,15 @@ def test_a_write_equal_to_the_previous_is_not_recorded_and_last_changed_is_the_l
     # an attributes-only change keeps the state's last change; a state change has last_changed = last_updated
     assert all(b[2] == a[1] for a, b in dims)
     assert all(b[2] is None for a, b in zip(rows, rows[1:], strict=False) if a[0] != b[0])
+    # a light's attributes as LightEntity.state_attributes writes them (2024.3): color_mode then brightness,
+    # both null when off
+    for state, _, _, text in rows:
+        attributes = json.loads(text)
+        assert list(attributes)[:2] == ["color_mode", "brightness"]
+        if state == "on":
+            assert attributes["color_mode"] == "brightness" and isinstance(attributes["brightness"], int)
+        else:
+            assert attributes["color_mode"] is None and attributes["brightness"] is None
 
 
 def test_export_checks_fail_on_a_dangling_reference_and_a_row_mismatch(tables, tmp_path):
@@ -251,7 +260,7 @@ def test_configuration_follows_the_home_and_the_span(tables):
     text = configuration_yaml(home, 176.4, 14, "climate normals: Chicago")
     loaded = yaml.safe_load(text.replace("!include", "included"))
     core = loaded["homeassistant"]
-    assert core["unit_system"] == "us_customary" and core["elevation"] == 176
+    assert core["unit_system"] == "metric" and core["elevation"] == 176   # the events' °C, also in the US
     assert core["time_zone"] == "America/Chicago" and core["country"] == "US"
     assert loaded["recorder"] == {"purge_keep_days": 15, "auto_purge": False}
     assert "# elevation: climate normals: Chicago" in text and "automation: !include automations.yaml" in text

@@ -3,8 +3,11 @@
 ``homeassistant:`` carries the home's name, coordinates, elevation (its city's ``altitude_m`` from the
 air-quality city table, with that table's ``altitude_source`` as a comment: 0 where the altitude is
 unknown, an estimate the table marks as such), time zone,
-country and unit system (``us_customary`` in the countries Home Assistant itself treats as non-metric,
-``util/location.py``: ``data["use_metric"] = data["country_code"] not in ("US", "MM", "LR")``).
+country and unit system: ``metric`` for every home, also in the countries whose new installations Home
+Assistant sets to ``us_customary`` (``util/location.py``: US, MM, LR). The events record temperatures in
+°C; under ``us_customary`` a temperature sensor's state is converted to °F before it is written
+(``components/sensor``: a temperature's unit follows ``hass.config.units``), so a recorded °C history
+belongs to a metric installation. One consistent choice, not the country's custom.
 ``recorder:`` keeps ``purge_keep_days`` covering the exported span and turns ``auto_purge`` off, so the
 nightly purge (relative to the day Home Assistant runs, not to the data) never deletes the exported
 history. ``automation: !include automations.yaml`` loads the home's automations. ``default_config:``
@@ -18,13 +21,9 @@ from collections.abc import Mapping
 
 import yaml
 
-NON_METRIC_COUNTRIES = ("US", "MM", "LR")  # homeassistant/util/location.py of the release
+UNIT_SYSTEM = "metric"  # the events' units (°C, kWh, lx): see the module note for US homes
 AUTOMATIONS_FILE = "automations.yaml"
 CONFIGURATION_FILE = "configuration.yaml"
-
-
-def unit_system(country_code: str) -> str:
-    return "us_customary" if country_code in NON_METRIC_COUNTRIES else "metric"
 
 
 def purge_keep_days(span_days: int) -> int:
@@ -43,7 +42,7 @@ def configuration_yaml(home: Mapping[str, object], elevation_m: float, span_days
     core = {
         "name": f"{home['city_name']} {str(home['home_type']).replace('_', ' ')} ({home['home_id']})",
         "latitude": round(float(home["latitude"]), 6), "longitude": round(float(home["longitude"]), 6),
-        "elevation": int(round(elevation_m)), "unit_system": unit_system(str(home["country_code"])),
+        "elevation": int(round(elevation_m)), "unit_system": UNIT_SYSTEM,
         "time_zone": str(home["timezone"]), "country": str(home["country_code"]),
     }
     recorder = {"purge_keep_days": purge_keep_days(span_days), "auto_purge": False}

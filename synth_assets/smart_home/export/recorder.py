@@ -6,7 +6,8 @@ The tables are created from ``recorder_schema.sql``, printed from the release's 
 
 - ``states_meta``: one row per entity with states, in order of its first state;
 - ``state_attributes``: de-duplicated ``shared_attrs`` (compact JSON of the state's attributes in the
-  entity's order: ``state_class``, the attributes that vary, the entity's extra ones (a person's
+  entity's order: ``state_class``, the attributes that vary (a light's ``color_mode`` and ``brightness``,
+  both null when off), the entity's extra ones (a person's
   ``editable``, ``id``, ``source``, ``user_id``; ``device_trackers`` is unrecorded), ``unit_of_measurement``,
   ``device_class``, ``friendly_name``) with their FNV-1a hash;
 - ``states``: one row per state write Home Assistant would record (:func:`recorded_events`: a write equal to
@@ -42,6 +43,7 @@ from adbc_driver_sqlite import dbapi as adbc_sqlite
 
 from synth_assets.smart_home.export import statistics as stats
 from synth_assets.smart_home.export.encoding import compact_json, fnv1a_32, ulid_bytes, uuid_hex_bytes
+from synth_assets.smart_home.export.registries import LIGHT_COLOR_MODE
 
 SCHEMA_VERSION = 42  # homeassistant/components/recorder/db_schema.py SCHEMA_VERSION in 2024.3
 DATABASE_NAME = "home-assistant_v2.db"
@@ -88,7 +90,16 @@ def shared_attributes(events: pl.DataFrame, entities: pl.DataFrame) -> pl.Series
         suffix=pl.concat_str([pair("unit_of_measurement", "unit_of_measurement"),
                               pair("device_class", "device_class"), pair("friendly_name", "friendly_name")],
                              separator=",", ignore_nulls=True))
-    parts = (events.select("entity_id").with_columns(varying=_normalised_attributes(events["attributes"]))
+    varying = _normalised_attributes(events["attributes"])
+    # a light's state attributes as LightEntity.state_attributes writes them: color_mode, then brightness;
+    # both null when off (supported_color_modes is a capability the recorder leaves out)
+    light = pl.col("entity_id").str.starts_with("light.")
+    on = pl.lit(f'"color_mode":{compact_json(LIGHT_COLOR_MODE)}') + pl.when(pl.col("varying") != "").then(
+        "," + pl.col("varying")).otherwise(pl.lit(""))
+    parts = (events.select("entity_id", "state").with_columns(varying=varying)
+             .with_columns(varying=pl.when(light & (pl.col("state") == "on")).then(on)
+                           .when(light).then(pl.lit('"color_mode":null,"brightness":null'))
+                           .otherwise(pl.col("varying")))
              .join(static, on="entity_id", how="left", maintain_order="left"))
     return parts.select(pl.lit("{") + pl.concat_str(
         [pl.col("prefix"), pl.when(pl.col("varying") != "").then(pl.col("varying")), pl.col("extra_attrs"),

@@ -37,6 +37,9 @@ STORAGE_VERSIONS: dict[str, tuple[int, int]] = {
     "energy": (1, 1),
 }
 WHOLE_HOME_METER = "energy_meter"  # the catalogue's whole-home meter: the energy dashboard's grid source
+# every light of the catalogue is dimmable: ColorMode.BRIGHTNESS its one color mode (components/light
+# capability_attributes: supported_color_modes; state_attributes: color_mode and brightness, None when off)
+LIGHT_COLOR_MODE = "brightness"
 FLOOR_NAMES = {-1: "Basement", 0: "Ground Floor", 1: "First Floor", 2: "Attic"}  # naming choice, not data
 ADMIN_GROUP, USER_GROUP, READ_ONLY_GROUP = "system-admin", "system-users", "system-read-only"
 AUTH_GROUPS = ({"id": ADMIN_GROUP, "name": "Administrators"}, {"id": USER_GROUP, "name": "Users"},
@@ -147,6 +150,8 @@ def entity_registry(seed: int, home_index: int, entities: pl.DataFrame, devices:
     documents = []
     for row in rows.iter_rows(named=True):
         capabilities = {"state_class": row["state_class"]} if row["state_class"] else None
+        if row["domain"] == "light":   # the registry keeps the entity's capability_attributes
+            capabilities = {"supported_color_modes": [LIGHT_COLOR_MODE]}
         documents.append({
             "aliases": [], "area_id": None if row["device_id"] else row["area_id"], "capabilities": capabilities,
             "config_entry_id": row["entry_id"], "device_class": None, "device_id": row["device_id"],
