@@ -159,6 +159,23 @@ def test_energy_counters_continue_across_midnight(base):
     assert (both["state"] <= both["state_next"]).all()
 
 
+def test_people_continue_across_midnight():
+    """Night shifts end and trips come home on the day after (from the day before's calendar), so a
+    person's first write of a day is never the state they ended the previous day in."""
+    w = world(8, 80)
+    first = date(2023, 7, 1)
+    days = [w.events(first + timedelta(days=k)).filter(pl.col("entity_id").str.starts_with("person."))
+            for k in range(5)]
+    pairs = 0
+    for before, after in zip(days[:-1], days[1:], strict=True):
+        last = before.group_by("home_id", "entity_id").agg(pl.col("state").last())
+        start = after.group_by("home_id", "entity_id").agg(pl.col("state").first())
+        joined = last.join(start, on=["home_id", "entity_id"], suffix="_next")
+        pairs += joined.height
+        assert joined.filter(pl.col("state") == pl.col("state_next")).height == 0
+    assert pairs > 300
+
+
 def test_events_per_home_day_look_like_real_homes(base, day_events):
     per_home = (day_events.group_by("home_id").len()
                 .join(base.entities.group_by("home_id").agg(entities=pl.len()), on="home_id"))

@@ -11,13 +11,14 @@ away rules, then plug power and the energy counters. Draws come from the day's s
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from synth_assets.smart_home.context.calendar import calendar_day
 from synth_assets.smart_home.events import actuators as act
 from synth_assets.smart_home.events import models as em
 from synth_assets.smart_home.events import reactions as rx
@@ -144,7 +145,9 @@ def generate_events(seed: int, day: date, homes: pl.DataFrame, entities: pl.Data
         return pa.concat_tables(parts).combine_chunks()
     home_index = homes["home_index"].to_numpy().astype(np.int64)
     local = local_days(homes["timezone"].to_list(), day)
-    occ = occupancy(homes, calendar, day, seed, local)
+    # the day before's calendar rows from the same pure generator as the calendar files (night shifts, trips)
+    day_before = pl.from_arrow(calendar_day(homes, day - timedelta(days=1), seed))
+    occ = occupancy(homes, calendar, day, seed, local, previous_day=day_before)
     ctx = hourly_context(homes, local, day, weather, external, prices)
     ents = prepare_entities(seed, homes, entities, devices, areas)
     curves = act.curves(occ, ctx)

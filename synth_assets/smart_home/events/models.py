@@ -32,6 +32,8 @@ CHILD_SCHOOL = (7 * 60 + 30, 15 * 60 + 30)
 CHILD_BEDTIME = 20 * 60 + 30
 SHIFT_AWAY = (21 * 60 + 30, 6 * 60 + 45)   # night shift: leaves before midnight, back after dawn
 SHIFT_SLEEP = (7 * 60 + 30, 14 * 60 + 30)
+TRIP_DEPART_MINUTES = (7 * 60, 12 * 60)      # a trip's household leaves on its first day, in this window
+TRIP_RETURN_MINUTES = (12 * 60, 20 * 60)     # ... and is back the day after its last day, in this window
 
 # --- rule planting (estimates) ------------------------------------------------------------------------
 

@@ -101,18 +101,26 @@ def _between(wall: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray
     return ((w >= s) & (w < e)) | ((e > 1440) & (w < e - 1440))
 
 
-def occupancy(homes: pl.DataFrame, calendar_day: pl.DataFrame, day: date, seed: int,
-              local: LocalDay) -> Occupancy:
-    """Each home's people over its local ``day``; ``calendar_day`` has one row per home (any order)."""
+def _aligned(homes: pl.DataFrame, calendar_day: pl.DataFrame, day: date) -> pl.DataFrame:
     cal = homes.select("home_id").join(calendar_day, on="home_id", how="left", maintain_order="left")
     if cal["is_vacation"].null_count():
         missing = cal.filter(pl.col("is_vacation").is_null())["home_id"].head(3).to_list()
         raise ValueError(f"no calendar row for home(s) {missing} on {day}")
+    return cal
+
+
+def occupancy(homes: pl.DataFrame, calendar_day: pl.DataFrame, day: date, seed: int,
+              local: LocalDay, previous_day: pl.DataFrame | None = None) -> Occupancy:
+    """Each home's people over its local ``day``; ``calendar_day`` has one row per home (any order), and
+    ``previous_day`` the day before's (night shifts end and trips come home the morning after; unset: the
+    day before is taken to be like this one)."""
+    cal = _aligned(homes, calendar_day, day)
+    prev = cal if previous_day is None else _aligned(homes, previous_day, day)
     n, p = homes.height, MAX_OCCUPANTS
     index = homes["home_index"].to_numpy().astype(np.int64)
     u = draws(seed, day, "occupancy", (index[:, None] * (p + 2) + np.arange(p)[None, :]).ravel(), PERSON_WORDS)
     u = u.reshape(n, p, PERSON_WORDS)
-    hh = draws(seed, day, "occupancy", index * (p + 2) + HOUSEHOLD_SLOT, 4)
+    hh = draws(seed, day, "occupancy", index * (p + 2) + HOUSEHOLD_SLOT, 8)
     jitter = em.ROUTINE_JITTER_MINUTES * np.sqrt(-2 * np.log(u[..., 0])) * np.cos(2 * np.pi * u[..., 1])
     col = lambda c: homes[c].to_numpy().astype(np.int64)[:, None]  # noqa: E731
     occupants, adults, shift = col("occupants"), col("adults"), col("shift_workers")
@@ -120,9 +128,10 @@ def occupancy(homes: pl.DataFrame, calendar_day: pl.DataFrame, day: date, seed: 
     exists = person < occupants
     is_adult = person < adults
     is_shift = is_adult & (person >= adults - shift)
-    flag = lambda c: cal[c].to_numpy().astype(bool)[:, None]  # noqa: E731
+    flag = lambda c, frame=cal: frame[c].to_numpy().astype(bool)[:, None]  # noqa: E731
     workday, wfh, school, vacation = flag("is_workday"), flag("is_work_from_home_day"), flag("is_school_day"), \
         flag("is_vacation")
+    workday_before, vacation_before = flag("is_workday", prev), flag("is_vacation", prev)
     day_off = ~workday | wfh
     wake = col("wake_minute") + jitter + np.where(~workday, em.WEEKEND_LIE_IN_MINUTES, 0)
     bed = np.where(is_adult, col("bedtime_minute"), em.CHILD_BEDTIME) + jitter * 0.5
@@ -137,11 +146,19 @@ def occupancy(homes: pl.DataFrame, calendar_day: pl.DataFrame, day: date, seed: 
     away = _between(wall, leave, back) & commutes[..., None] if commutes.shape[0] else np.zeros((n, p, MINUTES), bool)
     away |= _between(wall, np.broadcast_to(out_start, leave.shape), np.broadcast_to(out_end, leave.shape)) \
         & outing[..., None]
-    night_shift = is_shift & workday
-    away |= night_shift[..., None] & ((wall[:, None, :] < em.SHIFT_AWAY[1]) | (wall[:, None, :] >= em.SHIFT_AWAY[0]))
-    awake = np.where(night_shift[..., None],
-                     ~_between(wall, np.full_like(wake, em.SHIFT_SLEEP[0]), np.full_like(wake, em.SHIFT_SLEEP[1])),
-                     _between(wall, wake, bed))
+    # a night shift starts in the evening of a workday and ends the next morning
+    w = wall[:, None, :]
+    night_from = (is_shift & workday)[..., None]
+    night_until = (is_shift & workday_before)[..., None]
+    away |= (night_until & (w < em.SHIFT_AWAY[1])) | (night_from & (w >= em.SHIFT_AWAY[0]))
+    sleeps_by_day = _between(wall, np.full_like(wake, em.SHIFT_SLEEP[0]), np.full_like(wake, em.SHIFT_SLEEP[1]))
+    awake = np.where(night_until, ~sleeps_by_day, _between(wall, wake, bed)) | (night_from & (w >= em.SHIFT_AWAY[0]))
+    # trips: leave on the morning of their first day, come home in the afternoon after their last
+    depart = (em.TRIP_DEPART_MINUTES[0] + hh[:, 3:4] * (em.TRIP_DEPART_MINUTES[1] - em.TRIP_DEPART_MINUTES[0]))
+    arrive = (em.TRIP_RETURN_MINUTES[0] + hh[:, 4:5] * (em.TRIP_RETURN_MINUTES[1] - em.TRIP_RETURN_MINUTES[0]))
+    leaving = (vacation & ~vacation_before)[..., None] & (w >= depart[..., None])
+    returning = (~vacation & vacation_before)[..., None] & (w < arrive[..., None])
+    away_all_day = (vacation & vacation_before)[..., None]
     within = np.arange(MINUTES)[None, None, :] < (local.length_s // 60)[:, None, None]
-    home = exists[..., None] & ~vacation[..., None] & ~away & within
+    home = exists[..., None] & ~away_all_day & ~leaving & ~returning & ~away & within
     return Occupancy(home=home, awake=awake & exists[..., None] & within, day=local)
