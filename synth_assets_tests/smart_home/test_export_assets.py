@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import duckdb
@@ -20,6 +21,7 @@ from synth_assets.smart_home.export import assets
 from synth_assets.smart_home.export.checks import CHECKS, TABLE_CHECKS, recorded_rows, table_results
 from synth_assets.smart_home.settings import SmartHomeSettings
 from synth_assets_tests.conftest import make_resources, make_settings
+from synth_assets_tests.smart_home.export_frames import CROCKFORD
 from synth_assets_tests.smart_home.ha_tool_env import ha_python, run_ha_script  # noqa: F401 - fixture
 
 SEED = 5
@@ -103,25 +105,43 @@ def test_the_export_loads_in_home_assistant(world, ha_python, tmp_path):  # noqa
     assert recorder["states_read"] == events.height
     assert recorder["history"] == {"repeated_states": 0, "last_changed_not_last_change": 0}
     assert recorder["statistics_read"] == recorder["statistics_in_file"] > 0
-    users = events.filter(pl.col("context_user_id").is_not_null())
-    decoded = recorder["contexts"]
-    assert all(decoded[c][0] == u for c, u in zip(users["context_id"], users["context_user_id"], strict=True))
-    parents = events.filter(pl.col("context_parent_id").is_not_null())
-    assert parents.height and all(decoded[c][1] == p for c, p in zip(parents["context_id"],
-                                                                      parents["context_parent_id"], strict=True))
-    # each recorded automation run: its context is a change whose parent is a change of the rule's trigger
+    # contexts decoded by the recorder's own functions; a run's context is re-timed to its trigger (its first
+    # 10 characters), so ids are compared by their random part (the other 16)
+    decoded = {c[10:]: (c, user, parent) for c, (user, parent) in recorder["contexts"].items()}
+    assert len(decoded) == events.height
+    for row in events.iter_rows(named=True):
+        context, user, parent = decoded[row["context_id"][10:]]
+        assert user == row["context_user_id"]
+        assert (parent or "")[10:] == (row["context_parent_id"] or "")[10:]
+        assert context == row["context_id"] or row["context_parent_id"] is not None   # only runs are re-timed
+    # each recorded automation run: its context is a change whose parent is a change of the rule's trigger,
+    # made at the trigger's time (the ULID's milliseconds)
     runs = [e for e in recorder["events"] if e[0] == "automation_triggered"]
     assert runs
-    by_context = {row["context_id"]: row for row in events.iter_rows(named=True)}
+    by_random = {row["context_id"][10:]: row for row in events.iter_rows(named=True)}
     rules = pl.read_parquet(layout.table_path(settings.data_path, "correlations")).filter(
         pl.col("home_id") == "home_00001")
     pairs = set(zip(rules["trigger_entity_id"].to_list(), rules["target_entity_id"].to_list(), strict=True))
+    retimed = 0
     for _, data, context_id, parent_id, fired in runs:
-        child, trigger = by_context[context_id], by_context[parent_id]
-        assert child["context_parent_id"] == parent_id
+        child, trigger = by_random[context_id[10:]], by_random[parent_id[10:]]
+        assert (child["context_parent_id"] or "")[10:] == parent_id[10:]
         assert data["source"] in (f"state of {trigger['entity_id']}", f"numeric state of {trigger['entity_id']}")
         assert (trigger["entity_id"], child["entity_id"]) in pairs
         assert fired == pytest.approx(trigger["timestamp"].timestamp())
+        assert _ulid_ms(context_id) == (trigger["timestamp"] - EPOCH) // timedelta(milliseconds=1)
+        retimed += _ulid_ms(context_id) != _ulid_ms(child["context_id"])
+    assert retimed   # the changes come a lag after their trigger
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _ulid_ms(ulid: str) -> int:
+    value = 0
+    for char in ulid[:10]:
+        value = value * 32 + CROCKFORD.index(char)
+    return value
 
 
 def test_rematerializing_gives_the_same_bytes(world):

@@ -13,7 +13,11 @@ change carries that context. A change in ``events`` whose parent context is a ch
 entity and which changes that rule's target is therefore one run: the recorder's ``events`` table gets one
 ``automation_triggered`` row per such change (each chain link is its own automation), fired at the
 trigger's time. Changes whose trigger lies before the exported span, and rules without a trigger entity, have no
-row. Vectorised joins on the context ids. Pure: no Dagster.
+row. Home Assistant makes the run's context when the trigger fires (``Context(parent_id=...)`` in
+``async_trigger``), so its ULID carries the trigger's time, not the (later, by the lag) change's:
+:func:`with_run_contexts` gives each run context the trigger's milliseconds in front of its own random part,
+in the changes, in the changes whose parent it is, and in the runs. Vectorised joins on the context ids.
+Pure: no Dagster.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from synth_assets.smart_home.export.encoding import ulid_time_prefix
 from synth_assets.smart_home.slugs import slug_column, unique_entity_ids
 
 EVENT_TYPE = "automation_triggered"
@@ -61,3 +66,20 @@ def automation_runs(events: pl.DataFrame, correlations: pl.DataFrame, entities: 
     return runs.select("timestamp", "context_id", "context_parent_id", "name",
                        pl.col("automation_entity_id").alias("entity_id"),
                        source.alias("source")).sort("timestamp", "context_id")
+
+
+def with_run_contexts(events: pl.DataFrame, runs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``events`` and ``runs`` with each run's context id re-timed to its trigger (the ULID's first 10
+    characters: the trigger's epoch milliseconds; the other 16, the random part, kept), wherever it is
+    used: ``context_id`` of the caused change and ``context_parent_id`` of the changes it caused in turn."""
+    if runs.is_empty():
+        return events, runs
+    ms = runs["timestamp"].dt.epoch("ms").to_numpy()
+    new = pl.Series("new", ulid_time_prefix(ms), dtype=pl.String) + runs["context_id"].str.slice(10)
+    mapping = dict(zip(runs["context_id"].to_list(), new.to_list(), strict=True))  # a few thousand runs
+    if len(set(mapping.values())) != len(mapping) or set(mapping.values()) & (
+            set(events["context_id"].to_list()) - set(mapping)):
+        raise ValueError("re-timing automation run contexts would make two context ids equal")
+    ids = ("context_id", "context_parent_id")
+    return (events.with_columns(pl.col(c).replace(mapping) for c in ids),
+            runs.with_columns(pl.col("context_id").replace(mapping)))

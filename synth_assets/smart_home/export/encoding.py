@@ -93,6 +93,19 @@ def ulid_bytes(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return _as_binary(out, valid)
 
 
+def ulid_time_prefix(epoch_ms: np.ndarray) -> pa.Array:
+    """The 10-character time part of a ULID (48-bit milliseconds since the epoch, Crockford base32, most
+    significant first), as ``ulid_transform`` writes it."""
+    ms = np.asarray(epoch_ms, dtype=np.int64)
+    if len(ms) and ((ms < 0).any() or (ms >= 1 << 48).any()):
+        raise EncodingError("a ULID's time must be 0 .. 2**48 - 1 milliseconds")
+    shifts = np.arange(45, -5, -5, dtype=np.int64)          # 10 digits of 5 bits
+    digits = (ms[:, None] >> shifts[None, :]) & 31
+    alphabet = np.frombuffer(_CROCKFORD.encode(), dtype=np.uint8)
+    chars = np.ascontiguousarray(alphabet[digits], dtype=np.uint8)
+    return pa.array(chars.view("S10").ravel(), pa.binary()).cast(pa.string())
+
+
 def uuid_hex_bytes(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """32-hex-digit ids -> their 16 bytes (nulls stay null), as ``context_user_id_bin``."""
     chars, valid = _fixed_width(values, 32, "a user id")

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from synth_assets.smart_home.export import registries
-from synth_assets.smart_home.export.automation_events import automation_entities, automation_runs
+from synth_assets.smart_home.export.automation_events import automation_entities, automation_runs, with_run_contexts
 from synth_assets.smart_home.export.automations import (
     automation_rows,
     automations_yaml,
@@ -123,6 +123,7 @@ def export_home(root: Path, seed: int, days: Sequence[date], tables: HomeTables)
         extra_attrs=registries.person_attributes(tables.entities, storage["person"]))
     recorded = recorded_events(tables.events, entities)  # the writes Home Assistant records
     runs = automation_runs(recorded, tables.correlations, automation_ids)
+    recorded, runs = with_run_contexts(recorded, runs)  # a run's context is made at its trigger's time
 
     target = Path(root) / home_id
     target.parent.mkdir(parents=True, exist_ok=True)
