@@ -18,7 +18,13 @@ import yaml
 from synth_assets.smart_home.export.automations import UnknownRuleError, home_automations
 from synth_assets.smart_home.export.checks import RULE_BREAKS, expected_states, export_results, recorder_row_counts
 from synth_assets.smart_home.export.configuration import configuration_yaml
-from synth_assets.smart_home.export.encoding import EncodingError, fnv1a_32, ulid_bytes, uuid_hex_bytes
+from synth_assets.smart_home.export.encoding import (
+    EncodingError,
+    fnv1a_32,
+    ulid_bytes,
+    ulid_time_prefix,
+    uuid_hex_bytes,
+)
 from synth_assets.smart_home.export.home_export import check_days, export_home, remove_stale_builds
 from synth_assets.smart_home.export.recorder import DATABASE_NAME, audit_database
 from synth_assets.smart_home.export.registries import person_document
@@ -49,6 +55,17 @@ def test_ulid_and_user_id_bytes_match_their_integer_value():
     assert uuid_hex_bytes(pa.array(users)).to_pylist() == [bytes.fromhex(u) for u in users]
     with pytest.raises(EncodingError):
         ulid_bytes(pa.array(["not-a-ulid"]))
+
+
+def test_ulid_time_prefix_is_the_milliseconds_in_crockford_base32():
+    # the ULID specification's example: 01ARYZ6S41TSV4RRFFQ69G5FAV has the time 1469918176385 ms
+    assert ulid_time_prefix([1469918176385, 0]).to_pylist() == ["01ARYZ6S41", "0000000000"]
+    rng = random.Random(5)
+    moments = [datetime(2024, 3, 4, h, tzinfo=UTC) for h in range(5)]
+    made = [ulid(m, rng) for m in moments]
+    assert ulid_time_prefix([int(m.timestamp() * 1000) for m in moments]).to_pylist() == [u[:10] for u in made]
+    with pytest.raises(EncodingError):
+        ulid_time_prefix([1 << 48])
 
 
 def test_attribute_hash_is_fnv1a_32():

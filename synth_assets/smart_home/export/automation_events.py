@@ -76,10 +76,10 @@ def with_run_contexts(events: pl.DataFrame, runs: pl.DataFrame) -> tuple[pl.Data
         return events, runs
     ms = runs["timestamp"].dt.epoch("ms").to_numpy()
     new = pl.Series("new", ulid_time_prefix(ms), dtype=pl.String) + runs["context_id"].str.slice(10)
-    mapping = dict(zip(runs["context_id"].to_list(), new.to_list(), strict=True))  # a few thousand runs
-    if len(set(mapping.values())) != len(mapping) or set(mapping.values()) & (
-            set(events["context_id"].to_list()) - set(mapping)):
+    old = runs["context_id"]
+    if new.n_unique() != len(new) or ((new != old) & new.is_in(events["context_id"])).any():
         raise ValueError("re-timing automation run contexts would make two context ids equal")
+    mapping = dict(zip(old.to_list(), new.to_list(), strict=True))  # a few thousand runs
     ids = ("context_id", "context_parent_id")
     return (events.with_columns(pl.col(c).replace(mapping) for c in ids),
             runs.with_columns(pl.col("context_id").replace(mapping)))
