@@ -45,11 +45,13 @@ def prepare_entities(seed: int, homes: pl.DataFrame, entities: pl.DataFrame, dev
                      areas: pl.DataFrame) -> Entities:
     """The partition's entities in (home order, registration order), with what the generator needs."""
     position = homes.select("home_id").with_row_index("home_pos")
-    frame = (entity_kinds(entities, areas)
+    frame = (entity_kinds(entities.with_row_index("registered"), areas)
              .join(position, on="home_id", how="inner")
              .join(devices.select("device_id", "device_type", "occupant_name"), on="device_id", how="left")
+             .sort("registered")     # joins may reorder rows; the ordinal is the registration order
              .with_columns(ordinal=pl.int_range(pl.len()).over("home_id"))
-             .sort("home_pos", "ordinal"))
+             .sort("home_pos", "ordinal")
+             .drop("registered"))
     if (frame["ordinal"].max() or 0) >= ENTITY_SLOTS:
         raise ValueError(f"a home has more than {ENTITY_SLOTS} entities")
     people = occupants(seed, homes).select("home_id", "position", "name")

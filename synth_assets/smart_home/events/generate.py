@@ -34,8 +34,8 @@ from synth_assets.smart_home.people import occupants
 SESSION_KINDS = {"light": "active_dark", "switch.outlet": "active", "media_player.tv": "active",
                  "media_player.speaker": "active", "fan": "active_warm", "binary_sensor.window": "active",
                  "binary_sensor.occupancy": "active"}
-ROW_SLOTS = 1 << 24
-MIN_HOMES_PER_WORKER = 50   # context-id counter: (home_index, row within the home's day)
+ROW_SLOTS = 1 << 24          # context-id counter: (home_index, row within the home's day)
+MIN_HOMES_PER_WORKER = 50    # below this many homes per thread, one thread
 
 
 def resolve_rules(rules: pl.DataFrame, ents: Entities, home_index: np.ndarray) -> rx.Rules:
@@ -52,7 +52,7 @@ def resolve_rules(rules: pl.DataFrame, ents: Entities, home_index: np.ndarray) -
              .join(key.rename({"entity_id": "gate_entity", "row": "gate"}), on=["home_id", "gate_entity"],
                    how="left"))
     home = ents.frame.select("home_id", "home_pos").unique()
-    frame = frame.join(home, on="home_id", how="inner")
+    frame = frame.join(home, on="home_id", how="inner").sort("home_pos", "ordinal")   # joins may reorder
     return rx.Rules(kind=frame["kind"].to_numpy().astype(object),
                     trigger=frame["trigger"].fill_null(-1).to_numpy().astype(np.int64),
                     target=frame["target"].to_numpy().astype(np.int64),
@@ -266,7 +266,7 @@ def _home_ids(homes: pl.DataFrame, home: np.ndarray) -> pa.Array:
 def _user_ids(seed: int, homes: pl.DataFrame) -> pa.Array:
     """user_id by (home position * 8 + occupant position)."""
     people = occupants(seed, homes)
-    pos = homes.select("home_id").with_row_index("home_pos").join(people, on="home_id")
+    pos = homes.select("home_id").with_row_index("home_pos").join(people, on="home_id")   # placed by index
     slots = np.full(homes.height * 8, None, dtype=object)
     slots[(pos["home_pos"].to_numpy() * 8 + pos["position"].to_numpy()).astype(np.int64)] = pos["user_id"].to_list()
     return pa.array(slots, type=pa.string())

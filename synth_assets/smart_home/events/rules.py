@@ -34,7 +34,8 @@ def entity_kinds(entities: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     kind = pl.when(pl.col("device_class").is_null()).then(pl.col("domain")).otherwise(
         pl.col("domain") + "." + pl.col("device_class"))
     return (entities.with_columns(kind=kind)
-            .join(areas.select("home_id", "area_id", "area_kind"), on=["home_id", "area_id"], how="left"))
+            .join(areas.select("home_id", "area_id", "area_kind"), on=["home_id", "area_id"], how="left",
+                  maintain_order="left"))
 
 
 def _cap(kind: str, n_entities: int) -> int:
