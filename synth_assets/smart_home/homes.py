@@ -1,8 +1,9 @@
 """``smart_home.homes``: where each home is, what kind it is, who lives there and their routines.
 
 Every value of home ``i`` comes from the stream ``(seed, "smart_home", "homes", i)``, a fixed number of
-words per home, so adding homes never changes the homes that exist. Cities are the air-quality
-family's 300 real cities, drawn in proportion to population. Pure: no Dagster.
+words per home, except its type: types are dealt in blocks of ten consecutive homes at the types'
+shares (:func:`stratified_types`). Either way adding homes never changes the homes that exist. Cities
+are the air-quality family's 300 real cities, drawn in proportion to population. Pure: no Dagster.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from synth_assets.core.rng import box_muller, raw_blocks, to_uniform
+from synth_assets.core.rng import box_muller, index_words, raw_blocks, to_uniform
 from synth_assets.smart_home.models import (
     CHILD_SHARE_OF_EXTRA_OCCUPANTS,
     HOME_ID_DIGITS,
@@ -31,6 +32,7 @@ FAMILY = "smart_home"
 HOME_WORDS = 32
 KM_PER_DEGREE = 111.32
 _NAME_STEP_MAX = 5  # successive occupants' names are 1..5 places apart in OCCUPANT_NAMES: never repeated
+TYPE_BLOCK = 10     # home types are dealt in blocks of ten consecutive homes, each block at the types' shares
 
 
 def home_ids(indices: np.ndarray) -> pl.Series:
@@ -60,6 +62,35 @@ def _pick(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum((u[:, None] >= cumulative).sum(axis=1), cumulative.shape[1] - 1)
 
 
+def block_quota(shares: np.ndarray, block: int = TYPE_BLOCK) -> np.ndarray:
+    """How many homes of each type a block holds: the shares of ``block`` by largest remainder."""
+    exact = np.asarray(shares, dtype=float) / np.sum(shares) * block
+    counts = np.floor(exact).astype(np.int64)
+    remainder_order = np.argsort(-(exact - counts), kind="stable")
+    counts[remainder_order[:block - counts.sum()]] += 1
+    return counts
+
+
+def stratified_types(seed: int, indices: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """The type (position in ``shares``) of each 1-based home index.
+
+    Homes ``10k+1 .. 10k+10`` share out the block's quota (:func:`block_quota`) in an order keyed by
+    their own words: any ten consecutive homes hold the types at their shares (a demo of 20 homes has
+    every type), and a home's type depends only on its block, so adding homes changes no home."""
+    indices = np.asarray(indices, dtype=np.int64)
+    if indices.size == 0:
+        return np.empty(0, dtype=np.int64)
+    quota = np.repeat(np.arange(len(shares)), block_quota(shares))
+    blocks = np.unique((indices - 1) // TYPE_BLOCK)
+    members = (blocks[:, None] * TYPE_BLOCK + 1 + np.arange(TYPE_BLOCK)).ravel()   # whole blocks, always
+    words = index_words(seed, (FAMILY, "homes", "home_type"), members, 1)[:, 0]
+    order = np.lexsort((words, np.repeat(blocks, TYPE_BLOCK)))
+    rank = np.empty(members.size, dtype=np.int64)
+    rank[order] = np.tile(np.arange(TYPE_BLOCK), blocks.size)
+    position = np.searchsorted(members, indices)
+    return quota[rank[position]]
+
+
 def _routine(normal: np.ndarray, name: str) -> np.ndarray:
     mean, sd, low, high = ROUTINES[name]
     return np.clip(np.round(mean + sd * normal), low, high).astype(np.int16)
@@ -71,7 +102,7 @@ def generate_homes(config: SmartHomeConfig, cities: pl.DataFrame) -> pl.DataFram
     u = home_uniforms(config.seed, "homes", indices, HOME_WORDS)
     types = config.type_names()
     specs = [HOME_TYPES[t] for t in types]
-    type_pos = _pick(np.array([s.share for s in specs]), u[:, 0])
+    type_pos = stratified_types(config.seed, indices, np.array([s.share for s in specs]))  # u[:, 0]: unused
 
     cities = cities.sort("city_id")
     city_pos = _pick(cities["population"].to_numpy().astype(float), u[:, 1])

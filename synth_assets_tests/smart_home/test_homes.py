@@ -11,7 +11,7 @@ from synth_assets.air_quality.cities import select_cities
 from synth_assets.smart_home.areas import area_catalogue, generate_areas
 from synth_assets.smart_home.checks import evaluate
 from synth_assets.smart_home.devices import generate_devices, generate_entities
-from synth_assets.smart_home.homes import generate_homes
+from synth_assets.smart_home.homes import TYPE_BLOCK, block_quota, generate_homes, stratified_types
 from synth_assets.smart_home.models import (
     HOME_RADIUS_KM,
     HOME_TYPES,
@@ -67,10 +67,26 @@ def test_every_homes_check_passes_and_a_broken_row_fails_them(many_homes):
     assert not results["homes_in_model_ranges"] and not results["home_type_known"]
 
 
-def test_home_types_follow_their_shares(many_homes):
-    shares = many_homes["home_type"].value_counts(normalize=True)
-    for home_type, share in shares.iter_rows():
-        assert abs(share - HOME_TYPES[home_type].share) < 0.03, (home_type, share)
+def test_home_types_follow_their_shares_in_every_block_of_ten(many_homes):
+    """Types are dealt in blocks of ten consecutive homes: each block holds exactly the shares (so a demo of
+    20 homes has every type), while the order inside a block differs from block to block."""
+    blocks = (many_homes.with_columns(block=(pl.col("home_index") - 1) // TYPE_BLOCK)
+              .group_by("block", "home_type").len())
+    for home_type, spec in HOME_TYPES.items():
+        counts = blocks.filter(pl.col("home_type") == home_type)["len"]
+        assert counts.len() == many_homes.height // TYPE_BLOCK and (counts == round(spec.share * TYPE_BLOCK)).all()
+    block = (pl.col("home_index") - 1) // TYPE_BLOCK
+    orders = many_homes.group_by(block).agg(pl.col("home_type").sort_by("home_index"))
+    assert orders["home_type"].n_unique() > orders.height // 2
+
+
+def test_block_quotas_of_a_subset_and_a_partial_last_block():
+    assert block_quota(np.array([0.4, 0.2])).tolist() == [7, 3]      # 6.67 / 3.33: the larger remainder wins
+    assert block_quota(np.array([0.3, 0.3, 0.3])).sum() == TYPE_BLOCK
+    shares = np.array([s.share for s in HOME_TYPES.values()])
+    whole = stratified_types(9, np.arange(1, 31), shares)
+    assert (stratified_types(9, np.arange(1, 24), shares) == whole[:23]).all()   # a partial block: same types
+    assert (stratified_types(9, np.array([30, 4, 17]), shares) == whole[[29, 3, 16]]).all()
 
 
 def test_homes_lie_near_their_city_in_its_timezone_and_hemisphere(many_homes):
