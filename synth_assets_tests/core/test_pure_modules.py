@@ -25,7 +25,7 @@ PURE_MODULES = [
         "patterns.co_occurrence")),
     *(f"synth_assets.smart_home.events.{name}" for name in (
         "models", "context_ids", "rules", "occupancy", "frame", "log", "sampling", "actuators", "reactions",
-        "sensors", "generate", "measure")),
+        "sensors", "generate", "measure", "carry")),
     *(f"synth_assets.smart_home.export.{name}" for name in (
         "encoding", "registries", "statistics", "recorder", "configuration", "automations", "home_export",
         "automation_events", "descriptions")),
