@@ -103,7 +103,8 @@ def left_on_until_back(occ: Occupancy, home: np.ndarray, start: np.ndarray, end:
     leaves = next_empty[home, first]
     left_early = leaves * 60.0 < end
     back = next_home[home, np.minimum(leaves, MINUTES - 1)]
-    moved = np.where(back < big, back * 60.0 + 60 + 540 * u, np.inf)
+    low, high = em.OFF_AFTER_RETURN_S
+    moved = np.where(back < big, back * 60.0 + low + (high - low) * u, np.inf)
     return np.where(left_early, moved, end)
 
 

@@ -9,15 +9,17 @@ one run per day. Checks are counted per day and reported once per run.
 
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 import polars as pl
 
 from synth_assets.core import metadata as md
+from synth_assets.core.identity import FileIdentity
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings, duckdb_resource
 from synth_assets.core.storage import (
+    CorruptFileError,
     create_parquet_view,
     read_parquet_checked,
     remove_stale_temp_files,
@@ -33,6 +35,7 @@ from synth_assets.smart_home.events.checks import (
     correlation_specs,
     day_parents,
     event_specs,
+    last_states,
 )
 from synth_assets.smart_home.events.generate import generate_events
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
@@ -82,6 +85,20 @@ def _dimension(settings: SynthSettings, config: SmartHomeConfig, table: str) -> 
 def read_correlations(settings: SynthSettings, config: SmartHomeConfig) -> pl.DataFrame:
     return layout.read_table(settings.data_path, "correlations", layout.table_identity("correlations", config),
                              schema=CORRELATIONS_SCHEMA)
+
+
+def _states_before(settings: SynthSettings, identity: FileIdentity, day: date,
+                   kinds: pl.DataFrame) -> pl.DataFrame | None:
+    """The last on/off states of the day before ``day`` from its events file, when there is one made with
+    this seed, config and schema (else None: the check across that midnight is skipped)."""
+    path = layout.daily_path(settings.data_path, "events", day - timedelta(days=1))
+    if not path.exists():
+        return None
+    try:
+        before = read_parquet_checked(path, EVENTS_SCHEMA, identity=identity, fix="")
+    except CorruptFileError:
+        return None
+    return last_states(pl.from_arrow(before), kinds)
 
 
 @dg.asset(key=CORRELATIONS, group_name=GROUP, kinds={"polars", "parquet", "duckdb"}, pool="duckdb",
@@ -134,14 +151,18 @@ def events(context: dg.AssetExecutionContext, settings: SynthSettings,
     remove_stale_temp_files(layout.daily_dir(settings.data_path, "events"))
     counts = {check.name: Counter() for check in EVENT_CHECKS}
     rows, preview, per_home_day = 0, None, []
+    states_before = None   # the day before's last on/off states, for the check across midnight
     for day in days:
         ctx = {table: read_context(settings, config, table, day) for table in CONTEXT_TABLES}
         table = generate_events(config.seed, day, homes, entities, devices, areas, rules, ctx["calendar"],
                                 ctx["weather"], ctx["external_data"], ctx["electricity_prices"], workers=WORKERS)
         frame = pl.from_arrow(table)
         parents = day_parents(config.seed, day, homes, entities, devices, areas, rules, ctx["electricity_prices"])
+        if states_before is None:
+            states_before = _states_before(settings, identity, day, parents["kinds"])
         for check in EVENT_CHECKS:
-            counts[check.name].update(check.count(frame, parents))
+            counts[check.name].update(check.count(frame, {**parents, "states_before": states_before}))
+        states_before = last_states(frame, parents["kinds"])
         write_parquet_atomic(table, layout.daily_path(settings.data_path, "events", day), EVENTS_SCHEMA, identity)
         rows += table.num_rows
         preview = frame.head(8) if preview is None else preview

@@ -83,16 +83,31 @@ class SortedWithinLocalDay(Check):
         return Counter({"out_of_order": int(unsorted), "outside_local_day": int(outside or 0)})
 
 
+def interval_rows(frame: pl.DataFrame, kinds: pl.DataFrame) -> pl.DataFrame:
+    """The writes of on/off-like entities, sorted by entity and time."""
+    kinds = kinds.filter(pl.col("kind").is_in(list(INTERVAL_STATES)))
+    return frame.select(*KEY, "timestamp", "state").join(kinds.select(KEY), on=KEY).sort(*KEY, "timestamp")
+
+
+def last_states(frame: pl.DataFrame, kinds: pl.DataFrame) -> pl.DataFrame:
+    """Each on/off-like entity's last state of the day (``states_before`` of the next day's check)."""
+    return interval_rows(frame, kinds).group_by(KEY).agg(pl.col("state").last())
+
+
 @dataclass(frozen=True)
 class StatesAlternate(Check):
     """On/off-like entities (binary sensors, lights, switches, locks, covers, people ...) never write the
-    same state twice in a row within a day."""
+    same state twice in a row: within the day, and across the midnight before it when the day before's last
+    states are known (``parents["states_before"]``: from the same run, or the day before's file)."""
 
     def count(self, frame, parents) -> Counter:
-        kinds = parents["kinds"].filter(pl.col("kind").is_in(list(INTERVAL_STATES)))
-        rows = frame.select(*KEY, "timestamp", "state").join(kinds, on=KEY).sort(*KEY, "timestamp")
-        return Counter({"repeated_state": int(rows.select((pl.col("state") == pl.col("state").shift(1).over(KEY))
-                                                          .sum()).item() or 0)})
+        rows = interval_rows(frame, parents["kinds"])
+        repeated = int(rows.select((pl.col("state") == pl.col("state").shift(1).over(KEY)).sum()).item() or 0)
+        before = parents.get("states_before")
+        across = 0 if before is None else (
+            rows.group_by(KEY).agg(pl.col("state").first()).join(before, on=KEY, suffix="_before")
+            .filter(pl.col("state") == pl.col("state_before")).height)
+        return Counter({"repeated_state": repeated, "repeated_across_midnight": across})
 
 
 @dataclass(frozen=True)
@@ -165,7 +180,8 @@ EVENT_CHECKS: tuple[Check, ...] = (
     EnergyCounters("energy_counters_monotonic", "energy counters never decrease, within and across days"),
     SortedWithinLocalDay("sorted_within_local_day", "rows sorted (home_id, timestamp, entity_id), inside the "
                          "home's local day"),
-    StatesAlternate("binary_states_alternate", "on/off-like entities never repeat a state in consecutive writes"),
+    StatesAlternate("binary_states_alternate", "on/off-like entities never repeat a state in consecutive writes, "
+                    "within a day nor across the midnight before it"),
     ContextLinks("context_links_valid", "ULID context ids; parents are earlier writes of the home; users are "
                  "its occupants"),
     EventsPerHomeDay("events_per_home_day_in_band", "events per home-day / entities within "

@@ -11,6 +11,7 @@ away rules, then plug power and the energy counters. Draws come from the day's s
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -19,13 +20,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from synth_assets.smart_home.context.calendar import calendar_day
+from synth_assets.smart_home.context.external import external_day
+from synth_assets.smart_home.context.pricing import electricity_prices_day
+from synth_assets.smart_home.context.weather import weather_day
 from synth_assets.smart_home.events import actuators as act
+from synth_assets.smart_home.events import carry
 from synth_assets.smart_home.events import models as em
 from synth_assets.smart_home.events import reactions as rx
 from synth_assets.smart_home.events.context_ids import ulids
-from synth_assets.smart_home.events.frame import Entities, hourly_context, prepare_entities
+from synth_assets.smart_home.events.frame import Entities, HourlyContext, hourly_context, prepare_entities
 from synth_assets.smart_home.events.log import ATTRIBUTES, INTERVAL_STATES, NUMERIC, STATES, EventLog
-from synth_assets.smart_home.events.occupancy import MINUTES, STREAM, draws, local_days, occupancy
+from synth_assets.smart_home.events.occupancy import (
+    MINUTES,
+    STREAM,
+    LocalDay,
+    Occupancy,
+    draws,
+    local_days,
+    occupancy,
+)
 from synth_assets.smart_home.events.sampling import Intervals, cut, merge
 from synth_assets.smart_home.events.sensors import Signals, numeric_sensors, power_and_energy
 from synth_assets.smart_home.models import EVENTS_SCHEMA
@@ -129,6 +142,81 @@ def _base_intervals(ents: Entities, occ, curves, seed: int, day: date, home_inde
     return Intervals.concat(parts)
 
 
+@dataclass(frozen=True)
+class DayInputs:
+    """What the generation of one home-local day reads besides the entities and rules."""
+
+    day: date
+    local: LocalDay
+    occ: Occupancy
+    ctx: HourlyContext
+    curves: act.Curves
+    sig: Signals
+    day_length: np.ndarray   # per home, seconds
+    ent_length: np.ndarray   # per entity row
+
+
+def day_inputs(seed: int, day: date, homes: pl.DataFrame, ents: Entities, home_index: np.ndarray,
+               calendar: pl.DataFrame, day_before: pl.DataFrame, weather: pl.DataFrame, external: pl.DataFrame,
+               prices: pl.DataFrame) -> DayInputs:
+    local = local_days(homes["timezone"].to_list(), day)
+    occ = occupancy(homes, calendar, day, seed, local, previous_day=day_before)
+    ctx = hourly_context(homes, local, day, weather, external, prices)
+    day_length = local.length_s.astype(float)
+    return DayInputs(day, local, occ, ctx, act.curves(occ, ctx), Signals(ents, ctx, occ, seed, home_index),
+                     day_length, day_length[ents.home])
+
+
+def on_off_periods(log: EventLog, ents: Entities, resolved: rx.Rules, d: DayInputs, seed: int,
+                   home_index: np.ndarray, temperature_reports: dict[str, np.ndarray],
+                   carried: Intervals) -> tuple[rx.Written, Intervals]:
+    """Every on/off-like entity's periods of the day, level by level (a rule's target after its trigger),
+    written to ``log``; ``carried``: the day before's periods still on at midnight (carry.py)."""
+    day, occ, ctx = d.day, d.occ, d.ctx
+    depth = _depths(resolved, len(ents.kind))
+    interval_rows = np.flatnonzero(np.isin(ents.kind, list(INTERVAL_STATES)))
+    base = _base_intervals(ents, occ, d.curves, seed, day, home_index, resolved.target[resolved.of("door_lock")])
+    done, periods = rx.Written.empty(), []
+    prices_by_minute = ctx.price[np.arange(len(home_index))[:, None], ctx.hour_of_minute]
+    all_rules = np.arange(len(resolved.kind))
+    for level in range(int(depth[interval_rows].max(initial=0)) + 1):
+        now = interval_rows[depth[interval_rows] == level]
+        targeted = all_rules[np.isin(resolved.target, now)]
+        parts = [base.take(np.flatnonzero(np.isin(base.ent, now))),
+                 carried.take(np.flatnonzero(np.isin(carried.ent, now)))]
+        if len(targeted):
+            parts += [rx.started(resolved, targeted, done, seed, day, d.sig.lux),
+                      rx.locked_after_closing(resolved, targeted, done, occ, ents.home, seed, day),
+                      rx.heating(resolved, targeted, temperature_reports, seed, day),
+                      rx.cheap_runs(resolved, targeted, prices_by_minute, d.local.length_s // 60, ents.home, seed,
+                                    day)]
+        merged = merge(Intervals.concat(parts), d.ent_length)
+        if len(targeted):
+            cut_ent, cut_at, cut_parent = rx.away_cuts(resolved, targeted, done, occ, ents.home, seed, day)
+            merged = cut(merged, cut_ent, cut_at, cut_parent)
+        start_rows, end_rows = act.emit(log, ents, merged, d.day_length)
+        done.extend(merged, start_rows, end_rows)
+        periods.append(merged)
+    return done, Intervals.concat(periods)
+
+
+def day_before_tail(seed: int, day: date, homes: pl.DataFrame, ents: Entities, resolved: rx.Rules,
+                    home_index: np.ndarray, calendar_before: pl.DataFrame) -> Intervals:
+    """The periods of the day before still on at its end (carry.tail), from the same pure functions: its
+    context made in memory as the context assets make it, its temperature reports (the heating rules'
+    triggers) and its on/off periods; no other sensor. The day before's own carry is not regenerated."""
+    before = day - timedelta(days=1)
+    d = day_inputs(seed, before, homes, ents, home_index, calendar_before,
+                   pl.from_arrow(calendar_day(homes, before - timedelta(days=1), seed)),
+                   pl.from_arrow(weather_day(homes, before, seed)), pl.from_arrow(external_day(homes, before, seed)),
+                   pl.from_arrow(electricity_prices_day(homes, before, seed)))
+    scratch = EventLog()
+    reports = numeric_sensors(scratch, ents, d.sig, d.occ, seed, before, home_index, d.day_length,
+                              kinds=("sensor.temperature",), batteries=False)
+    _, periods = on_off_periods(scratch, ents, resolved, d, seed, home_index, reports, Intervals.concat([]))
+    return carry.tail(periods, d.ent_length, ents.kind)
+
+
 def generate_events(seed: int, day: date, homes: pl.DataFrame, entities: pl.DataFrame, devices: pl.DataFrame,
                     areas: pl.DataFrame, rules: pl.DataFrame, calendar: pl.DataFrame, weather: pl.DataFrame,
                     external: pl.DataFrame, prices: pl.DataFrame, workers: int = 1) -> pa.Table:
@@ -144,45 +232,22 @@ def generate_events(seed: int, day: date, homes: pl.DataFrame, entities: pl.Data
                                                                 calendar, weather, external, prices), blocks))
         return pa.concat_tables(parts).combine_chunks()
     home_index = homes["home_index"].to_numpy().astype(np.int64)
-    local = local_days(homes["timezone"].to_list(), day)
-    # the day before's calendar rows from the same pure generator as the calendar files (night shifts, trips)
-    day_before = pl.from_arrow(calendar_day(homes, day - timedelta(days=1), seed))
-    occ = occupancy(homes, calendar, day, seed, local, previous_day=day_before)
-    ctx = hourly_context(homes, local, day, weather, external, prices)
     ents = prepare_entities(seed, homes, entities, devices, areas)
-    curves = act.curves(occ, ctx)
-    day_length = local.length_s.astype(float)
-    ent_length = day_length[ents.home]
-    log = EventLog()
-    sig = Signals(ents, ctx, occ, seed, home_index)
-    temperature_reports = numeric_sensors(log, ents, sig, occ, seed, day, home_index, day_length)
-
     resolved = resolve_rules(rules, ents, home_index)
-    depth = _depths(resolved, len(ents.kind))
-    interval_rows = np.flatnonzero(np.isin(ents.kind, list(INTERVAL_STATES)))
-    base = _base_intervals(ents, occ, curves, seed, day, home_index, resolved.target[resolved.of("door_lock")])
-    done = rx.Written.empty()
-    prices_by_minute = ctx.price[np.arange(len(home_index))[:, None], ctx.hour_of_minute]
-    all_rules = np.arange(len(resolved.kind))
-    for level in range(int(depth[interval_rows].max(initial=0)) + 1):
-        now = interval_rows[depth[interval_rows] == level]
-        targeted = all_rules[np.isin(resolved.target, now)]
-        parts = [base.take(np.flatnonzero(np.isin(base.ent, now)))]
-        if len(targeted):
-            parts += [rx.started(resolved, targeted, done, seed, day, sig.lux),
-                      rx.locked_after_closing(resolved, targeted, done, occ, ents.home, seed, day),
-                      rx.heating(resolved, targeted, temperature_reports, seed, day),
-                      rx.cheap_runs(resolved, targeted, prices_by_minute, local.length_s // 60, ents.home, seed, day)]
-        merged = merge(Intervals.concat(parts), ent_length)
-        if len(targeted):
-            cut_ent, cut_at, cut_parent = rx.away_cuts(resolved, targeted, done, occ, ents.home, seed, day)
-            merged = cut(merged, cut_ent, cut_at, cut_parent)
-        start_rows, end_rows = act.emit(log, ents, merged, day_length)
-        done.extend(merged, start_rows, end_rows)
+    # the day before's calendar rows from the same pure generator as the calendar files (night shifts, trips)
+    calendar_before = pl.from_arrow(calendar_day(homes, day - timedelta(days=1), seed))
+    d = day_inputs(seed, day, homes, ents, home_index, calendar, calendar_before, weather, external, prices)
+    log = EventLog()
+    temperature_reports = numeric_sensors(log, ents, d.sig, d.occ, seed, day, home_index, d.day_length)
+    carried = carry.settle_open_ends(
+        day_before_tail(seed, day, homes, ents, resolved, home_index, calendar_before), ents, d.occ,
+        lambda ent: rx.heating_off(resolved, ent, temperature_reports, seed, day), seed, day, home_index)
+    done, _ = on_off_periods(log, ents, resolved, d, seed, home_index, temperature_reports, carried)
     switches = np.isin(ents.kind[done.ent], ["switch.outlet"])
-    power_and_energy(log, ents, sig, (done.ent[switches], done.start[switches], done.end[switches]), seed, day,
-                     home_index, day_length)
-    return assemble(log, ents, homes, local.start_us, seed, day)
+    on_until = np.minimum(done.end[switches], d.ent_length[done.ent[switches]] - 1.0)   # the day's part
+    power_and_energy(log, ents, d.sig, (done.ent[switches], done.start[switches], on_until), seed, day,
+                     home_index, d.day_length)
+    return assemble(log, ents, homes, d.local.start_us, seed, day)
 
 
 def _contiguous(homes: pl.DataFrame, n: int) -> list[pl.DataFrame]:

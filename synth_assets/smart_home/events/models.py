@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-EVENTS_SCHEMA_VERSION = 1
+EVENTS_SCHEMA_VERSION = 2   # 2: periods run over midnight (the next day writes their end)
 
 EVENTS_PER_HOME_DAY_SOURCE = (
     "Issue 14 cites published smart-home datasets at about 3,000-13,000 events per home per day for 20-90 "
@@ -61,6 +61,8 @@ CHAIN_TARGET_MINUTES = (2.0, 20.0)       # a chain link's target stays active th
 APPLIANCE_RUN_HOURS = (0.75, 2.5)        # cheap_power_appliance: one run
 HEATING_BAND_C = (18.5, 20.5)            # temperature_climate: heat below the threshold ...
 HEATING_HYSTERESIS_C = 0.6               # ... until this much above it
+OFF_AFTER_RETURN_S = (60.0, 600.0)       # a thing left on in an empty home is switched off this long after a return
+REMOTE_OFF_HOURS = (8.0, 10.0)           # ... or, nobody back all the next day, from the app in its morning (estimate)
 MEASURE_WINDOW_FACTOR = 4.0              # a target change within lag * factor (+ 5 s) counts as caused
 MEASURE_WINDOW_PAD_S = 5.0
 MIN_TRIGGERS_TO_MEASURE = 3

@@ -3,8 +3,8 @@
 Each rule kind becomes intervals of its target (or cuts of them) whose start or end carries the row of
 the trigger's write as its cause, as Home Assistant records an automation's change with the trigger's
 context as parent. Firing, lag jitter and lengths are drawn per (rule, trigger write) from the day's
-stream addressed by (home_index, rule ordinal, rank), so a home's day depends on nothing else.
-Pure numpy: no Dagster.
+stream addressed by (home_index, rule ordinal, the trigger period's start second or report rank), so a
+home's day depends on nothing else. Pure numpy: no Dagster.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from synth_assets.smart_home.events.actuators import SLOTS_PER_ENTITY, occupant_
 from synth_assets.smart_home.events.frame import ENTITY_SLOTS
 from synth_assets.smart_home.events.occupancy import MINUTES, Occupancy, draws
 from synth_assets.smart_home.events.sampling import Intervals, normal_quantile, repeat_rows
+
+SECOND_SLOTS = 1 << 17   # > seconds in a 25-hour day: draws addressed by (rule, second of the trigger's start)
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,9 @@ def _pairs(rules: Rules, which: np.ndarray, ent: np.ndarray) -> tuple[np.ndarray
     return which[parent], order[lo[parent] + rank], rank
 
 
-def _draw(rules: Rules, rule: np.ndarray, rank: np.ndarray, seed: int, day: date, kind: str) -> np.ndarray:
-    u = draws(seed, day, f"rule/{kind}", rules.counter[rule] * SLOTS_PER_ENTITY + rank, 4)
+def _draw(rules: Rules, rule: np.ndarray, slot: np.ndarray, seed: int, day: date, kind: str,
+          slots: int = SLOTS_PER_ENTITY) -> np.ndarray:
+    u = draws(seed, day, f"rule/{kind}", rules.counter[rule] * slots + slot, 4)
     u[:, 1] = rules.lag[rule] * np.exp(em.LAG_JITTER_SD * normal_quantile(u[:, 1]))   # this firing's lag
     return u
 
@@ -80,13 +83,21 @@ def _span(u: np.ndarray, bounds: tuple[float, float], scale: float = 1.0) -> np.
     return scale * (bounds[0] + (bounds[1] - bounds[0]) * u)
 
 
+def _by_start(rules: Rules, rule: np.ndarray, done: Written, item: np.ndarray, seed: int, day: date,
+              kind: str) -> np.ndarray:
+    """Draws for (rule, trigger period) addressed by the period's start second, not its rank, so a period
+    carried over midnight (carry.py) changes no other period's draws. Merged periods of an entity start
+    more than a second apart, so the second is unique."""
+    return _draw(rules, rule, np.floor(done.start[item]).astype(np.int64), seed, day, kind, SECOND_SLOTS)
+
+
 def started(rules: Rules, which: np.ndarray, done: Written, seed: int, day: date, lux) -> Intervals:
     """motion_light, door_alarm and chain links: the target turns on after the trigger turns on."""
     parts = []
     for kind in ("motion_light", "door_alarm", "chain"):
         mine = which[rules.kind[which] == kind]
-        rule, item, rank = _pairs(rules, mine, done.ent)
-        u = _draw(rules, rule, rank, seed, day, kind)
+        rule, item, _ = _pairs(rules, mine, done.ent)
+        u = _by_start(rules, rule, done, item, seed, day, kind)
         s, e, srow, erow = done.start[item], done.end[item], done.start_row[item], done.end_row[item]
         fire = (u[:, 0] < em.RULE_KIND_SPECS[kind].fire_probability) & (srow >= 0)
         gate = rules.gate[rule]
@@ -109,8 +120,8 @@ def locked_after_closing(rules: Rules, which: np.ndarray, done: Written, occ: Oc
                          seed: int, day: date) -> Intervals:
     """door_lock: someone unlocks before the door opens; the rule locks it after the door closes."""
     mine = which[rules.kind[which] == "door_lock"]
-    rule, item, rank = _pairs(rules, mine, done.ent)
-    u = _draw(rules, rule, rank, seed, day, "door_lock")
+    rule, item, _ = _pairs(rules, mine, done.ent)
+    u = _by_start(rules, rule, done, item, seed, day, "door_lock")
     s, e, erow = done.start[item], done.end[item], done.end_row[item]
     target = rules.target[rule]
     fire = (u[:, 0] < em.RULE_KIND_SPECS["door_lock"].fire_probability) & (erow >= 0)
@@ -154,6 +165,30 @@ def heating(rules: Rules, which: np.ndarray, reports: dict[str, np.ndarray], see
                           level=threshold[starts] + 1.0)
 
 
+def heating_off(rules: Rules, ent: np.ndarray, reports: dict[str, np.ndarray], seed: int,
+                day: date) -> tuple[np.ndarray, np.ndarray]:
+    """Heating of climate entities ``ent`` already on at midnight: off at the first report at or above its
+    rule's threshold plus the hysteresis, after the lag :func:`heating` draws for that report. Returns (time,
+    cause row), inf and -1 where no report gets there."""
+    end, parent = np.full(len(ent), np.inf), np.full(len(ent), -1, dtype=np.int64)
+    mine = rules.of("temperature_climate")
+    rule, item, rank = _pairs(rules, mine[np.isin(rules.target[mine], ent)], reports["ent"])
+    if not len(rule):
+        return end, parent
+    lag = _draw(rules, rule, rank, seed, day, "temperature_climate")[:, 1]
+    warm = np.flatnonzero(reports["value"][item] >= rules.threshold[rule] + em.HEATING_HYSTERESIS_C)
+    target, t = rules.target[rule[warm]], reports["t"][item[warm]]
+    order = np.lexsort((t, target))
+    first = order[np.r_[True, target[order][1:] != target[order][:-1]]] if len(order) else order
+    at = np.searchsorted(target[first], ent)
+    found = at < len(first)
+    found[found] = target[first][at[found]] == ent[found]
+    pick = warm[first[at[found]]]
+    end[found] = reports["t"][item[pick]] + lag[pick]
+    parent[found] = reports["row"][item[pick]]
+    return end, parent
+
+
 def cheap_runs(rules: Rules, which: np.ndarray, price_by_minute: np.ndarray, day_minutes: np.ndarray,
                home_of: np.ndarray, seed: int, day: date) -> Intervals:
     """cheap_power_appliance: the plug starts at the beginning of its home's cheapest hour, plus the lag."""
@@ -175,8 +210,8 @@ def away_cuts(rules: Rules, which: np.ndarray, done: Written, occ: Occupancy, ho
     """away_all_off: when the first occupant leaves an empty home, the target turns off after the lag.
     Returns (target entity, time, cause row) of each cut."""
     mine = which[rules.kind[which] == "away_all_off"]
-    rule, item, rank = _pairs(rules, mine, done.ent)
-    u = _draw(rules, rule, rank, seed, day, "away_all_off")
+    rule, item, _ = _pairs(rules, mine, done.ent)
+    u = _by_start(rules, rule, done, item, seed, day, "away_all_off")
     left, erow = done.end[item], done.end_row[item]
     home = home_of[rules.target[rule]]
     after = np.clip((np.nan_to_num(left, posinf=0) // 60).astype(np.int64) + 1, 0, MINUTES - 1)

@@ -83,6 +83,9 @@ def repeat_rows(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return parent, np.arange(parent.size) - first[parent]
 
 
+FIRST_WRITE_S = 1e-3   # the earliest write of a day, seconds after local midnight
+
+
 @dataclass(frozen=True)
 class Intervals:
     """Active periods of entities (seconds since local midnight) and who or what started / ended each."""
@@ -119,26 +122,29 @@ class Intervals:
 
 
 def merge(iv: Intervals, day_length: np.ndarray, min_gap_s: float = 1.0) -> Intervals:
-    """Overlapping (or closer than ``min_gap_s``) intervals of an entity become one; clipped to the day.
+    """Overlapping (or closer than ``min_gap_s``) intervals of an entity become one; starts clipped to the day.
 
     The merged interval keeps the start of its first member and the end of the member that ends last, so
-    the states of an entity alternate: on at each start, off at each end. ``day_length`` per entity."""
+    the states of an entity alternate: on at each start, off at each end. An end past the day's last second
+    is kept as it is (the next day carries it over: generate.carried_over); :func:`~.actuators.emit` writes
+    no end for it. ``day_length`` per entity."""
     if not len(iv):
         return iv
     last = day_length[iv.ent] - 1.0
-    iv = replace(iv, start=np.maximum(iv.start, 0.0), end=np.minimum(iv.end, last))
-    iv = iv.take(np.flatnonzero(iv.end > iv.start + 0.05))
-    order = np.lexsort((iv.start, iv.ent))
-    iv = iv.take(order)
+    # a period drawn to begin before midnight (a lock unlocked just before a door opens at 00:00:05) begins
+    # at the day's first millisecond, with a write; a start of exactly 0 is a state held from the day before
+    iv = replace(iv, start=np.where(iv.start < 0, FIRST_WRITE_S, iv.start))
+    iv = iv.take(np.flatnonzero(np.minimum(iv.end, last) > iv.start + 0.05))
+    iv = iv.take(np.lexsort((iv.start, iv.ent)))
     span = 200_000.0  # > any day in seconds: entities never overlap on the shifted axis
-    start, end = iv.start + iv.ent * span, iv.end + iv.ent * span
+    start, end = iv.start + iv.ent * span, np.minimum(iv.end, day_length[iv.ent] - 1.0) + iv.ent * span
     reach = np.maximum.accumulate(end)
     new = np.ones(len(iv), dtype=bool)
     new[1:] = start[1:] > reach[:-1] + min_gap_s
     group = np.cumsum(new) - 1
     first = np.flatnonzero(new)
     # the member reaching furthest in each group gives the end (ties: the later member)
-    end_key = np.lexsort((np.arange(len(iv)), end, group))
+    end_key = np.lexsort((np.arange(len(iv)), iv.end, group))
     last_of_group = end_key[np.r_[np.flatnonzero(np.diff(group[end_key])), len(iv) - 1]]
     out = iv.take(first)
     return replace(out, end=iv.end[last_of_group], end_parent=iv.end_parent[last_of_group],
@@ -155,7 +161,7 @@ def cut(iv: Intervals, ent: np.ndarray, at: np.ndarray, parent: np.ndarray) -> I
     position = np.searchsorted(keys, iv.ent * span + iv.start, side="right")
     inside = position < len(keys)
     cut_key = np.where(inside, keys[np.minimum(position, len(keys) - 1)], np.inf)
-    hit = inside & (cut_key < iv.ent * span + iv.end)
+    hit = inside & (cut_key < iv.ent * span + np.minimum(iv.end, span - 1.0))   # a cut of this entity
     source = order[np.minimum(position, len(keys) - 1)]
     return replace(iv, end=np.where(hit, at[source], iv.end),
                    end_parent=np.where(hit, parent[source], iv.end_parent),

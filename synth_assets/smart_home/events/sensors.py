@@ -105,13 +105,19 @@ class Signals:
         return sky * np.where(self.outdoor[ent], 1.0, 0.004 + 0.03 * self.const[ent, 3])
 
 
+NUMERIC_SENSOR_KINDS = ("sensor.temperature", "sensor.humidity", "sensor.illuminance", "sensor.carbon_dioxide",
+                        "sensor.pressure")
+
+
 def numeric_sensors(log: EventLog, ents: Entities, sig: Signals, occ: Occupancy, seed: int, day: date,
-                    home_index: np.ndarray, day_length: np.ndarray) -> dict[str, np.ndarray]:
-    """Every numeric sensor that depends on no actuator; returns the temperature reports (rule triggers)."""
+                    home_index: np.ndarray, day_length: np.ndarray, kinds: tuple[str, ...] = NUMERIC_SENSOR_KINDS,
+                    batteries: bool = True) -> dict[str, np.ndarray]:
+    """Every numeric sensor of ``kinds`` that depends on no actuator (and the batteries); returns the
+    temperature reports (rule triggers). Each kind draws from its own streams, so a subset writes the same
+    values."""
     counter = ents.counter(home_index)
     out = {}
-    for kind in ("sensor.temperature", "sensor.humidity", "sensor.illuminance", "sensor.carbon_dioxide",
-                 "sensor.pressure"):
+    for kind in kinds:
         rows = ents.rows_of(kind)
         report = em.REPORTING[kind]
         phase = sig.const[rows, 4] * report.cadence_s
@@ -138,7 +144,8 @@ def numeric_sensors(log: EventLog, ents: Entities, sig: Signals, occ: Occupancy,
         reports = write_on_change(log, ent, t, value, report.decimals)
         if kind == "sensor.temperature":
             out = reports
-    _batteries(log, ents, sig, occ, day, day_length)
+    if batteries:
+        _batteries(log, ents, sig, occ, day, day_length)
     return out
 
 
