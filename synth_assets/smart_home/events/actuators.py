@@ -13,7 +13,7 @@ import numpy as np
 
 from synth_assets.smart_home.events import models as em
 from synth_assets.smart_home.events.frame import Entities, HourlyContext
-from synth_assets.smart_home.events.log import ATTRIBUTE, CODE, INTERVAL_STATES, EventLog
+from synth_assets.smart_home.events.log import ACTIVE_CODE, ATTRIBUTE, ATTRIBUTE_CODE, IDLE_CODE, EventLog
 from synth_assets.smart_home.events.occupancy import MINUTES, Occupancy, draws
 from synth_assets.smart_home.events.sampling import Intervals, poisson, repeat_rows, times_from_intensity
 
@@ -160,10 +160,10 @@ def door_openings(ents: Entities, moves: Intervals, move_home: np.ndarray, move_
 def emit(log: EventLog, ents: Entities, iv: Intervals, day_length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Write each merged interval's start (active state) and end (idle state); returns their rows (-1 when
     outside the day: a period running over midnight has no write at midnight)."""
-    kinds = ents.kind[iv.ent]
-    active = np.array([CODE[INTERVAL_STATES[k][0]] for k in kinds], dtype=np.int16)
-    idle = np.array([CODE[INTERVAL_STATES[k][1]] for k in kinds], dtype=np.int16)
-    attribute = np.array([ATTRIBUTE.get(INTERVAL_STATES[k][2], 0) for k in kinds], dtype=np.int8)
+    kind = ents.interval_kind[iv.ent]
+    if (kind < 0).any():
+        raise ValueError(f"not on/off-like entities: {sorted(set(ents.kind[iv.ent[kind < 0]]))}")
+    active, idle, attribute = ACTIVE_CODE[kind], IDLE_CODE[kind], ATTRIBUTE_CODE[kind]
     last = day_length[ents.home[iv.ent]] - 1.0
     has_start, has_end = iv.start > 0, iv.end < last
     start_rows = np.full(len(iv), -1, dtype=np.int64)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import polars as pl
 
+from synth_assets.smart_home.events.log import INTERVAL_KINDS
 from synth_assets.smart_home.events.occupancy import MINUTES, LocalDay
 from synth_assets.smart_home.events.rules import entity_kinds
 from synth_assets.smart_home.people import occupants
@@ -35,6 +37,13 @@ class Entities:
     def counter(self, home_index: np.ndarray) -> np.ndarray:
         """A per-entity counter for index-addressed draws: (home_index, ordinal)."""
         return home_index[self.home].astype(np.int64) * ENTITY_SLOTS + self.ordinal
+
+    @cached_property
+    def interval_kind(self) -> np.ndarray:
+        """Each entity's position in log.INTERVAL_KINDS (-1: not an on/off-like entity), for table lookups."""
+        codes = {kind: code for code, kind in enumerate(INTERVAL_KINDS)}
+        return (pl.Series(self.kind, dtype=pl.String).replace_strict(codes, default=-1, return_dtype=pl.Int16)
+                .to_numpy())
 
     def rows_of(self, kind: str | tuple[str, ...]) -> np.ndarray:
         kinds = (kind,) if isinstance(kind, str) else kind

@@ -28,6 +28,11 @@ INTERVAL_STATES: dict[str, tuple[str, str, str | None]] = {
     "climate": ("heat", "off", "temperature"), "vacuum": ("cleaning", "docked", None),
     "person": ("home", "not_home", None), "device_tracker": ("home", "not_home", None),
 }
+INTERVAL_KINDS = tuple(INTERVAL_STATES)
+# by position in INTERVAL_KINDS: the active and idle state codes and the attribute code
+ACTIVE_CODE = np.array([CODE[INTERVAL_STATES[k][0]] for k in INTERVAL_KINDS], dtype=np.int16)
+IDLE_CODE = np.array([CODE[INTERVAL_STATES[k][1]] for k in INTERVAL_KINDS], dtype=np.int16)
+ATTRIBUTE_CODE = np.array([ATTRIBUTE.get(INTERVAL_STATES[k][2], 0) for k in INTERVAL_KINDS], dtype=np.int8)
 FIELDS = ("ent", "t", "code", "value", "decimals", "attribute", "level", "parent", "user")
 _TYPES = {"ent": np.int64, "t": np.float64, "code": np.int16, "value": np.float64, "decimals": np.int8,
           "attribute": np.int8, "level": np.float64, "parent": np.int64, "user": np.int8}
