@@ -99,11 +99,20 @@ def measure_day(events: pl.DataFrame, rules: pl.DataFrame, kinds: pl.DataFrame,
     before = (ev.join(targets.rename({"target_entity_id": "entity_id"}), on=["home_id", "entity_id"])
               .select("home_id", pl.col("entity_id").alias("target_entity_id"), pl.col("timestamp").alias("seen"),
                       pl.col("state").alias("prior_state")).sort("seen"))
+    # before its first write of the day a target is in the other state (states alternate across midnight);
+    # a target with no write all day is in an unknown state, and its triggers are not taken
     idle = pl.col("target_kind").replace_strict({k: v[1] for k, v in INTERVAL_STATES.items()}, default=None)
+    active = pl.col("target_kind").replace_strict({k: v[0] for k, v in INTERVAL_STATES.items()}, default=None)
+    first = before.group_by("home_id", "target_entity_id").agg(first_state=pl.col("prior_state").first())
+    at_midnight = pl.when(pl.col("first_state") == active).then(idle).when(pl.col("first_state").is_not_null()) \
+        .then(active)
     trials = (trials.join(wanted, on=["kind", "target_kind"]).sort("trigger_time")
               .join_asof(before, left_on="trigger_time", right_on="seen", by=["home_id", "target_entity_id"],
                          strategy="backward", allow_exact_matches=False, check_sortedness=False)
-              .filter(pl.col("probe") | (pl.col("prior_state").fill_null(idle) != pl.col("wanted"))))
+              .join(first, on=["home_id", "target_entity_id"], how="left")
+              .with_columns(prior_state=pl.col("prior_state").fill_null(at_midnight))
+              .filter(pl.col("probe") | (pl.col("prior_state").is_not_null()
+                                         & (pl.col("prior_state") != pl.col("wanted")))))
     trials = _empty_home_only(trials, ev, kinds)
     trials = _gate_holds(trials, ev, rules)
     matched = trials.sort("trigger_time").join_asof(change, left_on="trigger_time", right_on="change_time",
