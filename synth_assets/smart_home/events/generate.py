@@ -203,8 +203,8 @@ def on_off_periods(log: EventLog, ents: Entities, resolved: rx.Rules, d: DayInpu
 def day_before_tail(seed: int, day: date, homes: pl.DataFrame, ents: Entities, resolved: rx.Rules,
                     home_index: np.ndarray, calendar_before: pl.DataFrame) -> Intervals:
     """The periods of the day before still on at its end (carry.tail), from the same pure functions: its
-    context made in memory as the context assets make it, its temperature reports (the heating rules'
-    triggers) and its on/off periods; no other sensor. The day before's own carry is not regenerated."""
+    context made in memory as the context assets make it, the reports of the heating rules' temperature
+    sensors and its on/off periods; no other sensor. The day before's own carry is not regenerated."""
     before = day - timedelta(days=1)
     d = day_inputs(seed, before, homes, ents, home_index, calendar_before,
                    pl.from_arrow(calendar_day(homes, before - timedelta(days=1), seed)),
@@ -212,7 +212,8 @@ def day_before_tail(seed: int, day: date, homes: pl.DataFrame, ents: Entities, r
                    pl.from_arrow(electricity_prices_day(homes, before, seed)))
     scratch = EventLog()
     reports = numeric_sensors(scratch, ents, d.sig, d.occ, seed, before, home_index, d.day_length,
-                              kinds=("sensor.temperature",), batteries=False)
+                              kinds=("sensor.temperature",), batteries=False,
+                              only=resolved.trigger[resolved.of("temperature_climate")])
     _, periods = on_off_periods(scratch, ents, resolved, d, seed, home_index, reports, Intervals.concat([]))
     return carry.tail(periods, d.ent_length, ents.kind)
 

@@ -111,14 +111,15 @@ NUMERIC_SENSOR_KINDS = ("sensor.temperature", "sensor.humidity", "sensor.illumin
 
 def numeric_sensors(log: EventLog, ents: Entities, sig: Signals, occ: Occupancy, seed: int, day: date,
                     home_index: np.ndarray, day_length: np.ndarray, kinds: tuple[str, ...] = NUMERIC_SENSOR_KINDS,
-                    batteries: bool = True) -> dict[str, np.ndarray]:
-    """Every numeric sensor of ``kinds`` that depends on no actuator (and the batteries); returns the
-    temperature reports (rule triggers). Each kind draws from its own streams, so a subset writes the same
-    values."""
+                    batteries: bool = True, only: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Every numeric sensor of ``kinds`` (of the entity rows ``only``, when given) that depends on no
+    actuator, and the batteries; returns the temperature reports (rule triggers). Each sensor draws from its
+    own streams, so a subset writes the same values."""
     counter = ents.counter(home_index)
     out = {}
     for kind in kinds:
         rows = ents.rows_of(kind)
+        rows = rows if only is None else rows[np.isin(rows, only)]
         report = em.REPORTING[kind]
         phase = sig.const[rows, 4] * report.cadence_s
         parent, t = _grid(ents, rows, report.cadence_s, day_length, phase)
