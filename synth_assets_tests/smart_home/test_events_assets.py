@@ -124,3 +124,22 @@ def test_adding_homes_leaves_existing_homes_events_and_rules_identical(tmp_path,
         kept = after.filter(pl.col("home_id").is_in(before["home_id"].unique().implode()))
         assert before.height > 0 and after.height > before.height
         assert kept.equals(before), table
+
+
+def test_the_check_across_midnight_reads_the_day_before_from_its_file(tmp_path, instance):
+    """A day run alone compares its first on/off writes with the day before's file: it passes on the
+    generated file and fails when that file holds other last states (here: the next day's own)."""
+    settings, resources = _resources(tmp_path, homes=4)
+    _build(tmp_path, instance, homes=4, first="2023-03-03", last="2023-03-04", events_per_day=True)
+
+    def alternate(partition: str):
+        result = dg.materialize(ALL, selection=[assets.EVENTS], resources=resources, instance=instance,
+                                partition_key=partition, raise_on_error=False)
+        return next(e for e in result.get_asset_check_evaluations() if e.check_name == "binary_states_alternate")
+
+    passed = alternate("2023-03-04")
+    assert passed.passed and passed.metadata["violations/repeated_across_midnight"].value == 0
+    before = layout.daily_path(settings.data_path, "events", date(2023, 3, 3))
+    before.write_bytes(layout.daily_path(settings.data_path, "events", date(2023, 3, 4)).read_bytes())
+    failed = alternate("2023-03-04")
+    assert not failed.passed and failed.metadata["violations/repeated_across_midnight"].value > 10
