@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
+from synth_assets.core.days import PARTITIONS_START
 from synth_assets.smart_home.events.checks import EVENT_CHECKS, day_parents, last_states
 from synth_assets.smart_home.events.log import INTERVAL_STATES
 from synth_assets.smart_home.events.rules import entity_kinds
@@ -79,3 +80,11 @@ def test_the_check_across_midnight_catches_a_repeated_state(days):
     counts = ALTERNATE.count(after, {**_parents(w, day), "states_before": first_states})
     assert counts["repeated_across_midnight"] == first_states.height > 100
     assert not ALTERNATE.result(counts).passed
+
+
+def test_the_first_partition_day_has_no_day_before_to_carry():
+    """No context exists before the first partition day (prices would be drawn at a negative block)."""
+    w = world(5, 6)
+    first = w.events(PARTITIONS_START)
+    assert first.height > 0
+    assert ALTERNATE.count(first, _parents(w, PARTITIONS_START))["repeated_state"] == 0

@@ -19,6 +19,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from synth_assets.core.days import PARTITIONS_START
 from synth_assets.smart_home.context.calendar import calendar_day
 from synth_assets.smart_home.context.external import external_day
 from synth_assets.smart_home.context.pricing import electricity_prices_day
@@ -204,8 +205,11 @@ def day_before_tail(seed: int, day: date, homes: pl.DataFrame, ents: Entities, r
                     home_index: np.ndarray, calendar_before: pl.DataFrame) -> Intervals:
     """The periods of the day before still on at its end (carry.tail), from the same pure functions: its
     context made in memory as the context assets make it, the reports of the heating rules' temperature
-    sensors and its on/off periods; no other sensor. The day before's own carry is not regenerated."""
+    sensors and its on/off periods; no other sensor. The day before's own carry is not regenerated; before
+    the first partition day there is nothing to carry."""
     before = day - timedelta(days=1)
+    if before < PARTITIONS_START:   # the first day of the data: nothing runs into it
+        return Intervals.concat([])
     d = day_inputs(seed, before, homes, ents, home_index, calendar_before,
                    pl.from_arrow(calendar_day(homes, before - timedelta(days=1), seed)),
                    pl.from_arrow(weather_day(homes, before, seed)), pl.from_arrow(external_day(homes, before, seed)),
