@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from synth_assets.core.days import PARTITIONS_START
+from synth_assets.smart_home.events import models as em
 from synth_assets.smart_home.events.checks import EVENT_CHECKS, day_parents, last_states
 from synth_assets.smart_home.events.log import INTERVAL_STATES
 from synth_assets.smart_home.events.rules import entity_kinds
@@ -62,11 +63,16 @@ def test_a_period_running_past_midnight_ends_the_next_day_by_whoever_ends_it(day
         first = after.sort("timestamp").group_by(KEY).agg(pl.all().first())
         ended = on_at_end.join(first, on=KEY, suffix="_next")
         assert ended.filter(pl.col("state_next") == pl.col("state")).height == 0
-        carried.append(ended.with_columns(day=pl.lit(day)))
+        starts = _parents(w, day)["day_bounds"].select("home_id", pl.col("start").alias("midnight"))
+        carried.append(ended.join(starts, on="home_id").with_columns(
+            day=pl.lit(day), after_midnight_s=(pl.col("timestamp") - pl.col("midnight")).dt.total_seconds()))
     carried = pl.concat(carried)
     lights = carried.filter(pl.col("kind") == "light")
     assert carried.height >= 40 and lights.height >= 10
     assert carried["kind"].n_unique() >= 4
+    # each ends when its own period ends, not all in the first minutes (a light on from 23:30 for 2 h)
+    late = (lights["after_midnight_s"] > em.OFF_AFTER_RETURN_S[1]).mean()
+    assert late > 0.4, late   # 0.10 when sessions past midnight were taken as left in an empty home
     by_hand = lights.filter(pl.col("context_user_id").is_not_null())
     assert by_hand.height >= 5 and by_hand.join(users, on=["home_id", "context_user_id"], how="anti").height == 0
 

@@ -94,11 +94,12 @@ def left_on_until_back(occ: Occupancy, home: np.ndarray, start: np.ndarray, end:
                        u: np.ndarray) -> np.ndarray:
     """Nobody switches a thing off by hand in an empty home: when everyone leaves before a session's end,
     it stays on until someone is back (then 1-10 minutes), or past midnight (an away rule may cut it)."""
-    empty = ~occ.anyone_home
     columns = np.arange(MINUTES)[None, :]
+    # the grid's minutes past the day's end (25 columns for every day) are nobody's: nobody leaves then
+    empty = ~occ.anyone_home & (columns < (occ.day.length_s // 60)[:, None])
     big = np.int64(MINUTES)
     next_empty = np.minimum.accumulate(np.where(empty, columns, big)[:, ::-1], axis=1)[:, ::-1]
-    next_home = np.minimum.accumulate(np.where(~empty, columns, big)[:, ::-1], axis=1)[:, ::-1]
+    next_home = np.minimum.accumulate(np.where(occ.anyone_home, columns, big)[:, ::-1], axis=1)[:, ::-1]
     first = np.clip((start // 60).astype(np.int64) + 1, 0, MINUTES - 1)
     leaves = next_empty[home, first]
     left_early = leaves * 60.0 < end
