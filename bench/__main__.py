@@ -49,7 +49,7 @@ def main() -> None:
 
 def bench_smart_home(args) -> None:
     homes = 1_000 if args.quick else 10_000
-    print(f"\nsmart home (dimensions; events come with the events asset), {homes:,} homes")
+    print(f"\nsmart home: dimensions of {homes:,} homes, events, Home Assistant export")
     results = smart_home_dimensions.generation(homes)
     registration = results.pop("registration")
     for table, result in results.items():
