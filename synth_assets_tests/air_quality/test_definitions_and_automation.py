@@ -29,12 +29,17 @@ def test_definitions_load_and_every_asset_is_described_grouped_and_kinded():
         assert node.kinds
 
 
+# Statistical checks that report but do not stop downstream assets (a failure lists what missed)
+NON_BLOCKING = {("smart_home/events", "planted_rules_measured_back")}
+
+
 def test_checks_are_declared_blocking_on_both_measurement_assets():
     graph = defs.resolve_asset_graph()
     declared = {}
     for key in graph.asset_check_keys:
         declared.setdefault(key.asset_key.to_user_string(), set()).add(key.name)
-        assert graph.get_check_spec(key).blocking
+        expected = (key.asset_key.to_user_string(), key.name) not in NON_BLOCKING
+        assert graph.get_check_spec(key).blocking == expected, key
     assert declared["air_quality/hourly_measurements"] == set(INTEGRITY_RULES)
     assert declared["air_quality/yearly_measurements"] == set(INTEGRITY_RULES) | {
         f"distribution_{name}" for name in DISTRIBUTION_RULES}
