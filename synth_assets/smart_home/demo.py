@@ -15,6 +15,7 @@ from synth_assets.smart_home.layout import DIMENSION_TABLES, family_path
 DEMO_HOMES = 20
 DEMO_EVENT_DAYS = ("2024-01-08", "2024-01-21")   # two winter weeks: heating rules fire in the north
 EVENT_CONTEXT = ("calendar", "weather", "external_data", "electricity_prices")
+DEMO_CONTEXT = (*EVENT_CONTEXT, "carbon_intensity")   # the events read the first four
 
 
 def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
@@ -25,8 +26,8 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
     select = ",".join(f"{GROUP}/{table}" for table in DIMENSION_TABLES)
     run_step(Step(f"smart home ({', '.join(DIMENSION_TABLES)}, correlations)", f"{select},{GROUP}/correlations",
                   run_config=run_config), log_dir)
-    context = ",".join(f"{GROUP}/{table}" for table in EVENT_CONTEXT)
-    run_step(Step(f"smart home context for the events ({', '.join(EVENT_CONTEXT)})", context,
+    context = ",".join(f"{GROUP}/{table}" for table in DEMO_CONTEXT)
+    run_step(Step(f"smart home context ({', '.join(DEMO_CONTEXT)})", context,
                   partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
     run_step(Step(f"smart home events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]}", f"{GROUP}/events",
                   partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
@@ -34,7 +35,7 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
                   run_config=run_config), log_dir)
     run_step(Step(f"smart home Home Assistant export (first home, {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]})",
                   f"{GROUP}/ha_export", partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
-    tables = ", ".join(f"{GROUP}.{table}" for table in (*DIMENSION_TABLES, "correlations", *EVENT_CONTEXT, "events",
+    tables = ", ".join(f"{GROUP}.{table}" for table in (*DIMENSION_TABLES, "correlations", *DEMO_CONTEXT, "events",
                                                          "automations", "home_descriptions"))
     return [f"smart home: {DEMO_HOMES} homes, events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]} in "
             f"{time.monotonic() - began:.1f} s",
