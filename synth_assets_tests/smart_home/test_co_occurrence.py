@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import polars as pl
 
+from synth_assets.smart_home.patterns.chains import chain_patterns
 from synth_assets.smart_home.patterns.co_occurrence import OCCUPANCY, co_occurrence, occurrences, state_changes
 from synth_assets.smart_home.patterns.models import PatternConfig
 
@@ -119,3 +120,25 @@ def test_a_rule_that_only_acts_when_it_can_is_found_by_its_open_confidence():
                         & (pl.col("item_b") == "light.hall=off"))
     assert pair.height == 1
     assert pair["confidence"][0] < 0.5 and pair["open_confidence"][0] == 1.0
+
+
+def test_a_planted_chain_of_four_is_found_with_its_shorter_links():
+    rng = np.random.default_rng(7)
+    a = _times(rng, 100)
+    b = np.sort(np.concatenate([a + rng.uniform(1, 2, a.size), _times(rng, 40)]))   # B and C also by hand:
+    c = np.sort(np.concatenate([b + rng.uniform(3, 4, b.size), _times(rng, 40)]))   # the links still follow
+    d = c + rng.uniform(2, 3, c.size)
+    events = _log(("h1", "binary_sensor.a", a, "on"), ("h1", "light.b", b, "on"), ("h1", "fan.c", c, "on"),
+                  ("h1", "switch.d", d, "on"), ("h1", "media_player.noise", _times(rng, 300), "on"))
+    config = PatternConfig()
+    changes = state_changes(events)
+    found = occurrences(changes, config.max_lag_seconds)
+    pairs = co_occurrence(events, WINDOW_SECONDS, config)
+    chains = chain_patterns(changes, found, pairs, config)
+    by_chain = {tuple(row["chain"]): row for row in chains.iter_rows(named=True)}
+    full = ("binary_sensor.a=on", "light.b=on", "fan.c=on", "switch.d=on")
+    assert full in by_chain and by_chain[full]["length"] == 4 and by_chain[full]["support"] >= 95
+    assert abs(by_chain[full]["lag_seconds"] - 7.5) < 1.0
+    assert full[:3] in by_chain and full[1:] in by_chain and full[:2] in by_chain
+    assert not any("media_player.noise=on" in chain for chain in by_chain)
+    assert all(len(set(chain)) == len(chain) for chain in by_chain)
