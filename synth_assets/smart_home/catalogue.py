@@ -42,6 +42,13 @@ HA_DEVICE_CLASSES: dict[str, frozenset[str]] = {
 }
 
 
+def entity_kind() -> pl.Expr:
+    """An entity's kind: the key of :data:`DEVICE_CLASSES` (``domain`` or ``domain.device_class``), the one
+    the event generator keys its states by and the export picks services by."""
+    return pl.when(pl.col("device_class").is_null()).then(pl.col("domain")).otherwise(
+        pl.col("domain") + "." + pl.col("device_class")).alias("kind")
+
+
 class UnknownDeviceClassError(ValueError):
     """A device class that Home Assistant does not have for its domain, or that the catalogue lacks."""
 

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from synth_assets.core.rng import rng_for
+from synth_assets.smart_home.catalogue import entity_kind
 from synth_assets.smart_home.events.models import HEATING_BAND_C, ILLUMINANCE_GATE_LUX, RULE_KIND_SPECS
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA
 
@@ -31,9 +32,7 @@ CHEAP_POWER_CONDITION = "dynamic electricity price in the day's cheapest hour"
 
 def entity_kinds(entities: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     """Entities with ``kind`` (the catalogue key: ``domain`` or ``domain.device_class``) and ``area_kind``."""
-    kind = pl.when(pl.col("device_class").is_null()).then(pl.col("domain")).otherwise(
-        pl.col("domain") + "." + pl.col("device_class"))
-    return (entities.with_columns(kind=kind)
+    return (entities.with_columns(entity_kind())
             .join(areas.select("home_id", "area_id", "area_kind"), on=["home_id", "area_id"], how="left",
                   maintain_order="left"))
 

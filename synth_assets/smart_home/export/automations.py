@@ -35,6 +35,7 @@ from collections.abc import Mapping
 import polars as pl
 import yaml
 
+from synth_assets.smart_home.catalogue import entity_kind
 from synth_assets.smart_home.events.log import INTERVAL_STATES
 from synth_assets.smart_home.events.models import HEATING_HYSTERESIS_C, MOTION_LIGHT_TIMEOUT_S
 from synth_assets.smart_home.models import RULE_KINDS
@@ -86,9 +87,7 @@ def _domain(entity_id: str) -> str:
 
 def entity_kinds(entities: pl.DataFrame) -> dict[str, str]:
     """entity_id -> kind (``domain`` or ``domain.device_class``), as the event generator keys its states."""
-    kind = pl.when(pl.col("device_class").is_null()).then(pl.col("domain")).otherwise(
-        pl.col("domain") + "." + pl.col("device_class"))
-    return dict(entities.select("entity_id", kind.alias("kind")).iter_rows())
+    return dict(entities.select("entity_id", entity_kind()).iter_rows())
 
 
 def _kind(entity_id: str, kinds: Mapping[str, str]) -> str:
