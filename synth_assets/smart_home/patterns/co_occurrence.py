@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from synth_assets.smart_home.patterns.models import DISCRETE_DOMAINS, PatternConfig
+from synth_assets.smart_home.patterns.models import DISCRETE_DOMAINS, OCCUPANCY_ENTITY, PatternConfig
 
-OCCUPANCY = "home.occupancy"   # the virtual entity of occupancy_changes
+OCCUPANCY = OCCUPANCY_ENTITY
 LAG_QUANTILE = 0.9
 REACH_PAD_SECONDS = 1.0   # timestamps jitter by up to a second: the shortest reach considered (estimate)
 
