@@ -21,6 +21,7 @@ from synth_assets.core.identity import config_fingerprint
 
 SCHEMA_VERSION = 1
 DEFAULT_HOMES = 20
+DEFAULT_ANOMALY_RATE = 0.02   # planted anomalies per home-day: 1 in 50 (estimate; no published rate found)
 HOME_ID_DIGITS = 5  # home_00001
 
 
@@ -51,6 +52,7 @@ class SmartHomeConfig(BaseModel):
     seed: int = Field(ge=0)
     homes: int = Field(default=DEFAULT_HOMES, ge=1, le=10_000_000)
     home_types: tuple[str, ...] | None = None  # None: every type, at its share
+    anomaly_rate: float = Field(default=DEFAULT_ANOMALY_RATE, ge=0, le=0.5)  # events: planted anomalies per home-day
 
     @field_validator("home_types")
     @classmethod
@@ -63,7 +65,7 @@ class SmartHomeConfig(BaseModel):
     def fingerprint(self) -> str:
         """The config part of every smart-home file identity (the seed is stored beside it)."""
         return config_fingerprint({"homes": self.homes, "home_types": list(self.type_names()),
-                                   "schema_version": SCHEMA_VERSION})
+                                   "anomaly_rate": self.anomaly_rate, "schema_version": SCHEMA_VERSION})
 
 
 # --- home types -------------------------------------------------------------------------------------
@@ -257,3 +259,16 @@ CORRELATIONS_SCHEMA = pa.schema([
     ("step", pa.int8()),                 # 1-based link number within its chain, null otherwise
 ])
 """The planted causal rules per home: the ground truth the pattern analysis is scored against."""
+
+PLANTED_ANOMALIES_SCHEMA = pa.schema([
+    ("day", pa.date32()),                # the home-local day of the events it is written into
+    ("home_id", pa.string()),
+    ("entity_id", pa.string()),
+    ("kind", pa.string()),               # one of patterns.models.ANOMALY_KINDS
+    ("start", _UTC_US),                  # the planted spell, UTC
+    ("end", _UTC_US),
+    ("value", pa.float64()),             # unusual_value: the reading written over the spell, else null
+    ("pulses", pa.int32()),              # unusual_volume: on/off pulses planted in the spell, else null
+])
+"""The anomalies planted in ``events`` (events/anomalies.py): the truth the anomaly detector is scored against.
+The events never carry it."""

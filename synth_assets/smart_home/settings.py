@@ -1,6 +1,7 @@
 """The smart-home family's resource: how many homes of which types, from env or run config.
 
-Environment variables: ``SYNTH_SMART_HOME_HOMES`` (default 20, at least 1); for the Home Assistant export
+Environment variables: ``SYNTH_SMART_HOME_HOMES`` (default 20, at least 1); ``SYNTH_SMART_HOME_ANOMALY_RATE``
+(planted event anomalies per home-day, default 0.02, 0-0.5); for the Home Assistant export
 ``SYNTH_SMART_HOME_HA_EXPORT_HOMES`` (comma-separated home ids, default: the first home); for the home
 descriptions ``SYNTH_SMART_HOME_DESCRIPTIONS`` (``templates``, the default, or ``openai``),
 ``SYNTH_SMART_HOME_OPENAI_BASE_URL`` and ``SYNTH_SMART_HOME_OPENAI_MODEL`` (the key: ``OPENAI_API_KEY``).
@@ -16,7 +17,13 @@ from pydantic import Field, field_validator, model_validator
 from synth_assets.core.env import FromEnv, parse_int
 from synth_assets.core.resources import EnvSettings
 from synth_assets.smart_home.export.descriptions import OpenAIEndpoint, check_backend
-from synth_assets.smart_home.models import DEFAULT_HOMES, HOME_TYPES, SmartHomeConfig, check_home_types
+from synth_assets.smart_home.models import (
+    DEFAULT_ANOMALY_RATE,
+    DEFAULT_HOMES,
+    HOME_TYPES,
+    SmartHomeConfig,
+    check_home_types,
+)
 
 
 def _home_list(text: str) -> list[str]:
@@ -25,6 +32,7 @@ def _home_list(text: str) -> list[str]:
 
 SMART_HOME_FROM_ENV = (
     FromEnv("homes", "SYNTH_SMART_HOME_HOMES", DEFAULT_HOMES, parse_int, "an integer"),
+    FromEnv("anomaly_rate", "SYNTH_SMART_HOME_ANOMALY_RATE", DEFAULT_ANOMALY_RATE, float, "a number"),
     FromEnv("ha_export_homes", "SYNTH_SMART_HOME_HA_EXPORT_HOMES", None, _home_list, "comma-separated home ids"),
     FromEnv("description_backend", "SYNTH_SMART_HOME_DESCRIPTIONS", "templates", str, "templates or openai"),
     FromEnv("description_openai_base_url", "SYNTH_SMART_HOME_OPENAI_BASE_URL", None, str, "a URL"),
@@ -40,6 +48,9 @@ class SmartHomeSettings(EnvSettings):
     homes: int | None = Field(default=None, ge=1, description="unset: SYNTH_SMART_HOME_HOMES, else 20")
     home_types: list[str] | None = Field(
         default=None, description=f"subset of {', '.join(HOME_TYPES)} (unset: all, at their shares)")
+    anomaly_rate: float | None = Field(
+        default=None, ge=0, le=0.5, description="anomalies planted in smart_home/events per home-day (unset: "
+                                                "SYNTH_SMART_HOME_ANOMALY_RATE, else 0.02)")
 
     ha_export_homes: list[str] | None = Field(
         default=None, description="homes written by smart_home/ha_export (unset: SYNTH_SMART_HOME_HA_EXPORT_HOMES, "
@@ -75,5 +86,6 @@ class SmartHomeSettings(EnvSettings):
     def config(self, master_seed: int) -> SmartHomeConfig:
         """The validated generation config with the run's master seed."""
         return SmartHomeConfig(seed=master_seed, homes=self.homes,
-                               home_types=None if self.home_types is None else tuple(self.home_types))
+                               home_types=None if self.home_types is None else tuple(self.home_types),
+                               anomaly_rate=self.anomaly_rate)
 
