@@ -106,7 +106,7 @@ def planted_state(rule_kind: str, target_kind: str) -> str:
     return idle if rule_kind in IDLE_TARGET_KINDS else active
 
 
-def _action(target: str, state: str) -> dict[str, object]:
+def state_action(target: str, state: str) -> dict[str, object]:
     """The service call (``service``, ``data`` when needed, ``target``) that leads ``target`` to ``state``."""
     call = STATE_SERVICES.get((_domain(target), state))
     if call is None:
@@ -117,7 +117,7 @@ def _action(target: str, state: str) -> dict[str, object]:
 
 def service_call(rule_kind: str, target: str, kinds: Mapping[str, str]) -> dict[str, object]:
     """The action that leads ``target`` to the state a rule of ``rule_kind`` plants for it."""
-    return _action(target, planted_state(rule_kind, _kind(target, kinds)))
+    return state_action(target, planted_state(rule_kind, _kind(target, kinds)))
 
 
 def _trigger(kind: str, trigger_entity: str | None, kinds: Mapping[str, str]) -> dict[str, object]:
@@ -186,14 +186,14 @@ def automation(rule: Mapping[str, object], names: Mapping[str, str],
         above = round(float(conditions[0]["below"]) + HEATING_HYSTERESIS_C, 2)
         found.update(_choose([
             ("heat", {"platform": "numeric_state", "entity_id": trigger, "below": conditions[0]["below"]}, [],
-             [*delay, _action(target, "heat")]),
+             [*delay, state_action(target, "heat")]),
             ("off", {"platform": "numeric_state", "entity_id": trigger, "above": above}, [],
-             [*delay, _action(target, "off")])]))
+             [*delay, state_action(target, "off")])]))
     elif kind == "motion_light":
         found.update(_choose([
             ("on", found["trigger"][0], conditions, found["action"]),
             ("off", {**found["trigger"][0], "to": "off", "for": {"seconds": MOTION_LIGHT_OFF_AFTER_SECONDS}}, [],
-             [_action(target, "off")])]))
+             [state_action(target, "off")])]))
     return found
 
 
