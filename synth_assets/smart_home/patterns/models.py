@@ -96,3 +96,22 @@ ANOMALIES_SCHEMA = pa.schema([
     ("reason", pa.string()),           # what was seen against what the baseline expects, for a person
 ])
 """Events of the analysis day that deviate from the entity's baseline learnt on the days before it."""
+
+SUGGESTION_KINDS = ("pair", "chain", "time")
+
+AUTOMATION_SUGGESTIONS_SCHEMA = pa.schema([
+    ("analysis_day", _DAY),
+    ("home_id", pa.string()),
+    ("suggestion_id", pa.string()),    # stable: the same suggestion has the same id every day it is made
+    ("kind", pa.string()),             # one of SUGGESTION_KINDS
+    ("trigger_entity_id", pa.string()),  # null for a time suggestion; may be OCCUPANCY_ENTITY
+    ("trigger_state", pa.string()),    # the state that triggers (null for time)
+    ("target_entity_id", pa.string()),   # the entity acted on (a chain's last)
+    ("target_state", pa.string()),     # the state the action leads it to
+    ("service", pa.string()),          # the action's service (a chain's last)
+    ("confidence", pa.float64()),      # 0..1, patterns/suggestions.py says how
+    ("support", pa.int32()),           # occurrences (pairs, chains) or days (time) behind it
+    ("reason", pa.string()),           # why, for a person
+    ("yaml", pa.string()),             # the automation, as a one-item automations.yaml
+])
+"""Home Assistant automations suggested from the day's patterns, without those the home already has."""
