@@ -4,7 +4,8 @@ Environment variables: ``SYNTH_SMART_HOME_HOMES`` (default 20, at least 1); ``SY
 (planted event anomalies per home-day, default 0.02, 0-0.5); for the Home Assistant export
 ``SYNTH_SMART_HOME_HA_EXPORT_HOMES`` (comma-separated home ids, default: the first home); for the home
 descriptions ``SYNTH_SMART_HOME_DESCRIPTIONS`` (``templates``, the default, or ``openai``),
-``SYNTH_SMART_HOME_OPENAI_BASE_URL`` and ``SYNTH_SMART_HOME_OPENAI_MODEL`` (the key: ``OPENAI_API_KEY``).
+``SYNTH_SMART_HOME_OPENAI_BASE_URL`` and ``SYNTH_SMART_HOME_OPENAI_MODEL`` (the key: ``OPENAI_API_KEY``); for the
+pattern analysis ``SYNTH_SMART_HOME_PATTERN_WINDOW_DAYS`` (default 28) and ``SYNTH_SMART_HOME_PATTERN_MIN_SUPPORT``.
 The seed and the data directory are the ``settings`` resource's (``SYNTH_SEED``, ``SYNTH_DATA_DIR``).
 """
 
@@ -24,6 +25,9 @@ from synth_assets.smart_home.models import (
     SmartHomeConfig,
     check_home_types,
 )
+from synth_assets.smart_home.patterns.models import PatternConfig
+
+_PATTERN_DEFAULTS = PatternConfig()
 
 
 def _home_list(text: str) -> list[str]:
@@ -37,6 +41,10 @@ SMART_HOME_FROM_ENV = (
     FromEnv("description_backend", "SYNTH_SMART_HOME_DESCRIPTIONS", "templates", str, "templates or openai"),
     FromEnv("description_openai_base_url", "SYNTH_SMART_HOME_OPENAI_BASE_URL", None, str, "a URL"),
     FromEnv("description_openai_model", "SYNTH_SMART_HOME_OPENAI_MODEL", None, str, "a model name"),
+    FromEnv("pattern_window_days", "SYNTH_SMART_HOME_PATTERN_WINDOW_DAYS", _PATTERN_DEFAULTS.window_days, parse_int,
+            "an integer"),
+    FromEnv("pattern_min_support", "SYNTH_SMART_HOME_PATTERN_MIN_SUPPORT", _PATTERN_DEFAULTS.min_support, parse_int,
+            "an integer"),
 )
 
 
@@ -59,6 +67,33 @@ class SmartHomeSettings(EnvSettings):
         default=None, description="smart_home/home_descriptions: templates (default, offline) or openai")
     description_openai_base_url: str | None = Field(default=None, description="OpenAI-compatible API base URL")
     description_openai_model: str | None = Field(default=None, description="model for the openai backend")
+
+    pattern_window_days: int | None = Field(
+        default=None, description="days of events each pattern analysis day reads, the day included (1-366; "
+                                  "unset: SYNTH_SMART_HOME_PATTERN_WINDOW_DAYS, else 28)")
+    pattern_min_support: int | None = Field(
+        default=None, description="least occurrences (pairs, chains) or days (times of day) of a pattern "
+                                  "(unset: SYNTH_SMART_HOME_PATTERN_MIN_SUPPORT, else 4)")
+    pattern_max_lag_seconds: float | None = Field(default=None, description="pairs: B follows A within this")
+    pattern_min_confidence: float | None = Field(default=None, description="pairs: least share of A followed by B")
+    pattern_min_lift: float | None = Field(default=None, description="pairs: least lift against chance")
+
+    @model_validator(mode="after")
+    def _patterns_valid(self):
+        self.patterns()   # out-of-range pattern settings are refused when the run starts, naming the field
+        return self
+
+    def patterns(self) -> PatternConfig:
+        """The validated pattern-analysis settings (unset fields: PatternConfig's defaults)."""
+        given = {"window_days": self.pattern_window_days, "min_support": self.pattern_min_support,
+                 "max_lag_seconds": self.pattern_max_lag_seconds, "min_confidence": self.pattern_min_confidence,
+                 "min_lift": self.pattern_min_lift}
+        try:
+            return PatternConfig(**{k: v for k, v in given.items() if v is not None})
+        except ValueError as exc:
+            problems = "; ".join(f"pattern_{'.'.join(map(str, e['loc']))}={e['input']!r}: {e['msg']}"
+                                 for e in exc.errors())  # type: ignore[attr-defined]
+            raise ValueError(f"smart_home pattern settings refused: {problems}") from None
 
     @field_validator("description_backend")
     @classmethod
