@@ -44,6 +44,8 @@ class PatternConfig(BaseModel):
     min_support: int = Field(default=4, ge=1)         # occurrences of A followed by B (estimate)
     min_confidence: float = Field(default=0.5, gt=0, le=1)   # share of A followed by B (estimate)
     min_lift: float = Field(default=20.0, gt=1)       # against B's chance within the pair's reach (estimate)
+    max_dispersion: float = Field(default=0.4, gt=0)  # (q75 - q25) / median of the lags: an automation's delay
+                                                      # is tight, a person's is not (estimate)
 
 
 _DAY = pa.date32()
