@@ -155,7 +155,8 @@ def events(context: dg.AssetExecutionContext, settings: SynthSettings,
     for day in days:
         ctx = {table: read_context(settings, config, table, day) for table in CONTEXT_TABLES}
         table = generate_events(config.seed, day, homes, entities, devices, areas, rules, ctx["calendar"],
-                                ctx["weather"], ctx["external_data"], ctx["electricity_prices"], workers=WORKERS)
+                                ctx["weather"], ctx["external_data"], ctx["electricity_prices"], workers=WORKERS,
+                                anomaly_rate=config.anomaly_rate)
         frame = pl.from_arrow(table)
         parents = day_parents(config.seed, day, homes, entities, devices, areas, rules, ctx["electricity_prices"])
         if states_before is None:

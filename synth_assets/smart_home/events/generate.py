@@ -25,6 +25,7 @@ from synth_assets.smart_home.context.external import external_day
 from synth_assets.smart_home.context.pricing import electricity_prices_day
 from synth_assets.smart_home.context.weather import weather_day
 from synth_assets.smart_home.events import actuators as act
+from synth_assets.smart_home.events import anomalies as anom
 from synth_assets.smart_home.events import carry
 from synth_assets.smart_home.events import models as em
 from synth_assets.smart_home.events import reactions as rx
@@ -42,7 +43,7 @@ from synth_assets.smart_home.events.occupancy import (
 )
 from synth_assets.smart_home.events.sampling import Intervals, cut, merge
 from synth_assets.smart_home.events.sensors import Signals, numeric_sensors, power_and_energy
-from synth_assets.smart_home.models import EVENTS_SCHEMA
+from synth_assets.smart_home.models import DEFAULT_ANOMALY_RATE, EVENTS_SCHEMA
 from synth_assets.smart_home.people import occupants
 
 SESSION_KINDS = {"light": "active_dark", "switch.outlet": "active", "media_player.tv": "active",
@@ -170,9 +171,10 @@ def day_inputs(seed: int, day: date, homes: pl.DataFrame, ents: Entities, home_i
 
 def on_off_periods(log: EventLog, ents: Entities, resolved: rx.Rules, d: DayInputs, seed: int,
                    home_index: np.ndarray, temperature_reports: dict[str, np.ndarray],
-                   carried: Intervals) -> tuple[rx.Written, Intervals]:
+                   carried: Intervals, planted: Intervals) -> tuple[rx.Written, Intervals]:
     """Every on/off-like entity's periods of the day, level by level (a rule's target after its trigger),
-    written to ``log``; ``carried``: the day before's periods still on at midnight (carry.py)."""
+    written to ``log``; ``carried``: the day before's periods still on at midnight (carry.py); ``planted``:
+    the day's on/off anomalies (anomalies.py), merged with their entity's own periods after the rules."""
     day, occ, ctx = d.day, d.occ, d.ctx
     depth = _depths(resolved, len(ents.kind))
     interval_rows = np.flatnonzero(np.isin(ents.kind, list(INTERVAL_STATES)))
@@ -195,6 +197,9 @@ def on_off_periods(log: EventLog, ents: Entities, resolved: rx.Rules, d: DayInpu
         if len(targeted):
             cut_ent, cut_at, cut_parent = rx.away_cuts(resolved, targeted, done, occ, ents.home, seed, day)
             merged = cut(merged, cut_ent, cut_at, cut_parent)
+        if np.isin(planted.ent, now).any():
+            merged = merge(Intervals.concat([merged, planted.take(np.flatnonzero(np.isin(planted.ent, now)))]),
+                           d.ent_length)
         start_rows, end_rows = act.emit(log, ents, merged, d.day_length)
         done.extend(merged, start_rows, end_rows)
         periods.append(merged)
@@ -202,7 +207,8 @@ def on_off_periods(log: EventLog, ents: Entities, resolved: rx.Rules, d: DayInpu
 
 
 def day_before_tail(seed: int, day: date, homes: pl.DataFrame, ents: Entities, resolved: rx.Rules,
-                    home_index: np.ndarray, calendar_before: pl.DataFrame) -> Intervals:
+                    home_index: np.ndarray, calendar_before: pl.DataFrame, candidates: pl.DataFrame,
+                    anomaly_rate: float) -> Intervals:
     """The periods of the day before still on at its end (carry.tail), from the same pure functions: its
     context made in memory as the context assets make it, the reports of the heating rules' temperature
     sensors and its on/off periods; no other sensor. The day before's own carry is not regenerated; before
@@ -218,23 +224,28 @@ def day_before_tail(seed: int, day: date, homes: pl.DataFrame, ents: Entities, r
     reports = numeric_sensors(scratch, ents, d.sig, d.occ, seed, before, home_index, d.day_length,
                               kinds=("sensor.temperature",), batteries=False,
                               only=resolved.trigger[resolved.of("temperature_climate")])
-    _, periods = on_off_periods(scratch, ents, resolved, d, seed, home_index, reports, Intervals.concat([]))
+    planted = anom.on_off_periods(anom.plan(seed, before, homes, candidates, anomaly_rate), ents, d.occ, seed, before,
+                                  home_index)
+    _, periods = on_off_periods(scratch, ents, resolved, d, seed, home_index, reports, Intervals.concat([]), planted)
     return carry.tail(periods, d.ent_length, ents.kind)
 
 
 def generate_events(seed: int, day: date, homes: pl.DataFrame, entities: pl.DataFrame, devices: pl.DataFrame,
                     areas: pl.DataFrame, rules: pl.DataFrame, calendar: pl.DataFrame, weather: pl.DataFrame,
-                    external: pl.DataFrame, prices: pl.DataFrame, workers: int = 1) -> pa.Table:
+                    external: pl.DataFrame, prices: pl.DataFrame, workers: int = 1,
+                    anomaly_rate: float = DEFAULT_ANOMALY_RATE) -> pa.Table:
     """The day's events of ``homes`` in ``EVENTS_SCHEMA``, sorted (home_id, timestamp, entity_id).
 
     ``workers`` > 1 splits the homes into that many blocks generated in threads (numpy, Arrow and polars
-    release the GIL); a home's events depend only on the home, so the rows are the same."""
+    release the GIL); a home's events depend only on the home, so the rows are the same. ``anomaly_rate``:
+    anomalies planted per home-day (anomalies.py)."""
     homes = homes.sort("home_index")
     if workers > 1 and homes.height >= workers * MIN_HOMES_PER_WORKER:
         blocks = _contiguous(homes, workers)
         with ThreadPoolExecutor(workers) as pool:
             parts = list(pool.map(lambda block: generate_events(seed, day, block, entities, devices, areas, rules,
-                                                                calendar, weather, external, prices), blocks))
+                                                                calendar, weather, external, prices,
+                                                                anomaly_rate=anomaly_rate), blocks))
         return pa.concat_tables(parts).combine_chunks()
     home_index = homes["home_index"].to_numpy().astype(np.int64)
     ents = prepare_entities(seed, homes, entities, devices, areas)
@@ -244,15 +255,18 @@ def generate_events(seed: int, day: date, homes: pl.DataFrame, entities: pl.Data
     d = day_inputs(seed, day, homes, ents, home_index, calendar, calendar_before, weather, external, prices)
     log = EventLog()
     temperature_reports = numeric_sensors(log, ents, d.sig, d.occ, seed, day, home_index, d.day_length)
+    candidates = anom.candidates(ents.frame, rules)
     carried = carry.settle_open_ends(
-        day_before_tail(seed, day, homes, ents, resolved, home_index, calendar_before), ents, d.occ,
-        lambda ent: rx.heating_off(resolved, ent, temperature_reports, seed, day), seed, day, home_index)
-    done, _ = on_off_periods(log, ents, resolved, d, seed, home_index, temperature_reports, carried)
+        day_before_tail(seed, day, homes, ents, resolved, home_index, calendar_before, candidates, anomaly_rate),
+        ents, d.occ, lambda ent: rx.heating_off(resolved, ent, temperature_reports, seed, day), seed, day, home_index)
+    spells = anom.plan(seed, day, homes, candidates, anomaly_rate)
+    done, _ = on_off_periods(log, ents, resolved, d, seed, home_index, temperature_reports, carried,
+                             anom.on_off_periods(spells, ents, d.occ, seed, day, home_index))
     switches = np.isin(ents.kind[done.ent], ["switch.outlet"])
     on_until = np.minimum(done.end[switches], d.ent_length[done.ent[switches]] - 1.0)   # the day's part
     power_and_energy(log, ents, d.sig, (done.ent[switches], done.start[switches], on_until), seed, day,
                      home_index, d.day_length)
-    return assemble(log, ents, homes, d.local.start_us, seed, day)
+    return assemble(anom.with_readings(log, spells, ents), ents, homes, d.local.start_us, seed, day)
 
 
 def _contiguous(homes: pl.DataFrame, n: int) -> list[pl.DataFrame]:

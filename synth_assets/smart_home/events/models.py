@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-EVENTS_SCHEMA_VERSION = 2   # 2: periods run over midnight (the next day writes their end)
+EVENTS_SCHEMA_VERSION = 3   # 2: periods run over midnight (the next day writes their end); 3: planted anomalies
 
 EVENTS_PER_HOME_DAY_SOURCE = (
     "Issue 14 cites published smart-home datasets at about 3,000-13,000 events per home per day for 20-90 "
@@ -118,3 +118,23 @@ SESSIONS: dict[str, Sessions] = {
 MOTION_AREA_WEIGHT = {"hallway": 2.0, "entrance": 1.5, "kitchen": 1.8, "living": 1.2, "bathroom": 1.0,
                       "toilet": 0.8, "garage": 0.4, "basement": 0.3, "driveway": 0.3, "gym": 0.5, "utility": 0.5}
 NIGHT_ACTIVITY = 0.02       # share of a person's daytime motion while asleep (night-time trips)
+
+# --- planted anomalies (events/anomalies.py): the truth the anomaly detector is scored against ------------
+# Shapes and times are estimates (no published rate or shape of smart-home anomalies was found); the rate
+# per home-day is SmartHomeConfig.anomaly_rate. Times are seconds after local midnight.
+ANOMALY_TIME_START_S = (2 * 3600.0, 4 * 3600.0)      # unusual_time: an actuator switched on 02:00-04:00 ...
+ANOMALY_TIME_MINUTES = (20.0, 90.0)                  # ... for this long
+ANOMALY_DURATION_START_S = (6 * 3600.0, 9 * 3600.0)  # unusual_duration: switched on in the morning ...
+ANOMALY_DURATION_HOURS = (9.0, 13.0)                 # ... and left on (ends by 22:00: inside the local day)
+ANOMALY_VALUE_START_S = (8 * 3600.0, 22 * 3600.0)    # unusual_value: a reading far off for a short spell
+ANOMALY_VALUE_MINUTES = (5.0, 20.0)
+ANOMALY_VALUES: dict[str, tuple[float, float]] = {   # kind -> the spell's reading, inside catalogue.DEVICE_CLASSES
+    "sensor.temperature": (45.0, 55.0),              # indoor sensors read ~17-25 °C (a sensor by a heater, a fault)
+    "sensor.humidity": (92.0, 99.0),                 # indoor sensors read ~30-60 %
+    "sensor.power": (9_000.0, 14_000.0),             # whole-home meters read ~0.1-1 kW
+}
+ANOMALY_VOLUME_START_S = (9 * 3600.0, 20 * 3600.0)   # unusual_volume: a binary sensor chattering ...
+ANOMALY_VOLUME_MINUTES = 60.0                        # ... for an hour ...
+ANOMALY_VOLUME_PULSES = (150, 250)                   # ... with this many on/off pulses (normal: < 40 an hour)
+ANOMALY_ACTUATORS = ("light", "switch.outlet", "media_player.tv", "media_player.speaker", "fan")
+ANOMALY_CHATTER = ("binary_sensor.motion", "binary_sensor.door", "binary_sensor.window", "binary_sensor.occupancy")
