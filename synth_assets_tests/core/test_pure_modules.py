@@ -22,7 +22,8 @@ PURE_MODULES = [
         "models", "local_hours", "weather", "external", "calendar", "carbon", "pricing")),
     *(f"synth_assets.smart_home.{name}" for name in (
         "models", "catalogue", "slugs", "homes", "areas", "devices", "layout", "people", "patterns.models",
-        "patterns.co_occurrence", "patterns.chains", "patterns.mine", "patterns.scoring", "patterns.layout")),
+        "patterns.co_occurrence", "patterns.chains", "patterns.mine", "patterns.scoring", "patterns.layout",
+        "training.graph", "training.classifier")),
     *(f"synth_assets.smart_home.events.{name}" for name in (
         "models", "context_ids", "rules", "occupancy", "frame", "log", "sampling", "actuators", "reactions",
         "sensors", "generate", "measure", "carry")),
