@@ -29,11 +29,13 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from synth_assets.smart_home.patterns.explain_away import explain_away
 from synth_assets.smart_home.patterns.models import DISCRETE_DOMAINS, OCCUPANCY_ENTITY, PatternConfig
 
 OCCUPANCY = OCCUPANCY_ENTITY
 LAG_QUANTILE = 0.9
 REACH_PAD_SECONDS = 1.0   # timestamps jitter by up to a second: the shortest reach considered (estimate)
+MIN_LAG_SECONDS = 0.05    # lags below this are "at once": their dispersion is taken against it
 
 
 def state_changes(events: pl.DataFrame) -> pl.DataFrame:
@@ -117,14 +119,17 @@ def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: 
              .agg(support=pl.len(), preceded=pl.col("row_b").n_unique(),
                   within_reach=(pl.col("lag_us") <= pl.col("reach")).sum(),
                   reach_seconds=pl.col("reach").first() / 1e6 + REACH_PAD_SECONDS,
-                  lag_seconds=(pl.col("lag_us").median() / 1e6))
+                  lag_seconds=(pl.col("lag_us").median() / 1e6),
+                  lag_q25=pl.col("lag_us").quantile(0.25) / 1e6, lag_q75=pl.col("lag_us").quantile(0.75) / 1e6)
              .join(counts.lazy().rename({"item": "item_a", "changes": "changes_a"}), on=["home_id", "item_a"])
              .join(counts.lazy().rename({"item": "item_b", "changes": "changes_b"}), on=["home_id", "item_b"])
              .with_columns(confidence=pl.col("support") / pl.col("changes_a"),
                            precedence=pl.col("preceded") / pl.col("changes_b"),
                            chance=1 - (-(pl.col("changes_b") / window_seconds) * pl.col("reach_seconds")).exp())
-             .with_columns(lift=pl.col("within_reach") / (pl.col("changes_a") * pl.col("chance")))
-             .drop("chance", "within_reach")
+             .with_columns(lift=pl.col("within_reach") / (pl.col("changes_a") * pl.col("chance")),
+                           dispersion=(pl.col("lag_q75") - pl.col("lag_q25"))
+                           / pl.max_horizontal(pl.col("lag_seconds"), pl.lit(MIN_LAG_SECONDS)))
+             .drop("chance", "within_reach", "lag_q25", "lag_q75")
              .collect())
     return stats.sort("home_id", "item_a", "item_b")
 
@@ -161,48 +166,10 @@ def passing(stats: pl.DataFrame, config: PatternConfig) -> pl.DataFrame:
     return stats.filter((pl.col("support") >= config.min_support) & regular & (pl.col("lift") >= config.min_lift))
 
 
-def explain_away(candidates: pl.DataFrame, changes: pl.DataFrame, found: pl.DataFrame,
-                 config: PatternConfig) -> pl.DataFrame:
-    """``candidates`` without the pairs a triangle explains: transitive links of chains and siblings of a
-    common cause (see the module's description)."""
-    keys = ["home_id", "item_a", "item_b"]
-    z_x = candidates.select("home_id", pl.col("item_a").alias("z"), pl.col("item_b").alias("x"),
-                            pl.col("lag_seconds").alias("lag_zx"))
-    z_y = candidates.select("home_id", pl.col("item_a").alias("z"), pl.col("item_b").alias("y"),
-                            pl.col("lag_seconds").alias("lag_zy"))
-    x_y = candidates.select("home_id", pl.col("item_a").alias("x"), pl.col("item_b").alias("y"))
-    triangles = (z_x.join(z_y, on=["home_id", "z"]).filter(pl.col("x") != pl.col("y"))
-                 .filter(pl.col("lag_zx") <= pl.col("lag_zy"))
-                 .join(x_y, on=["home_id", "x", "y"]))
-    if triangles.is_empty():
-        return candidates
-    chain = _followed_without_cause(triangles, changes, found, config)
-    dropped = pl.concat([
-        chain.filter(pl.col("is_chain")).select("home_id", pl.col("z").alias("item_a"), pl.col("y").alias("item_b")),
-        chain.filter(~pl.col("is_chain")).select("home_id", pl.col("x").alias("item_a"), pl.col("y").alias("item_b")),
-    ]).unique()
-    return candidates.join(dropped, on=keys, how="anti").sort(keys)
-
-
-def _followed_without_cause(triangles: pl.DataFrame, changes: pl.DataFrame, found: pl.DataFrame,
-                            config: PatternConfig) -> pl.DataFrame:
-    """Per triangle (z, x, y): of x's changes not preceded by z within the lag, the share followed by y.
-    ``is_chain`` when that share reaches the confidence threshold (too few such changes: siblings)."""
-    items = changes.select("row", "home_id", "item")
-    pairs = (found.join(items.rename({"row": "row_a", "item": "item_a"}), on="row_a")
-             .join(items.select(pl.col("row").alias("row_b"), pl.col("item").alias("item_b")), on="row_b"))
-    x_rows = triangles.select("home_id", "z", "x", "y").unique().join(
-        items.rename({"item": "x", "row": "row_x"}), on=["home_id", "x"])
-    preceded = pairs.select(pl.col("item_a").alias("z"), pl.col("row_b").alias("row_x")).unique()
-    alone = x_rows.join(preceded, on=["z", "row_x"], how="anti")
-    followed = pairs.select(pl.col("row_a").alias("row_x"), pl.col("item_b").alias("y")).unique()
-    share = (alone.join(followed.with_columns(hit=pl.lit(True)), on=["row_x", "y"], how="left")
-             .group_by("home_id", "z", "x", "y")
-             .agg(alone=pl.len(), followed=pl.col("hit").fill_null(False).sum()))
-    return (triangles.join(share, on=["home_id", "z", "x", "y"], how="left")
-            .with_columns(pl.col("alone").fill_null(0), pl.col("followed").fill_null(0))
-            .with_columns(is_chain=(pl.col("alone") >= config.min_support)
-                          & (pl.col("followed") >= config.min_confidence * pl.col("alone"))))
+def tight(pairs: pl.DataFrame, config: PatternConfig) -> pl.DataFrame:
+    """The pairs whose lags crowd around their median as an automation's delay does (after explaining away:
+    a loose pair may still explain a tight one)."""
+    return pairs.filter(pl.col("dispersion") <= config.max_dispersion)
 
 
 def co_occurrence(events: pl.DataFrame, window_seconds: float, config: PatternConfig) -> pl.DataFrame:
@@ -210,4 +177,5 @@ def co_occurrence(events: pl.DataFrame, window_seconds: float, config: PatternCo
     changes = state_changes(events)
     found = occurrences(changes, config.max_lag_seconds)
     stats = with_open_confidence(pair_statistics(changes, found, window_seconds, config), changes, found, config)
-    return explain_away(passing(stats, config), changes, found, config)
+    candidates = passing(stats, config)
+    return explain_away(tight(candidates, config), candidates, changes, found, config)

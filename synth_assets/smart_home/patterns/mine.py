@@ -28,7 +28,8 @@ def mine_pairs_and_chains(events: pl.DataFrame, window_seconds: float, config: P
     found = co.occurrences(changes, config.max_lag_seconds)
     stats = co.with_open_confidence(co.pair_statistics(changes, found, window_seconds, config), changes, found,
                                     config)
-    pairs = co.explain_away(co.passing(stats, config), changes, found, config)
+    candidates = co.passing(stats, config)
+    pairs = co.explain_away(co.tight(candidates, config), candidates, changes, found, config)
     chains = chain_patterns(changes, found, pairs, config)
     return MinedPatterns(_pair_rows(pairs), _chain_rows(chains))
 

@@ -6,6 +6,11 @@ entities is a path of ``k - 1`` planted rules, each link's target the next link'
 the declared 2-4 entity chains, and any other rules that happen to line up). Time-triggered rules (cheap
 power) have no trigger entity and are not pairs.
 
+Besides the rules, the generator writes routines of people (:mod:`~..events.routines`: the lock worked
+by hand on arrival and departure). A detected pattern that is such a routine is a true pattern the
+generator made, not a false positive: it counts for precision (``routine_matches`` says how many), never
+for recall. A routine the generator does not declare is a false positive.
+
 Only pairs whose target an automation can set (:data:`~.models.ACTIONABLE_DOMAINS`) are scored: a door
 sensor opening after a lock, a person arriving after the door, are patterns of the routine, never rules.
 
@@ -20,11 +25,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from synth_assets.smart_home.events.routines import declared_routines
 from synth_assets.smart_home.patterns.models import ACTIONABLE_DOMAINS, OCCUPANCY_ENTITY
 
 _KEY = ["home_id", "entity_a", "entity_b"]
 SCORE_SCHEMA = {"pattern": pl.String, "length": pl.Int8, "planted": pl.Int64, "exercised": pl.Int64,
-                "detected": pl.Int64, "true_positives": pl.Int64, "precision": pl.Float64, "recall": pl.Float64,
+                "detected": pl.Int64, "true_positives": pl.Int64, "routine_matches": pl.Int64,
+                "precision": pl.Float64, "recall": pl.Float64,
                 "recall_of_all_planted": pl.Float64}
 
 
@@ -67,25 +74,30 @@ def actionable(detected_pairs: pl.DataFrame) -> pl.DataFrame:
 
 
 def _row(pattern: str, length: int, detected: pl.DataFrame, planted: pl.DataFrame, exercised: pl.DataFrame,
-         key: list[str]) -> dict:
+         made: pl.DataFrame, key: list[str]) -> dict:
+    """``made``: what the generator made, planted or routine (precision); ``planted``/``exercised``: recall."""
     hits = detected.join(planted, on=key, how="semi").height
+    real = detected.join(made, on=key, how="semi").height
     hits_exercised = detected.join(exercised, on=key, how="semi").height
     return {"pattern": pattern, "length": length, "planted": planted.height, "exercised": exercised.height,
-            "detected": detected.height, "true_positives": hits,
-            "precision": hits / detected.height if detected.height else None,
+            "detected": detected.height, "true_positives": hits, "routine_matches": real - hits,
+            "precision": real / detected.height if detected.height else None,
             "recall": hits_exercised / exercised.height if exercised.height else None,
             "recall_of_all_planted": hits / planted.height if planted.height else None}
 
 
 def score(co_occurrence: pl.DataFrame, chains: pl.DataFrame, correlations: pl.DataFrame,
-          events: pl.DataFrame, min_support: int, lengths: tuple[int, ...] = (2, 3, 4)) -> pl.DataFrame:
-    """One row per pattern (``pairs``; ``chains`` of each length) with SCORE_SCHEMA's counts and shares."""
+          events: pl.DataFrame, min_support: int, entities: pl.DataFrame,
+          lengths: tuple[int, ...] = (2, 3, 4)) -> pl.DataFrame:
+    """One row per pattern (``pairs``; ``chains`` of each length) with SCORE_SCHEMA's counts and shares.
+    ``entities`` (smart_home.entities) locate the declared routines."""
     planted = planted_pairs(correlations).select(_KEY)
+    made = pl.concat([planted, declared_routines(entities, correlations).select(_KEY)]).unique()
     exercised = exercised_pairs(events, correlations, min_support).select(_KEY)
-    rows = [_row("pairs", 2, actionable(co_occurrence), planted, exercised, _KEY)]
+    rows = [_row("pairs", 2, actionable(co_occurrence), planted, exercised, made, _KEY)]
     ends_actionable = pl.col("chain").list.last().str.extract(r"^([a-z_]+)\.", 1).is_in(ACTIONABLE_DOMAINS)
     for length in lengths:
         detected = chains.filter((pl.col("length") == length) & ends_actionable).select("home_id", "chain").unique()
         rows.append(_row("chains", length, detected, planted_paths(planted, length),
-                         planted_paths(exercised, length), ["home_id", "chain"]))
+                         planted_paths(exercised, length), planted_paths(made, length), ["home_id", "chain"]))
     return pl.DataFrame(rows, schema=SCORE_SCHEMA)
