@@ -87,12 +87,13 @@ def _row(pattern: str, length: int, detected: pl.DataFrame, planted: pl.DataFram
 
 
 def score(co_occurrence: pl.DataFrame, chains: pl.DataFrame, correlations: pl.DataFrame,
-          events: pl.DataFrame, min_support: int, entities: pl.DataFrame,
+          events: pl.DataFrame, min_support: int, entities: pl.DataFrame | None = None,
           lengths: tuple[int, ...] = (2, 3, 4)) -> pl.DataFrame:
     """One row per pattern (``pairs``; ``chains`` of each length) with SCORE_SCHEMA's counts and shares.
-    ``entities`` (smart_home.entities) locate the declared routines."""
+    ``entities`` (smart_home.entities) locate the declared routines (without them, none is declared)."""
     planted = planted_pairs(correlations).select(_KEY)
-    made = pl.concat([planted, declared_routines(entities, correlations).select(_KEY)]).unique()
+    routines = [] if entities is None else [declared_routines(entities, correlations).select(_KEY)]
+    made = pl.concat([planted, *routines]).unique()
     exercised = exercised_pairs(events, correlations, min_support).select(_KEY)
     rows = [_row("pairs", 2, actionable(co_occurrence), planted, exercised, made, _KEY)]
     ends_actionable = pl.col("chain").list.last().str.extract(r"^([a-z_]+)\.", 1).is_in(ACTIONABLE_DOMAINS)
