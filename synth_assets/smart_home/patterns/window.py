@@ -1,0 +1,97 @@
+"""The trailing window of event days an analysis day reads, and reading it. Pure: no Dagster.
+
+Analysis day D covers the events days ``D - (window_days - 1) .. D``. Before a byte is read (and so before
+anything is written), every day must be there: a missing one is a :class:`MissingEventDaysError` naming
+all missing days (ranges condensed) and the commands that make them. Each file's footer is checked
+(schema, seed, smart-home config) like every reader of the family does; the data is then one polars scan
+of the files with only the columns asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from synth_assets.core.days import check_daily_window, check_not_in_future
+from synth_assets.core.identity import FileIdentity
+from synth_assets.core.storage import check_footer
+from synth_assets.smart_home import layout
+from synth_assets.smart_home.models import EVENTS_SCHEMA
+
+EVENTS_TABLE = "events"
+CONTEXT_FOR_EVENTS = ("calendar", "weather", "external_data", "electricity_prices")
+WINDOW_COLUMNS = ("home_id", "entity_id", "timestamp", "last_changed", "state", "context_id", "context_parent_id")
+"""What the pattern assets read: the miners need the first five, the scores the context ids."""
+
+
+class MissingEventDaysError(FileNotFoundError):
+    """Event partitions of an analysis window have not been materialized."""
+
+
+def window_days(analysis_day: date, days: int, today: date | None = None) -> list[date]:
+    """The events days of analysis day ``analysis_day``'s window, oldest first, refused (core.days guards)
+    when the window starts before the first partition or the analysis day is in the future."""
+    if days < 1:
+        raise ValueError(f"a pattern window holds at least one day, got {days}")
+    first = analysis_day - timedelta(days=days - 1)
+    check_daily_window(first, analysis_day + timedelta(days=1))
+    check_not_in_future(analysis_day + timedelta(days=1), today)
+    return [first + timedelta(days=i) for i in range(days)]
+
+
+def condense(days: Sequence[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) ranges: [1, 2, 3, 5] -> [(1, 3), (5, 5)]."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def _span(first: date, last: date) -> str:
+    return first.isoformat() if first == last else f"{first.isoformat()}...{last.isoformat()}"
+
+
+def events_command(first: date, last: date) -> str:
+    """The command that makes the events days ``first .. last`` (their context days first)."""
+    context = ",".join(f"smart_home/{table}" for table in CONTEXT_FOR_EVENTS)
+    option = f"--partition {first.isoformat()}" if first == last else f"--partition-range {_span(first, last)}"
+    return (f"dagster asset materialize -m synth_assets.definitions --select '{context}' {option} && "
+            f"dagster asset materialize -m synth_assets.definitions --select smart_home/events {option}")
+
+
+def require_event_days(data_dir: Path, analysis_day: date, days: Sequence[date]) -> None:
+    """Every day of the window has its events file, else one error naming them all and how to make them."""
+    missing = [day for day in days if not layout.daily_path(data_dir, EVENTS_TABLE, day).exists()]
+    if not missing:
+        return
+    ranges = condense(missing)
+    listed = ", ".join(_span(first, last) for first, last in ranges)
+    commands = "\n".join(f"  {events_command(first, last)}" for first, last in ranges)
+    raise MissingEventDaysError(
+        f"analysis day {analysis_day.isoformat()} reads smart_home.events {_span(days[0], days[-1])} "
+        f"({len(days)} days); {len(missing)} missing: {listed}. Make them with:\n{commands}")
+
+
+def read_window(data_dir: Path, analysis_day: date, days: Sequence[date], identity: FileIdentity,
+                discrete_domains: Sequence[str]) -> pl.DataFrame:
+    """:data:`WINDOW_COLUMNS` of the window's events that the patterns and their scores use, every file
+    checked first: the real changes of ``discrete_domains`` entities, every change caused by another
+    (context parent set) and every row that caused one (a temperature report that turned the heating on:
+    the scores count a planted rule as exercised from these), in file order (day, home, timestamp)."""
+    require_event_days(data_dir, analysis_day, days)
+    paths = [layout.daily_path(data_dir, EVENTS_TABLE, day) for day in days]
+    for day, path in zip(days, paths, strict=True):
+        check_footer(path, EVENTS_SCHEMA, f"re-make it: {events_command(day, day)}", identity)
+    scan = pl.scan_parquet([str(p) for p in paths]).select(list(WINDOW_COLUMNS))
+    parents = scan.filter(pl.col("context_parent_id").is_not_null()).select("context_parent_id").collect()
+    domain = pl.col("entity_id").str.extract(r"^([a-z_]+)\.", 1)
+    keep = ((domain.is_in(list(discrete_domains)) & (pl.col("last_changed") == pl.col("timestamp")))
+            | pl.col("context_parent_id").is_not_null()
+            | pl.col("context_id").is_in(parents["context_parent_id"].implode()))
+    return scan.filter(keep).collect()

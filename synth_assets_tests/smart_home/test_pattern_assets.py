@@ -1,0 +1,187 @@
+"""The pattern assets through Dagster on a small world (5 homes, 7 days of events, window 7): tables, views and
+structural checks; the score checks warn and can both pass and fail; missing event days are named with
+their commands before anything is written; a window before the first partition is refused."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from synth_assets.core.days import PartitionOutOfRangeError
+from synth_assets.core.storage import write_parquet_atomic
+from synth_assets.smart_home import assets as home_assets
+from synth_assets.smart_home import layout
+from synth_assets.smart_home.context import assets as context_assets
+from synth_assets.smart_home.events import assets as event_assets
+from synth_assets.smart_home.models import CORRELATIONS_SCHEMA
+from synth_assets.smart_home.patterns import assets, checks
+from synth_assets.smart_home.patterns.layout import pattern_identity, read_pattern_day
+from synth_assets.smart_home.patterns.models import (
+    ACTIONABLE_DOMAINS,
+    CHAIN_SCHEMA,
+    CO_OCCURRENCE_SCHEMA,
+    OCCUPANCY_ENTITY,
+    TIME_OF_DAY_SCHEMA,
+)
+from synth_assets.smart_home.patterns.window import MissingEventDaysError
+from synth_assets.smart_home.settings import SmartHomeSettings
+from synth_assets_tests.conftest import make_resources, make_settings
+
+SEED = 23
+HOMES = 5
+FIRST, LAST = "2024-01-08", "2024-01-14"
+ALL = [*home_assets.DIMENSION_ASSETS, *context_assets.CONTEXT_ASSETS, *event_assets.EVENT_ASSETS,
+       *assets.PATTERN_ASSETS]
+PATTERNS = [assets.TIME_OF_DAY, assets.CO_OCCURRENCE, assets.CHAINS]
+TABLES = {"time_of_day_patterns": TIME_OF_DAY_SCHEMA, "co_occurrence_patterns": CO_OCCURRENCE_SCHEMA,
+          "chain_patterns": CHAIN_SCHEMA}
+
+
+def _range(first: str, last: str) -> dict[str, str]:
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+
+
+def _resources(root, window: int = 7):
+    settings = make_settings(root / "data", seed=SEED)
+    return settings, {**make_resources(settings),
+                      "smart_home": SmartHomeSettings(homes=HOMES, pattern_window_days=window)}
+
+
+def _world(root, instance, first: str, last: str):
+    settings, resources = _resources(root)
+    dg.materialize(ALL, selection=[*home_assets.KEYS.values(), event_assets.CORRELATIONS], resources=resources,
+                   instance=instance)
+    context = [context_assets.KEYS[t] for t in event_assets.CONTEXT_TABLES]
+    dg.materialize(ALL, selection=context, resources=resources, instance=instance, tags=_range(first, last))
+    dg.materialize(ALL, selection=[event_assets.EVENTS], resources=resources, instance=instance,
+                   tags=_range(first, last))
+    return settings, resources
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    """The world and one analysis day (the last of the 7 event days) with its Dagster result."""
+    root = tmp_path_factory.mktemp("patterns")
+    with dg.instance_for_test() as instance:
+        settings, resources = _world(root, instance, FIRST, LAST)
+        result = dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, partition_key=LAST)
+        yield settings, resources, result
+
+
+def _evaluations(result) -> dict[tuple[str, str], dg.AssetCheckEvaluation]:
+    return {(e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()}
+
+
+def test_the_tables_are_written_viewed_and_pass_their_structural_checks(analysed):
+    settings, _, result = analysed
+    assert result.success
+    evaluations = _evaluations(result)
+    structural = {k: e for k, e in evaluations.items() if k[1] not in (checks.PAIR_SCORES, checks.CHAIN_SCORES)}
+    assert len(structural) == 13
+    assert all(e.passed for e in structural.values()), {k: e.metadata for k, e in structural.items() if not e.passed}
+    config = SmartHomeSettings(homes=HOMES, pattern_window_days=7)
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        for table, schema in TABLES.items():
+            frame = read_pattern_day(settings.data_path, table, date.fromisoformat(LAST), schema,
+                                     pattern_identity(table, config.config(SEED), config.patterns()))
+            viewed = con.execute(f"select count(*), min(analysis_day), count(distinct home_id) "
+                                 f"from smart_home.{table}").fetchone()
+            assert frame.height > 0 and viewed[0] == frame.height and viewed[1] == date.fromisoformat(LAST)
+            assert viewed[2] >= 3, table   # most homes have patterns of every kind
+    materialized = {e.event_specific_data.materialization.asset_key: e.event_specific_data.materialization.metadata
+                    for e in result.get_asset_materialization_events()}
+    assert materialized[assets.TIME_OF_DAY]["window_days"].value == 7
+    assert "data:image/png;base64" in materialized[assets.TIME_OF_DAY]["activity_profile"].value
+    assert "length" in materialized[assets.CHAINS]["chains_by_length"].value
+
+
+def test_the_time_of_day_table_finds_the_households_routines(analysed):
+    settings, _, _ = analysed
+    frame = pl.read_parquet(layout.daily_path(settings.data_path, "time_of_day_patterns", date.fromisoformat(LAST)))
+    # every household leaves and comes back on workdays: persons have recurring weekday times
+    persons = frame.filter(pl.col("entity_id").str.starts_with("person.") & (pl.col("day_type") == "weekday"))
+    assert persons["home_id"].n_unique() >= 3
+    assert set(persons["state"].unique()) == {"home", "not_home"}
+
+
+def test_the_score_checks_warn_and_report_precision_and_recall(analysed):
+    _, _, result = analysed
+    evaluations = _evaluations(result)
+    pairs = evaluations[("co_occurrence_patterns", checks.PAIR_SCORES)]
+    chains = evaluations[("chain_patterns", checks.CHAIN_SCORES)]
+    for evaluation in (pairs, chains):
+        assert evaluation.severity == dg.AssetCheckSeverity.WARN
+        assert evaluation.metadata["target"].value == 0.9
+    assert 0 <= pairs.metadata["pairs_2/precision"].value <= 1 and 0 <= pairs.metadata["pairs_2/recall"].value <= 1
+    assert "chains_4/" in " ".join(chains.metadata) or "chains_3/precision" in chains.metadata
+
+
+def _replace_correlations(settings, pairs: pl.DataFrame) -> None:
+    """smart_home.correlations made of ``pairs`` (home_id, entity_a, entity_b): the truth the scores read."""
+    rules = pairs.select(
+        "home_id", rule_id=pl.format("rule_{}", pl.int_range(pl.len())),
+        kind=pl.when(pl.col("entity_a") == OCCUPANCY_ENTITY).then(pl.lit("away_all_off")).otherwise(pl.lit("chain")),
+        trigger_entity_id=pl.when(pl.col("entity_a") == OCCUPANCY_ENTITY).then(pl.lit("person.anyone"))
+        .otherwise(pl.col("entity_a")),
+        target_entity_id="entity_b", lag_seconds=pl.lit(1.0), condition=pl.lit(None, pl.String),
+        chain_id=pl.lit(None, pl.String), step=pl.lit(None, pl.Int8))
+    config = SmartHomeSettings(homes=HOMES).config(SEED)
+    write_parquet_atomic(rules.to_arrow(), layout.table_path(settings.data_path, "correlations"), CORRELATIONS_SCHEMA,
+                         layout.table_identity("correlations", config))
+
+
+@pytest.fixture
+def world_copy(analysed, tmp_path):
+    """A copy of the analysed world's files that a test may change."""
+    settings, _, _ = analysed
+    shutil.copytree(settings.data_path, tmp_path / "data")
+    return _resources(tmp_path)
+
+
+def test_the_pair_score_passes_when_the_truth_is_what_was_found_and_fails_when_half_of_it_is(world_copy, instance):
+    settings, resources = world_copy
+    found = pl.read_parquet(layout.daily_path(settings.data_path, "co_occurrence_patterns", date.fromisoformat(LAST)))
+    actionable = found.filter(pl.col("entity_b").str.extract(r"^([a-z_]+)\.", 1).is_in(ACTIONABLE_DOMAINS))
+    assert actionable.height >= 4
+
+    def pair_check() -> dg.AssetCheckEvaluation:
+        run = dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, partition_key=LAST)
+        return _evaluations(run)[("co_occurrence_patterns", checks.PAIR_SCORES)]
+
+    _replace_correlations(settings, found.select("home_id", "entity_a", "entity_b"))
+    exact = pair_check()
+    assert exact.passed and exact.metadata["pairs_2/precision"].value == 1.0
+    half = actionable.select("home_id", "entity_a", "entity_b").unique().sort("home_id", "entity_a", "entity_b")
+    _replace_correlations(settings, half.gather_every(2))
+    halved = pair_check()
+    assert not halved.passed and halved.metadata["pairs_2/precision"].value <= 0.6
+    assert halved.severity == dg.AssetCheckSeverity.WARN
+
+
+def test_missing_event_days_are_named_with_their_commands_before_anything_is_written(world_copy, instance):
+    settings, resources = world_copy
+    for table in TABLES:
+        shutil.rmtree(layout.daily_dir(settings.data_path, table))
+    for day in (date(2024, 1, 8), date(2024, 1, 9), date(2024, 1, 12)):
+        layout.daily_path(settings.data_path, "events", day).unlink()
+    with pytest.raises(MissingEventDaysError) as error:
+        dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, partition_key=LAST)
+    message = str(error.value)
+    assert "missing: 2024-01-08...2024-01-09, 2024-01-12." in message
+    assert ("dagster asset materialize -m synth_assets.definitions --select smart_home/events "
+            "--partition-range 2024-01-08...2024-01-09") in message
+    assert "--select smart_home/events --partition 2024-01-12" in message
+    for table in TABLES:
+        assert not layout.daily_dir(settings.data_path, table).exists()
+
+
+def test_a_window_before_the_first_partition_is_refused(tmp_path, instance):
+    _, resources = _resources(tmp_path)
+    with pytest.raises(PartitionOutOfRangeError, match="before the first partition 2020-01-01"):
+        dg.materialize(ALL, selection=[assets.TIME_OF_DAY], resources=resources, instance=instance,
+                       partition_key="2020-01-03")
