@@ -24,13 +24,16 @@ def test_definitions_load_and_every_asset_is_described_grouped_and_kinded():
                     "content/content_items_auto", "content/generation_jobs"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.group_name == key.path[0]  # the family is both the key prefix and the group
+        # the family is both the key prefix and the group (or a group of its own: smart_home_patterns ...)
+        assert node.group_name == key.path[0] or node.group_name.startswith(f"{key.path[0]}_")
         assert node.description and len(node.description) > 40
         assert node.kinds
 
 
 # Statistical checks that report but do not stop downstream assets (a failure lists what missed)
-NON_BLOCKING = {("smart_home/events", "planted_rules_measured_back")}
+NON_BLOCKING = {("smart_home/events", "planted_rules_measured_back"),
+                ("smart_home/co_occurrence_patterns", "pair_scores_against_planted_rules"),   # statistical: warn
+                ("smart_home/chain_patterns", "chain_scores_against_planted_rules")}
 
 
 def test_checks_are_declared_blocking_on_both_measurement_assets():
