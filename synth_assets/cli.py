@@ -4,6 +4,7 @@
     synth generate-data --mode sample|full  air quality, 2020-01-01 .. 2024-12-31
     synth seed [--database-url URL]         the content-platform seed database
     synth stream --mode development         live sensor messages (see synth stream --help)
+    synth runs list|trigger|delete          training runs through the Dagster webserver's GraphQL API
 """
 
 from __future__ import annotations
@@ -186,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--endpoint-url", help="for --sink kinesis: AWS-compatible endpoint (e.g. LocalStack)")
     stream.add_argument("--region", help="for --sink kinesis (default us-east-1)")
     stream.set_defaults(handler=cmd_stream)
+    from synth_assets.runs_cli import add_runs_parser
+
+    add_runs_parser(commands)
     return parser
 
 
