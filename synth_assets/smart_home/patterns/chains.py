@@ -1,6 +1,8 @@
 """Ordered chains of 2-4 entity states (A -> B -> C -> D) built from the pairs that survived co-occurrence.
 
-A chain occurs when a change of A is followed by B within the pair's lag, that very change of B by C, and
+Every link is a passing pair whose target an automation can set (:data:`~.models.ACTIONABLE_DOMAINS`):
+a person arriving or a door opening may start a chain, never continue one. A chain occurs when a change
+of A is followed by B within the pair's lag, that very change of B by C, and
 so on: the links are the occurrences of :func:`~.co_occurrence.occurrences` restricted to the passing
 pairs, joined end to start. ``support`` counts the distinct changes of A that start the whole chain;
 ``lag_seconds`` is the median delay from A to the last item. Pure: no Dagster.
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from synth_assets.smart_home.patterns.models import PatternConfig
+from synth_assets.smart_home.patterns.models import ACTIONABLE_DOMAINS, PatternConfig
 
 MAX_CHAIN = 4
 
@@ -20,9 +22,10 @@ def chain_patterns(changes: pl.DataFrame, found: pl.DataFrame, pairs: pl.DataFra
     """``home_id``, ``chain`` (items in order), ``length``, ``support``, ``lag_seconds`` for every chain of
     2..``max_length`` items whose support reaches ``config.min_support``."""
     items = changes.select("row", "home_id", "item", "t")
+    settable = pairs.filter(pl.col("entity_b").str.extract(r"^([a-z_]+)\.", 1).is_in(ACTIONABLE_DOMAINS))
     links = (found.join(items.select(row_a="row", home_id="home_id", item_a="item"), on="row_a")
              .join(items.select(row_b="row", item_b="item"), on="row_b")
-             .join(pairs.select("home_id", "item_a", "item_b"), on=["home_id", "item_a", "item_b"], how="semi"))
+             .join(settable.select("home_id", "item_a", "item_b"), on=["home_id", "item_a", "item_b"], how="semi"))
     paths = links.select("home_id", first="row_a", last="row_b", chain=pl.concat_list("item_a", "item_b"),
                          lag_us="lag_us")
     levels = [paths]

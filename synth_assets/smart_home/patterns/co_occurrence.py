@@ -161,15 +161,26 @@ def with_open_confidence(stats: pl.DataFrame, changes: pl.DataFrame, found: pl.D
 
 
 def passing(stats: pl.DataFrame, config: PatternConfig) -> pl.DataFrame:
+    """Pairs with enough support, confidence (any of the three) and lift; never the home's occupancy with a
+    person (it is made of the persons' changes: they coincide by definition)."""
     regular = ((pl.col("confidence") >= config.min_confidence) | (pl.col("precedence") >= config.min_confidence)
                | (pl.col("open_confidence").fill_null(0) >= config.min_confidence))
-    return stats.filter((pl.col("support") >= config.min_support) & regular & (pl.col("lift") >= config.min_lift))
+    person = pl.col("entity_a").str.starts_with("person.") | pl.col("entity_b").str.starts_with("person.")
+    occupancy = (pl.col("entity_a") == OCCUPANCY) | (pl.col("entity_b") == OCCUPANCY)
+    return stats.filter((pl.col("support") >= config.min_support) & regular & (pl.col("lift") >= config.min_lift)
+                        & ~(person & occupancy))
 
 
 def tight(pairs: pl.DataFrame, config: PatternConfig) -> pl.DataFrame:
-    """The pairs whose lags crowd around their median as an automation's delay does (after explaining away:
-    a loose pair may still explain a tight one)."""
-    return pairs.filter(pl.col("dispersion") <= config.max_dispersion)
+    """The pairs whose lags crowd around their median as an automation's delay does. A person's change
+    followed by B is left out where the home's occupancy is followed by B too: the last one leaving is the
+    home emptying, and the occupancy is what reacts."""
+    tight_pairs = pairs.filter(pl.col("dispersion") <= config.max_dispersion)
+    by_occupancy = tight_pairs.filter(pl.col("entity_a") == OCCUPANCY).select("home_id", "entity_b").unique()
+    proxies = tight_pairs.filter(pl.col("entity_a").str.starts_with("person.")).join(
+        by_occupancy, on=["home_id", "entity_b"], how="semi")
+    return tight_pairs.join(proxies.select("home_id", "item_a", "item_b"), on=["home_id", "item_a", "item_b"],
+                            how="anti")
 
 
 def co_occurrence(events: pl.DataFrame, window_seconds: float, config: PatternConfig) -> pl.DataFrame:
