@@ -31,6 +31,7 @@ import polars as pl
 
 from synth_assets.smart_home.patterns.explain_away import explain_away
 from synth_assets.smart_home.patterns.models import DISCRETE_DOMAINS, OCCUPANCY_ENTITY, PatternConfig
+from synth_assets.smart_home.patterns.thresholds import AT_OR_ABOVE, BELOW, crossing_changes
 
 OCCUPANCY = OCCUPANCY_ENTITY
 LAG_QUANTILE = 0.9
@@ -40,14 +41,15 @@ MIN_LAG_SECONDS = 0.05    # lags below this are "at once": their dispersion is t
 
 def state_changes(events: pl.DataFrame) -> pl.DataFrame:
     """Discrete state changes in (home_id, timestamp) order: ``home_id``, ``t`` (µs), ``row``, ``item``,
-    ``entity_id``. Attribute-only writes (``last_changed`` before ``timestamp``) are not changes."""
+    ``entity_id``. Attribute-only writes (``last_changed`` before ``timestamp``) are not changes; the home's
+    occupancy and the temperature levels its thermostats react at (:mod:`.thresholds`) are added."""
     domain = pl.col("entity_id").str.extract(r"^([a-z_]+)\.", 1)
     changes = (events.lazy()
                .filter(domain.is_in(DISCRETE_DOMAINS) & (pl.col("last_changed") == pl.col("timestamp")))
                .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
                        item=pl.col("entity_id") + "=" + pl.col("state"))
                .collect())
-    return (pl.concat([changes, occupancy_changes(changes)])
+    return (pl.concat([changes, occupancy_changes(changes), crossing_changes(events, changes)])
             .sort("home_id", "t", "item")
             .with_row_index("row"))
 
@@ -163,7 +165,11 @@ def with_open_confidence(stats: pl.DataFrame, changes: pl.DataFrame, found: pl.D
 def passing(stats: pl.DataFrame, config: PatternConfig) -> pl.DataFrame:
     """Pairs with enough support, confidence (any of the three) and lift; never the home's occupancy with a
     person (it is made of the persons' changes: they coincide by definition)."""
-    regular = ((pl.col("confidence") >= config.min_confidence) | (pl.col("precedence") >= config.min_confidence)
+    # a level crossed (thresholds.py) is a trigger only if crossing it is followed: every sensor of a
+    # cooling home falls below some level just before the heating starts
+    level = pl.col("item_a").str.contains(f"=({BELOW}|{AT_OR_ABOVE})[0-9-]")
+    regular = ((pl.col("confidence") >= config.min_confidence)
+               | ((pl.col("precedence") >= config.min_confidence) & ~level)
                | (pl.col("open_confidence").fill_null(0) >= config.min_confidence))
     person = pl.col("entity_a").str.starts_with("person.") | pl.col("entity_b").str.starts_with("person.")
     occupancy = (pl.col("entity_a") == OCCUPANCY) | (pl.col("entity_b") == OCCUPANCY)

@@ -1,0 +1,58 @@
+"""Numeric triggers as items: a temperature falling below (or rising to) the level a thermostat reacts at.
+
+A heating automation fires on a number, not a state: "heat when the hallway is below 19.5 °C". For every
+temperature sensor and climate entity of a home, the sensor's readings just before the climate entity
+turned to a state give the level it reacts at (below the 90th percentile of those readings for
+``heat``, at or above their 10th percentile for ``off``, plus a margin). The readings that cross that
+level become changes of their own, with the state ``<19.5`` or ``>=21.0``, and go through the same
+co-occurrence statistics as any state change: a level that is only a coincidence gets no lift. Pure:
+no Dagster.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+TEMPERATURE = r"^sensor\.[a-z0-9_]*temperature"   # Home Assistant's entity ids of temperature sensors
+CLIMATE = "climate."
+LEVEL_QUANTILE = 0.9   # of the readings just before heat starts: the level is above nearly all of them
+LEVEL_MARGIN = 0.05    # half the sensors' 0.1 °C step (estimate)
+BELOW, AT_OR_ABOVE = "<", ">="
+
+
+def crossing_changes(events: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
+    """``home_id``, ``entity_id``, ``t``, ``item`` (``sensor.x=<19.5``): every reading that crosses a level
+    a climate entity of its home reacts at. ``changes``: the discrete changes (:func:`.co_occurrence.
+    state_changes` columns), for the climate entities."""
+    empty = pl.DataFrame(schema={"home_id": pl.String, "entity_id": pl.String, "t": pl.Int64, "item": pl.String})
+    climate = changes.filter(pl.col("entity_id").str.starts_with(CLIMATE)).select(
+        "home_id", climate="entity_id", t="t", state=pl.col("item").str.extract(r"=(.*)$", 1))
+    if climate.is_empty():
+        return empty
+    readings = (events.lazy().filter(pl.col("entity_id").str.contains(TEMPERATURE))
+                .join(climate.lazy().select("home_id").unique(), on="home_id", how="semi")
+                .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
+                        value=pl.col("state").cast(pl.Float64, strict=False))
+                .drop_nulls("value").sort("home_id", "entity_id", "t").collect())
+    if readings.is_empty():
+        return empty
+    sensors = readings.select("home_id", "entity_id").unique()
+    before = (climate.join(sensors, on="home_id").sort("t")
+              .join_asof(readings.sort("t").rename({"t": "t_reading"}), left_on="t", right_on="t_reading",
+                         by=["home_id", "entity_id"], strategy="backward", check_sortedness=False))
+    levels = (before.drop_nulls("value").group_by("home_id", "entity_id", "state")
+              .agg(high=pl.col("value").quantile(LEVEL_QUANTILE), low=pl.col("value").quantile(1 - LEVEL_QUANTILE))
+              .select("home_id", "entity_id", "state",
+                      falling=pl.col("state") != "off",
+                      level=pl.when(pl.col("state") != "off").then(pl.col("high") + LEVEL_MARGIN)
+                      .otherwise(pl.col("low") - LEVEL_MARGIN).round(1))
+              .select("home_id", "entity_id", "falling", "level").unique())
+    previous = pl.col("value").shift(1).over("home_id", "entity_id")
+    crossed = (readings.with_columns(previous=previous).drop_nulls("previous")
+               .join(levels, on=["home_id", "entity_id"])
+               .filter(pl.when(pl.col("falling"))
+                       .then((pl.col("previous") >= pl.col("level")) & (pl.col("value") < pl.col("level")))
+                       .otherwise((pl.col("previous") < pl.col("level")) & (pl.col("value") >= pl.col("level")))))
+    return crossed.select("home_id", "entity_id", "t", item=pl.col("entity_id") + "="
+                          + pl.when(pl.col("falling")).then(pl.lit(BELOW)).otherwise(pl.lit(AT_OR_ABOVE))
+                          + pl.col("level").cast(pl.String))
