@@ -23,7 +23,8 @@ PURE_MODULES = [
     *(f"synth_assets.smart_home.{name}" for name in (
         "models", "catalogue", "slugs", "homes", "areas", "devices", "layout", "people", "patterns.models",
         "patterns.co_occurrence", "patterns.chains", "patterns.mine", "patterns.scoring", "patterns.layout",
-        "patterns.time_of_day", "patterns.window",
+        "patterns.time_of_day", "patterns.window", "patterns.explain_away", "patterns.thresholds",
+        "events.routines",
         "training.graph", "training.classifier")),
     *(f"synth_assets.smart_home.events.{name}" for name in (
         "models", "context_ids", "rules", "occupancy", "frame", "log", "sampling", "actuators", "reactions",
