@@ -28,6 +28,7 @@ from synth_assets.smart_home.patterns.models import (
     OCCUPANCY_ENTITY,
     TIME_OF_DAY_SCHEMA,
 )
+from synth_assets.smart_home.patterns.scoring import SCORE_SCHEMA, planted_pairs
 from synth_assets.smart_home.patterns.window import MissingEventDaysError
 from synth_assets.smart_home.settings import SmartHomeSettings
 from synth_assets_tests.conftest import make_resources, make_settings
@@ -185,3 +186,65 @@ def test_a_window_before_the_first_partition_is_refused(tmp_path, instance):
     with pytest.raises(PartitionOutOfRangeError, match="before the first partition 2020-01-01"):
         dg.materialize(ALL, selection=[assets.TIME_OF_DAY], resources=resources, instance=instance,
                        partition_key="2020-01-03")
+
+
+def test_a_range_is_one_run_writing_each_analysis_day_and_scoring_them_together(world_copy, instance):
+    settings, _ = world_copy
+    resources = {**make_resources(settings), "smart_home": SmartHomeSettings(homes=HOMES, pattern_window_days=6)}
+    result = dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance,
+                            tags=_range("2024-01-13", LAST))
+    assert result.success
+    config = SmartHomeSettings(homes=HOMES, pattern_window_days=6)
+    per_day = {}
+    for day in (date(2024, 1, 13), date(2024, 1, 14)):
+        frame = read_pattern_day(settings.data_path, "co_occurrence_patterns", day, CO_OCCURRENCE_SCHEMA,
+                                 pattern_identity("co_occurrence_patterns", config.config(SEED), config.patterns()))
+        per_day[day] = frame
+        assert frame["analysis_day"].unique().to_list() == [day]
+    pairs = _evaluations(result)[("co_occurrence_patterns", checks.PAIR_SCORES)]
+    planted = planted_pairs(pl.read_parquet(layout.table_path(settings.data_path, "correlations"))).height
+    assert f"| pairs | 2 | {2 * planted} |" in pairs.metadata["scores"].value   # both days' truth, summed
+    rows = sum(f.height for f in per_day.values())
+    materialized = {e.event_specific_data.materialization.asset_key: e.event_specific_data.materialization.metadata
+                    for e in result.get_asset_materialization_events()}
+    assert materialized[assets.CO_OCCURRENCE]["dagster/row_count"].value == rows
+    assert materialized[assets.CO_OCCURRENCE]["analysis_days"].value == 2
+
+
+def _scores(**figures: tuple[float | None, float | None]) -> pl.DataFrame:
+    """Score rows (SCORE_SCHEMA) with the given (precision, recall) per pattern, counts consistent with them."""
+    rows = []
+    for name, (precision, recall) in figures.items():
+        pattern, length = name.rsplit("_", 1)
+        rows.append({"pattern": pattern, "length": int(length), "planted": 20,
+                     "exercised": 0 if recall is None else 10, "detected": 0 if precision is None else 10,
+                     "true_positives": round((precision or 0) * 10), "routine_matches": 0, "precision": precision,
+                     "recall": recall, "recall_of_all_planted": None if recall is None else recall / 2})
+    return pl.DataFrame(rows, schema=SCORE_SCHEMA)
+
+
+def test_the_chain_score_judges_lengths_two_and_three_and_only_reports_four():
+    keys = (assets.CO_OCCURRENCE, assets.CHAINS)
+    good = _scores(pairs_2=(0.95, 0.92), chains_2=(0.95, 0.92), chains_3=(0.9, 1.0), chains_4=(0.2, 0.1))
+    pair_result, chain_result = checks.score_results(good, *keys)
+    assert pair_result.passed and chain_result.passed
+    assert chain_result.metadata["chains_4/precision"].value == 0.2 and chain_result.asset_key == assets.CHAINS
+    _, weak_three = checks.score_results(_scores(pairs_2=(0.95, 0.92), chains_2=(0.95, 0.92), chains_3=(0.5, 1.0),
+                                                 chains_4=(1.0, 1.0)), *keys)
+    assert not weak_three.passed and weak_three.severity == dg.AssetCheckSeverity.WARN
+    low_recall, _ = checks.score_results(_scores(pairs_2=(1.0, 0.85), chains_2=(1.0, 1.0), chains_3=(1.0, 1.0),
+                                                 chains_4=(None, None)), *keys)
+    assert not low_recall.passed
+    unmeasurable, _ = checks.score_results(_scores(pairs_2=(None, None), chains_2=(None, None),
+                                                   chains_3=(None, None), chains_4=(None, None)), *keys)
+    assert unmeasurable.passed and "not measurable" in unmeasurable.description
+
+
+def test_scores_of_several_days_combine_counts_not_shares():
+    one = _scores(pairs_2=(0.5, 1.0), chains_2=(0.5, 1.0), chains_3=(1.0, 0.5), chains_4=(None, None))
+    other = _scores(pairs_2=(1.0, 0.5), chains_2=(1.0, 0.5), chains_3=(1.0, 1.0), chains_4=(None, None))
+    both = checks.combine_scores([one, other]).to_dicts()
+    pairs = next(r for r in both if r["pattern"] == "pairs")
+    assert pairs["detected"] == 20 and pairs["true_positives"] == 15 and pairs["precision"] == 0.75
+    assert pairs["recall"] == 0.75 and checks.combine_scores([one]).equals(one)
+    assert next(r for r in both if r["length"] == 4)["precision"] is None

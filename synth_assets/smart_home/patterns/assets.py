@@ -160,7 +160,8 @@ def _pair_counts(pairs: pl.DataFrame) -> pl.DataFrame:
 def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings: SynthSettings,
                                      smart_home: SmartHomeSettings):
     run = AnalysisRun.start(context, settings, smart_home)
-    entity_keys = checks.entity_keys(_dimension(settings, run.config, "entities"))
+    entities = _dimension(settings, run.config, "entities")
+    entity_keys = checks.entity_keys(entities)
     correlations = _dimension(settings, run.config, "correlations", CORRELATIONS_SCHEMA)
     pair_tally = Tally(checks.co_occurrence_checks(run.patterns), parents={checks.ENTITY_KEYS: entity_keys})
     chain_tally = Tally(checks.chain_checks(run.patterns), parents={checks.ENTITY_KEYS: entity_keys})
@@ -170,7 +171,8 @@ def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings
     for day, days in run.windows:
         events = run.events(settings, day, days)
         mined = mine_pairs_and_chains(events, len(days) * 86_400.0, run.patterns)
-        scores.append(score(mined.co_occurrence, mined.chains, correlations, events, run.patterns.min_support))
+        scores.append(score(mined.co_occurrence, mined.chains, correlations, events, run.patterns.min_support,
+                            entities))
         run.write(settings, "co_occurrence_patterns", day, mined.co_occurrence, CO_OCCURRENCE_SCHEMA)
         run.write(settings, "chain_patterns", day, mined.chains, CHAIN_SCHEMA)
         for found, schema, tally, kept in ((mined.co_occurrence, CO_OCCURRENCE_SCHEMA, pair_tally, pairs),

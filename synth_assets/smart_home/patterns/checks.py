@@ -148,15 +148,18 @@ def score_specs(pairs_key: dg.AssetKey, chains_key: dg.AssetKey) -> list[dg.Asse
 
 
 def combine_scores(days: list[pl.DataFrame]) -> pl.DataFrame:
-    """The score rows of several analysis days as one (counts summed, shares recomputed)."""
+    """The score rows of several analysis days as one (counts summed, shares recomputed as the scorer does:
+    precision over planted and declared-routine matches, recall over the exercised rules)."""
     if len(days) == 1:
         return days[0]
-    rows = (pl.concat(days).with_columns(hits_exercised=(pl.col("recall") * pl.col("exercised")).round(0).fill_null(0))
-            .group_by("pattern", "length", maintain_order=True)
-            .agg(pl.col("planted", "exercised", "detected", "true_positives", "hits_exercised").sum()))
-    return rows.select("pattern", "length", "planted", "exercised", "detected", "true_positives",
-                       precision=_share("true_positives", "detected"), recall=_share("hits_exercised", "exercised"),
-                       recall_of_all_planted=_share("true_positives", "planted")).cast(SCORE_SCHEMA)
+    counts = ["planted", "exercised", "detected", "true_positives", "routine_matches", "hits_exercised"]
+    rows = (pl.concat(days).with_columns(hits_exercised=(pl.col("recall") * pl.col("exercised")).round(0).fill_null(0),
+                                         made=pl.col("true_positives") + pl.col("routine_matches"))
+            .group_by("pattern", "length", maintain_order=True).agg(pl.col(*counts, "made").sum()))
+    combined = rows.select(*counts[:-1], "pattern", "length", precision=_share("made", "detected"),
+                           recall=_share("hits_exercised", "exercised"),
+                           recall_of_all_planted=_share("true_positives", "planted"))
+    return combined.select(list(SCORE_SCHEMA)).cast(SCORE_SCHEMA)
 
 
 def _share(numerator: str, denominator: str) -> pl.Expr:
