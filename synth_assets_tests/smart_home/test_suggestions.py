@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import polars as pl
-import pyarrow as pa
 import pytest
 import yaml
 from scipy.stats import binomtest
@@ -34,6 +33,7 @@ from synth_assets.smart_home.patterns.suggestions import (
 )
 from synth_assets_tests.smart_home.events_world import world
 from synth_assets_tests.smart_home.ha_tool_env import ha_python, run_ha_script  # noqa: F401 - fixture
+from synth_assets_tests.smart_home.suggestion_frames import pattern_frame, undeclared_routine
 
 pytestmark = pytest.mark.xdist_group(name="ha_suggestions")  # module fixtures: keep the module on one worker
 
@@ -42,26 +42,20 @@ CONFIG = PatternConfig(window_days=28)
 HOME = "home_00001"
 
 
-def _frame(schema: pa.Schema, rows: list[tuple]) -> pl.DataFrame:
-    fields = [f for f in schema if f.name != "analysis_day"]
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in fields]
-    return pl.from_arrow(pa.table({f.name: pa.array(list(c), f.type) for f, c in zip(fields, columns, strict=True)}))
-
-
 def pairs(*rows: tuple) -> pl.DataFrame:
     """(entity_a, state_a, entity_b, state_b, support, confidence, precedence, lag) of HOME."""
-    return _frame(CO_OCCURRENCE_SCHEMA,
+    return pattern_frame(CO_OCCURRENCE_SCHEMA,
                   [(HOME, a, sa, b, sb, n, c, p, 50.0, lag) for a, sa, b, sb, n, c, p, lag in rows])
 
 
 def chains(*rows: tuple) -> pl.DataFrame:
     """(entities, states, support, lag) of HOME."""
-    return _frame(CHAIN_SCHEMA, [(HOME, e, s, len(e), n, lag) for e, s, n, lag in rows])
+    return pattern_frame(CHAIN_SCHEMA, [(HOME, e, s, len(e), n, lag) for e, s, n, lag in rows])
 
 
 def times(*rows: tuple, home: str = HOME) -> pl.DataFrame:
     """(entity, state, day_type, minute, spread, support, days)."""
-    return _frame(TIME_OF_DAY_SCHEMA, [(home, e, s, t, m, sp, n, d, n / d) for e, s, t, m, sp, n, d in rows])
+    return pattern_frame(TIME_OF_DAY_SCHEMA, [(home, e, s, t, m, sp, n, d, n / d) for e, s, t, m, sp, n, d in rows])
 
 
 ENTITIES = pl.DataFrame({
@@ -75,7 +69,7 @@ HOMES = pl.DataFrame({"home_id": [HOME], "country_code": ["DE"]})
 
 def existing(*rules: tuple) -> pl.DataFrame:
     """Links of the automations the generator makes from (rule_id, kind, trigger, target, lag, condition)."""
-    frame = _frame(CORRELATIONS_SCHEMA, [(HOME, *rule, None, None) for rule in rules])
+    frame = pattern_frame(CORRELATIONS_SCHEMA, [(HOME, *rule, None, None) for rule in rules])
     kinds = {"light.hall": "light", "lock.front": "lock", "media_player.speaker": "media_player.speaker"}
     return automation_links(automation_rows(HOME, home_automations(frame, {}, kinds)))
 
@@ -217,28 +211,11 @@ def mined():
                                  home=h) for i, (h, e) in enumerate(actionable.select("home_id", "entity_id").rows())
                            for kind in ("weekday", "weekend")])
     links = automation_links(rows)
-    planted_pairs, planted_chains = _planted_routine(events_world)
+    planted_pairs, planted_chains = undeclared_routine(events_world.entities, events_world.rules)
     suggested = suggest_automations(WORLD_DAYS[-1], pl.concat([found.co_occurrence, planted_pairs]),
                                     pl.concat([found.chains, planted_chains]), time_rows, links, entities,
                                     events_world.homes, config)
     return events_world, found, rows, links, suggested
-
-
-def _planted_routine(events_world) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Pattern rows of a routine no rule makes, on real entities of the first home with two persons and three
-    untouched actionables: occupancy empty -> off, and a chain over the three, so both forms reach the validator."""
-    targets = set(events_world.rules["target_entity_id"].to_list())
-    entities = events_world.entities
-    for home_id in entities["home_id"].unique(maintain_order=True):
-        part = entities.filter(pl.col("home_id") == home_id)
-        free = [e for e in part.filter(pl.col("domain").is_in(["light", "switch"]))["entity_id"] if e not in targets]
-        if part.filter(pl.col("domain") == "person").height >= 2 and len(free) >= 3:
-            break
-    a, b, c = free[:3]
-    rows = [(OCCUPANCY_ENTITY, "empty", a, "off", 9, 0.9, 0.95, 60.0), (a, "on", b, "on", 30, 0.9, 0.9, 2.0),
-            (b, "on", c, "on", 30, 0.9, 0.9, 20.0)]
-    pair_rows = _frame(CO_OCCURRENCE_SCHEMA, [(home_id, *row[:7], 50.0, row[7]) for row in rows])
-    return pair_rows, _frame(CHAIN_SCHEMA, [(home_id, [a, b, c], ["on", "on", "on"], 3, 30, 22.0)])
 
 
 def test_mined_suggestions_leave_the_planted_rules_out_and_name_real_entities(mined):

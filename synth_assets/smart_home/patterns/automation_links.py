@@ -129,3 +129,15 @@ def duplicates(candidates: pl.DataFrame, existing: pl.DataFrame) -> pl.DataFrame
     found = pl.concat([linked, timed])
     return found.sort("home_id", "automation_id", "how").unique(["home_id", "automation_id"], keep="first",
                                                                   maintain_order=True)
+
+
+def entity_refs(node: object) -> set[str]:
+    """Every entity id an automation (or any part of one) names, at any depth."""
+    if isinstance(node, Mapping):
+        found: set[str] = set()
+        for key, value in node.items():
+            found |= set(_entity_ids(value)) if key == "entity_id" else entity_refs(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(entity_refs(item) for item in node))
+    return set()
