@@ -78,62 +78,72 @@ def occupancy_changes(changes: pl.DataFrame) -> pl.DataFrame:
 
 def occurrences(changes: pl.DataFrame, max_lag_seconds: float) -> pl.DataFrame:
     """Every change ``row_a`` and the first later change of each other entity's item within the lag:
-    ``row_a``, ``row_b``, ``lag_us`` (changes must be in :func:`state_changes` order)."""
+    ``row_a``, ``row_b``, ``lag_us`` (changes must be in :func:`state_changes` order). A later change is the
+    first of its item after A when the item's previous change came before A: no sort of the pairs."""
     n = changes.height
     if n == 0:
         return pl.DataFrame(schema={"row_a": pl.UInt32, "row_b": pl.UInt32, "lag_us": pl.Int64})
     home = changes["home_id"].rank("dense").to_numpy().astype(np.int64)
     t = changes["t"].to_numpy()
+    code, entity = _codes(changes, "item"), _codes(changes, "entity_id")
+    rows = np.arange(n, dtype=np.int64)
+    by_item = np.lexsort((rows, code))
+    same = code[by_item[1:]] == code[by_item[:-1]]
+    previous_of_item = np.full(n, -1, dtype=np.int64)
+    previous_of_item[by_item[1:][same]] = by_item[:-1][same]
     span = int(t.max() - t.min()) + int(max_lag_seconds * 1e6) + 1
     key = home * span + (t - t.min())           # one sorted axis: homes never overlap
     ends = np.searchsorted(key, key + int(max_lag_seconds * 1e6), side="right")
-    counts = ends - np.arange(n) - 1
-    row_a = np.repeat(np.arange(n, dtype=np.int64), counts)
+    counts = ends - rows - 1
+    row_a = np.repeat(rows, counts)
     starts = np.repeat(np.cumsum(counts) - counts, counts)
     row_b = row_a + 1 + (np.arange(len(row_a)) - starts)
-    pairs = pl.DataFrame({"row_a": row_a.astype(np.uint32), "row_b": row_b.astype(np.uint32),
-                          "lag_us": t[row_b] - t[row_a]})
-    entity = changes["entity_id"]
-    item = changes["item"]
-    return (pairs.lazy()
-            .with_columns(entity_a=entity.gather(pairs["row_a"]), entity_b=entity.gather(pairs["row_b"]),
-                          item_b=item.gather(pairs["row_b"]))
-            .filter(pl.col("entity_a") != pl.col("entity_b"))
-            .unique(["row_a", "item_b"], keep="first", maintain_order=True)   # the first B after each A
-            .select("row_a", "row_b", "lag_us")
-            .collect())
+    first = (entity[row_a] != entity[row_b]) & (previous_of_item[row_b] < row_a)
+    row_a, row_b = row_a[first], row_b[first]
+    return pl.DataFrame({"row_a": row_a.astype(np.uint32), "row_b": row_b.astype(np.uint32),
+                         "lag_us": t[row_b] - t[row_a]})
+
+
+def _codes(changes: pl.DataFrame, column: str) -> np.ndarray:
+    """A dense integer per (home, ``column``) value."""
+    return changes.select(pl.struct("home_id", column).rank("dense")).to_series().to_numpy().astype(np.int64)
 
 
 def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: float,
                     config: PatternConfig) -> pl.DataFrame:
-    """Support, confidence, lift and median lag of every directed item pair (all, not only passing ones)."""
-    counts = changes.group_by("home_id", "item").agg(changes=pl.len())
-    rows = changes.select("row", "home_id", "item", "entity_id")
-    joined = (found.lazy()
-              .join(rows.lazy().rename({"row": "row_a", "item": "item_a", "entity_id": "entity_a"}), on="row_a")
-              .join(rows.lazy().select(pl.col("row").alias("row_b"), pl.col("item").alias("item_b"),
-                                       pl.col("entity_id").alias("entity_b")), on="row_b"))
-    # Lags of a causal pair crowd around the automation's delay: support and chance are both taken within
-    # the pair's own 90th-percentile lag, so a tight pair stands out from changes that only share a minute.
-    stats = (joined.with_columns(reach=pl.col("lag_us").quantile(LAG_QUANTILE).over(
-                 "home_id", "item_a", "item_b"))
-             .group_by("home_id", "item_a", "item_b", "entity_a", "entity_b")
-             .agg(support=pl.len(), preceded=pl.col("row_b").n_unique(),
-                  within_reach=(pl.col("lag_us") <= pl.col("reach")).sum(),
-                  reach_seconds=pl.col("reach").first() / 1e6 + REACH_PAD_SECONDS,
-                  lag_seconds=(pl.col("lag_us").median() / 1e6),
-                  lag_q25=pl.col("lag_us").quantile(0.25) / 1e6, lag_q75=pl.col("lag_us").quantile(0.75) / 1e6)
-             .join(counts.lazy().rename({"item": "item_a", "changes": "changes_a"}), on=["home_id", "item_a"])
-             .join(counts.lazy().rename({"item": "item_b", "changes": "changes_b"}), on=["home_id", "item_b"])
+    """Support, confidence, lift and median lag of every directed item pair (all, not only passing ones).
+
+    Lags of a causal pair crowd around the automation's delay: support and chance are both taken within
+    the pair's own 90th-percentile lag (its reach), so a tight pair stands out from changes that only share
+    a minute. Counted on integer codes of the items (strings only for the pairs that come out)."""
+    code = _codes(changes, "item")
+    n_codes = int(code.max()) + 1 if len(code) else 1
+    row_a, row_b = found["row_a"].to_numpy(), found["row_b"].to_numpy()
+    pairs = pl.DataFrame({"pair": code[row_a] * n_codes + code[row_b], "row_b": row_b, "lag_us": found["lag_us"]})
+    reach_rank = ((pl.len() - 1) * LAG_QUANTILE).round() + 1   # lags up to the 90th percentile (nearest rank)
+    grouped = (pairs.group_by("pair")
+               .agg(support=pl.len(), preceded=pl.col("row_b").n_unique(), within_reach=reach_rank,
+                    reach_us=pl.col("lag_us").quantile(LAG_QUANTILE, interpolation="nearest"),
+                    median_us=pl.col("lag_us").median(), q25=pl.col("lag_us").quantile(0.25),
+                    q75=pl.col("lag_us").quantile(0.75))
+               .with_columns(code_a=pl.col("pair") // n_codes, code_b=pl.col("pair") % n_codes))
+    names = (changes.with_columns(code=pl.Series(code)).group_by("code")
+             .agg(pl.col("home_id", "item", "entity_id").first(), changes=pl.len()))
+    stats = (grouped.join(names.rename({"code": "code_a", "item": "item_a", "entity_id": "entity_a",
+                                        "changes": "changes_a"}), on="code_a")
+             .join(names.select(code_b="code", item_b="item", entity_b="entity_id", changes_b="changes"), on="code_b")
+             .with_columns(reach_seconds=pl.col("reach_us") / 1e6 + REACH_PAD_SECONDS,
+                           lag_seconds=pl.col("median_us") / 1e6)
              .with_columns(confidence=pl.col("support") / pl.col("changes_a"),
                            precedence=pl.col("preceded") / pl.col("changes_b"),
                            chance=1 - (-(pl.col("changes_b") / window_seconds) * pl.col("reach_seconds")).exp())
              .with_columns(lift=pl.col("within_reach") / (pl.col("changes_a") * pl.col("chance")),
-                           dispersion=(pl.col("lag_q75") - pl.col("lag_q25"))
-                           / pl.max_horizontal(pl.col("lag_seconds"), pl.lit(MIN_LAG_SECONDS)))
-             .drop("chance", "within_reach", "lag_q25", "lag_q75")
-             .collect())
-    return stats.sort("home_id", "item_a", "item_b")
+                           dispersion=(pl.col("q75") - pl.col("q25")) / 1e6
+                           / pl.max_horizontal(pl.col("lag_seconds"), pl.lit(MIN_LAG_SECONDS))))
+    return (stats.select("home_id", "item_a", "item_b", "entity_a", "entity_b", pl.col("support").cast(pl.UInt32),
+                         pl.col("preceded").cast(pl.UInt32), "reach_seconds", "lag_seconds", "changes_a",
+                         "changes_b", "confidence", "precedence", "lift", "dispersion")
+            .sort("home_id", "item_a", "item_b"))
 
 
 def with_open_confidence(stats: pl.DataFrame, changes: pl.DataFrame, found: pl.DataFrame,
