@@ -23,7 +23,8 @@ def chain_patterns(changes: pl.DataFrame, found: pl.DataFrame, pairs: pl.DataFra
     2..``max_length`` items whose support reaches ``config.min_support``."""
     items = changes.select("row", "home_id", "item", "t")
     settable = pairs.filter(pl.col("entity_b").str.extract(r"^([a-z_]+)\.", 1).is_in(ACTIONABLE_DOMAINS))
-    links = (found.join(items.select(row_a="row", home_id="home_id", item_a="item"), on="row_a")
+    starts = items.join(settable.select("home_id", item="item_a").unique(), on=["home_id", "item"], how="semi")
+    links = (found.join(starts.select(row_a="row", home_id="home_id", item_a="item"), on="row_a")
              .join(items.select(row_b="row", item_b="item"), on="row_b")
              .join(settable.select("home_id", "item_a", "item_b"), on=["home_id", "item_a", "item_b"], how="semi"))
     paths = links.select("home_id", first="row_a", last="row_b", chain=pl.concat_list("item_a", "item_b"),

@@ -43,9 +43,10 @@ def state_changes(events: pl.DataFrame) -> pl.DataFrame:
     """Discrete state changes in (home_id, timestamp) order: ``home_id``, ``t`` (µs), ``row``, ``item``,
     ``entity_id``. Attribute-only writes (``last_changed`` before ``timestamp``) are not changes; the home's
     occupancy and the temperature levels its thermostats react at (:mod:`.thresholds`) are added."""
-    domain = pl.col("entity_id").str.extract(r"^([a-z_]+)\.", 1)
+    discrete = pl.any_horizontal(pl.col("entity_id").str.starts_with(f"{domain}.") for domain in DISCRETE_DOMAINS)
     changes = (events.lazy()
-               .filter(domain.is_in(DISCRETE_DOMAINS) & (pl.col("last_changed") == pl.col("timestamp")))
+               .filter(pl.col("last_changed") == pl.col("timestamp"))
+               .filter(discrete)
                .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
                        item=pl.col("entity_id") + "=" + pl.col("state"))
                .collect())
@@ -152,18 +153,23 @@ def with_open_confidence(stats: pl.DataFrame, changes: pl.DataFrame, found: pl.D
     *can* change to it), the share followed by B's change. Leaving turns the lights off, but most lights
     are off already when people leave: the plain confidence hides that, this one does not. Only for the
     pairs with enough support and lift (the others get null)."""
-    worth = stats.filter((pl.col("support") >= config.min_support) & (pl.col("lift") >= config.min_lift))
+    worth = stats.filter((pl.col("support") >= config.min_support) & (pl.col("lift") >= config.min_lift)
+                         & (pl.col("confidence") < config.min_confidence))   # the others pass already
     if worth.is_empty():
         return stats.with_columns(open_confidence=pl.lit(None, pl.Float64))
     b_state = pl.col("item_b").str.slice(pl.col("entity_b").str.len_chars() + 1)
     pairs = worth.select("home_id", "item_a", "item_b", "entity_b", b_state.alias("b_state"))
-    a_rows = changes.select("home_id", "item", "t", row_a="row").rename({"item": "item_a"})
+    a_rows = (changes.select("home_id", "item", "t", row_a="row").rename({"item": "item_a"})
+              .join(pairs.select("home_id", "item_a").unique(), on=["home_id", "item_a"], how="semi"))
     trials = pairs.join(a_rows, on=["home_id", "item_a"]).sort("t")
-    b_states = (changes.select("home_id", "entity_id", "t", state=pl.col("item").str.split("=").list.last())
-                .rename({"entity_id": "entity_b", "t": "t_b"}).sort("t_b"))
+    b_states = (changes.join(pairs.select("home_id", entity_id="entity_b").unique(), on=["home_id", "entity_id"],
+                             how="semi")
+                .select("home_id", entity_b="entity_id", t_b="t", state=pl.col("item").str.extract(r"=(.*)$", 1))
+                .sort("t_b"))
     trials = trials.join_asof(b_states, left_on="t", right_on="t_b", by=["home_id", "entity_b"],
                               strategy="backward", allow_exact_matches=False, check_sortedness=False)
-    followed = (found.join(changes.select(row_b="row", item_b="item"), on="row_b")
+    followed = (found.join(a_rows.select("row_a"), on="row_a", how="semi")
+                .join(changes.select(row_b="row", item_b="item"), on="row_b")
                 .select("row_a", "item_b", hit=pl.lit(True)))
     share = (trials.filter(pl.col("state").is_null() | (pl.col("state") != pl.col("b_state")))
              .join(followed, on=["row_a", "item_b"], how="left")

@@ -29,7 +29,8 @@ def crossing_changes(events: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
         "home_id", climate="entity_id", t="t", state=pl.col("item").str.extract(r"=(.*)$", 1))
     if climate.is_empty():
         return empty
-    readings = (events.lazy().filter(pl.col("entity_id").str.contains(TEMPERATURE))
+    readings = (events.lazy().filter(pl.col("entity_id").str.starts_with("sensor."))
+                .filter(pl.col("entity_id").str.contains(TEMPERATURE))
                 .join(climate.lazy().select("home_id").unique(), on="home_id", how="semi")
                 .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
                         value=pl.col("state").cast(pl.Float64, strict=False))
