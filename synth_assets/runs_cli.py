@@ -98,6 +98,16 @@ def _unreachable(url: str, exc: Exception) -> RunsError:
                      f"(the UI and its GraphQL API at {DEFAULT_URL}), or point --url / {URL_ENV} at yours")
 
 
+def _connection_failure(exc: BaseException) -> BaseException | None:
+    """The connection error somewhere in ``exc``'s chain of causes (the client wraps it in its own), if any."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, (requests.ConnectionError, requests.Timeout, ConnectionError)):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def graphql(url: str, query: str, variables: dict) -> dict:
     """POST one GraphQL request to ``url``/graphql; its ``data``, or a :class:`RunsError`."""
     try:
@@ -154,8 +164,9 @@ def trigger_run(url: str, day: date) -> str:
     try:
         return client(url).submit_job_execution(TRAINING_JOB, tags={PARTITION_TAG: day.isoformat()})
     except DagsterGraphQLClientError as exc:
-        if "connecting to url" in str(exc):
-            raise _unreachable(url, exc) from exc
+        cause = _connection_failure(exc)
+        if cause is not None:
+            raise _unreachable(url, cause) from exc
         raise RunsError(f"the webserver at {url} did not launch the {TRAINING_JOB} job for {day}: {exc}") from exc
 
 
