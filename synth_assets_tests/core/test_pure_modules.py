@@ -25,6 +25,7 @@ PURE_MODULES = [
         "patterns.co_occurrence", "patterns.chains", "patterns.mine", "patterns.scoring", "patterns.layout",
         "patterns.time_of_day", "patterns.window", "patterns.explain_away", "patterns.thresholds",
         "events.routines",
+        "patterns.automation_links", "patterns.suggestions", "training.prompt_pairs",
         "training.graph", "training.classifier")),
     *(f"synth_assets.smart_home.events.{name}" for name in (
         "models", "context_ids", "rules", "occupancy", "frame", "log", "sampling", "actuators", "reactions",
