@@ -156,12 +156,13 @@ def test_a_chain_is_one_automation_and_its_links_are_not_suggested_again():
 
 def test_a_regular_time_becomes_a_time_trigger_on_the_countrys_weekdays():
     rows = times(("cover.blind", "open", "weekday", 7 * 60 + 5, 4.0, 18, 20),
+                 ("cover.blind", "open", "weekday", 9 * 60, 4.0, 17, 20),   # a second, less regular peak
                  ("light.desk", "on", "weekend", 22 * 60, 6.0, 7, 8),
                  ("switch.kettle", "on", "weekday", 400, MAX_TIME_SPREAD_MINUTES + 1, 18, 20),   # too loose
                  ("light.hall", "on", "weekday", 400, 5.0, int(20 * MIN_TIME_SHARE) - 1, 20))     # too rare
     found = suggest(time_rows=rows, homes=pl.DataFrame({"home_id": [HOME], "country_code": ["SA"]}))
     by_target = {r["target_entity_id"]: (r, load_automation(r["yaml"])) for r in found.frame.iter_rows(named=True)}
-    assert set(by_target) == {"cover.blind", "light.desk"}
+    assert set(by_target) == {"cover.blind", "light.desk"} and found.frame.height == 2
     blind_row, blind = by_target["cover.blind"]
     assert blind_row["kind"] == "time" and blind_row["trigger_entity_id"] is None
     assert blind["trigger"] == [{"platform": "time", "at": "07:05:00"}]

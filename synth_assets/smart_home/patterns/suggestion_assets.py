@@ -184,7 +184,8 @@ def automation_suggestions(context: dg.AssetExecutionContext, settings: SynthSet
                                       every.select("home_id", "kind", "confidence", "reason").head(8)),
                   "by_kind": md.markdown_preview(by_kind),
                   "skipped": md.markdown_preview(pl.DataFrame({"reason": list(skipped),
-                                                               "candidates": list(skipped.values())})),
+                                                               "candidates": list(skipped.values())}),
+                                                 rows=len(skipped)),
                   "skipped_duplicates": skipped["pair_duplicate_exact"] + skipped["pair_duplicate_variant"]
                   + skipped["time_target_automated"],
                   "analysis_days": len(days), "table": f"{FAMILY}.{TABLE}",
