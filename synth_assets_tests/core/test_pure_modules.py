@@ -26,10 +26,10 @@ PURE_MODULES = [
         "patterns.time_of_day", "patterns.window", "patterns.explain_away", "patterns.thresholds",
         "events.routines",
         "patterns.automation_links", "patterns.suggestions", "training.prompt_pairs",
-        "training.graph", "training.classifier")),
+        "training.graph", "training.classifier", "patterns.anomalies")),
     *(f"synth_assets.smart_home.events.{name}" for name in (
         "models", "context_ids", "rules", "occupancy", "frame", "log", "sampling", "actuators", "reactions",
-        "sensors", "generate", "measure", "carry")),
+        "sensors", "generate", "measure", "carry", "anomalies")),
     *(f"synth_assets.smart_home.export.{name}" for name in (
         "encoding", "registries", "statistics", "recorder", "configuration", "automations", "home_export",
         "automation_events", "descriptions")),
