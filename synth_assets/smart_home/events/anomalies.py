@@ -10,7 +10,7 @@ the event generator compute the same rows, and adding homes changes no existing 
 Kinds (patterns.models.ANOMALY_KINDS; shapes in events/models.py, estimates):
 
 - ``unusual_time``: a light, plug, TV, speaker or fan switched on between 02:00 and 04:00 for 20-90 min;
-- ``unusual_duration``: one switched on in the morning and left on for 9-13 hours;
+- ``unusual_duration``: one switched on after midnight and left on through the night, 6-9 hours;
 - ``unusual_value``: an indoor temperature or humidity sensor or a whole-home power meter reading far off
   (inside the device class's range) for 5-20 min;
 - ``unusual_volume``: a motion, door, window or presence sensor chattering 150-250 times in an hour.

@@ -124,8 +124,9 @@ NIGHT_ACTIVITY = 0.02       # share of a person's daytime motion while asleep (n
 # per home-day is SmartHomeConfig.anomaly_rate. Times are seconds after local midnight.
 ANOMALY_TIME_START_S = (2 * 3600.0, 4 * 3600.0)      # unusual_time: an actuator switched on 02:00-04:00 ...
 ANOMALY_TIME_MINUTES = (20.0, 90.0)                  # ... for this long
-ANOMALY_DURATION_START_S = (6 * 3600.0, 9 * 3600.0)  # unusual_duration: switched on in the morning ...
-ANOMALY_DURATION_HOURS = (9.0, 13.0)                 # ... and left on (ends by 22:00: inside the local day)
+ANOMALY_DURATION_START_S = (0.5 * 3600.0, 2 * 3600.0)  # unusual_duration: switched on after midnight ...
+ANOMALY_DURATION_HOURS = (6.0, 9.0)                    # ... and left on through the night, people at home
+# (a thing left on in an empty home until someone is back is normal: actuators.left_on_until_back)
 ANOMALY_VALUE_START_S = (8 * 3600.0, 22 * 3600.0)    # unusual_value: a reading far off for a short spell
 ANOMALY_VALUE_MINUTES = (5.0, 20.0)
 ANOMALY_VALUES: dict[str, tuple[float, float]] = {   # kind -> the spell's reading, inside catalogue.DEVICE_CLASSES
