@@ -26,18 +26,23 @@ from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, SmartHomeConfig
 from synth_assets.smart_home.patterns import checks
 from synth_assets.smart_home.patterns.layout import pattern_command, pattern_identity
-from synth_assets.smart_home.patterns.mine import mine_pairs_and_chains
+from synth_assets.smart_home.patterns.mine import mine_in_blocks
 from synth_assets.smart_home.patterns.models import (
     CHAIN_SCHEMA,
     CO_OCCURRENCE_SCHEMA,
-    DISCRETE_DOMAINS,
     GROUP,
     TIME_OF_DAY_SCHEMA,
     PatternConfig,
 )
 from synth_assets.smart_home.patterns.scoring import score
 from synth_assets.smart_home.patterns.time_of_day import activity_profile, time_of_day_patterns
-from synth_assets.smart_home.patterns.window import read_window, require_event_days, window_days
+from synth_assets.smart_home.patterns.window import (
+    causal_rows,
+    mined_rows,
+    require_event_days,
+    scan_window,
+    window_days,
+)
 from synth_assets.smart_home.settings import SmartHomeSettings
 
 FAMILY = layout.FAMILY
@@ -46,6 +51,7 @@ CO_OCCURRENCE = dg.AssetKey([FAMILY, "co_occurrence_patterns"])
 CHAINS = dg.AssetKey([FAMILY, "chain_patterns"])
 EVENTS, HOMES, ENTITIES, CORRELATIONS = (dg.AssetKey([FAMILY, t]) for t in ("events", "homes", "entities",
                                                                           "correlations"))
+MINING_THREADS = 2          # blocks of homes mined at once (patterns.mine.mine_in_blocks; the same rows)
 _DEFAULT = PatternConfig()   # check names and rules only; each run judges with its own settings
 
 
@@ -69,8 +75,8 @@ class AnalysisRun:
             require_event_days(settings.data_path, day, days)
         return cls(config, patterns, layout.table_identity("events", config, EVENTS_SCHEMA_VERSION), windows)
 
-    def events(self, settings: SynthSettings, day: date, days: list[date]) -> pl.DataFrame:
-        return read_window(settings.data_path, day, days, self.events_identity, DISCRETE_DOMAINS)
+    def events(self, settings: SynthSettings, day: date, days: list[date]) -> pl.LazyFrame:
+        return scan_window(settings.data_path, day, days, self.events_identity)
 
     def identity(self, table: str) -> FileIdentity:
         return pattern_identity(table, self.config, self.patterns)
@@ -116,7 +122,7 @@ def time_of_day_patterns_asset(context: dg.AssetExecutionContext, settings: Synt
     remove_stale_temp_files(layout.daily_dir(settings.data_path, "time_of_day_patterns"))
     frames = []
     for day, days in run.windows:
-        found = time_of_day_patterns(run.events(settings, day, days), homes, days, run.patterns)
+        found = time_of_day_patterns(mined_rows(run.events(settings, day, days)), homes, days, run.patterns)
         run.write(settings, "time_of_day_patterns", day, found, TIME_OF_DAY_SCHEMA)
         frame = found.with_columns(analysis_day=pl.lit(day, pl.Date)).select(TIME_OF_DAY_SCHEMA.names)
         tally.add(frame)
@@ -161,6 +167,7 @@ def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings
                                      smart_home: SmartHomeSettings):
     run = AnalysisRun.start(context, settings, smart_home)
     entities = _dimension(settings, run.config, "entities")
+    home_ids = entities["home_id"].unique().sort().to_list()
     entity_keys = checks.entity_keys(entities)
     correlations = _dimension(settings, run.config, "correlations", CORRELATIONS_SCHEMA)
     pair_tally = Tally(checks.co_occurrence_checks(run.patterns), parents={checks.ENTITY_KEYS: entity_keys})
@@ -170,9 +177,9 @@ def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings
     pairs, chains, scores = [], [], []
     for day, days in run.windows:
         events = run.events(settings, day, days)
-        mined = mine_pairs_and_chains(events, len(days) * 86_400.0, run.patterns)
-        scores.append(score(mined.co_occurrence, mined.chains, correlations, events, run.patterns.min_support,
-                            entities))
+        mined = mine_in_blocks(events, home_ids, len(days) * 86_400.0, run.patterns, workers=MINING_THREADS)
+        scores.append(score(mined.co_occurrence, mined.chains, correlations, causal_rows(events),
+                            run.patterns.min_support, entities))
         run.write(settings, "co_occurrence_patterns", day, mined.co_occurrence, CO_OCCURRENCE_SCHEMA)
         run.write(settings, "chain_patterns", day, mined.chains, CHAIN_SCHEMA)
         for found, schema, tally, kept in ((mined.co_occurrence, CO_OCCURRENCE_SCHEMA, pair_tally, pairs),

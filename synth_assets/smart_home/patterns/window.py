@@ -4,7 +4,8 @@ Analysis day D covers the events days ``D - (window_days - 1) .. D``. Before a b
 anything is written), every day must be there: a missing one is a :class:`MissingEventDaysError` naming
 all missing days (ranges condensed) and the commands that make them. Each file's footer is checked
 (schema, seed, smart-home config) like every reader of the family does; the data is then one polars scan
-of the files with only the columns asked for.
+of the files, from which the miners take their rows and columns (never the context ids) and the scores
+the causal links.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from synth_assets.core.identity import FileIdentity
 from synth_assets.core.storage import check_footer
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.models import EVENTS_SCHEMA
+from synth_assets.smart_home.patterns.mine import MINED_COLUMNS, MINED_ROWS
 
 EVENTS_TABLE = "events"
 CONTEXT_FOR_EVENTS = ("calendar", "weather", "external_data", "electricity_prices")
-WINDOW_COLUMNS = ("home_id", "entity_id", "timestamp", "last_changed", "state", "context_id", "context_parent_id")
-"""What the pattern assets read: the miners need the first five, the scores the context ids."""
+CAUSAL_COLUMNS = ("home_id", "entity_id", "context_id", "context_parent_id")
 
 
 class MissingEventDaysError(FileNotFoundError):
@@ -78,20 +79,28 @@ def require_event_days(data_dir: Path, analysis_day: date, days: Sequence[date])
         f"({len(days)} days); {len(missing)} missing: {listed}. Make them with:\n{commands}")
 
 
-def read_window(data_dir: Path, analysis_day: date, days: Sequence[date], identity: FileIdentity,
-                discrete_domains: Sequence[str]) -> pl.DataFrame:
-    """:data:`WINDOW_COLUMNS` of the window's events that the patterns and their scores use, every file
-    checked first: the real changes of ``discrete_domains`` entities, every change caused by another
-    (context parent set) and every row that caused one (a temperature report that turned the heating on:
-    the scores count a planted rule as exercised from these), in file order (day, home, timestamp)."""
+def scan_window(data_dir: Path, analysis_day: date, days: Sequence[date], identity: FileIdentity) -> pl.LazyFrame:
+    """A polars scan of the window's event files, every file there and its footer checked first (schema,
+    seed, smart-home config: a foreign or corrupt file is named with the command that re-makes it)."""
     require_event_days(data_dir, analysis_day, days)
     paths = [layout.daily_path(data_dir, EVENTS_TABLE, day) for day in days]
     for day, path in zip(days, paths, strict=True):
         check_footer(path, EVENTS_SCHEMA, f"re-make it: {events_command(day, day)}", identity)
-    scan = pl.scan_parquet([str(p) for p in paths]).select(list(WINDOW_COLUMNS))
+    return pl.scan_parquet([str(p) for p in paths])
+
+
+def mined_rows(scan: pl.LazyFrame, home_ids: Sequence[str] | None = None) -> pl.DataFrame:
+    """What the miners and the time-of-day patterns read (:data:`~.mine.MINED_ROWS` x ``MINED_COLUMNS``)."""
+    rows = scan if home_ids is None else scan.filter(pl.col("home_id").is_in(list(home_ids)))
+    return rows.select(MINED_COLUMNS).filter(MINED_ROWS).collect()
+
+
+def causal_rows(scan: pl.LazyFrame) -> pl.DataFrame:
+    """What the scores read to tell which planted rules the window exercised: ``home_id``, ``entity_id``,
+    ``context_id``, ``context_parent_id`` of every change caused by another and of every row that caused
+    one (a temperature report that turned the heating on too). The miners never see these columns."""
     parents = scan.filter(pl.col("context_parent_id").is_not_null()).select("context_parent_id").collect()
-    domain = pl.col("entity_id").str.extract(r"^([a-z_]+)\.", 1)
-    keep = ((domain.is_in(list(discrete_domains)) & (pl.col("last_changed") == pl.col("timestamp")))
-            | pl.col("context_parent_id").is_not_null()
-            | pl.col("context_id").is_in(parents["context_parent_id"].implode()))
-    return scan.filter(keep).collect()
+    return (scan.select(*CAUSAL_COLUMNS)
+            .filter(pl.col("context_parent_id").is_not_null()
+                    | pl.col("context_id").is_in(parents["context_parent_id"].implode()))
+            .collect())
