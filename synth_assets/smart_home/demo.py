@@ -1,11 +1,14 @@
 """The smart-home part of `synth demo`: 20 homes with their areas, devices and entities, their planted
-rules, 14 days of events with the context days they need, the automations and home descriptions, and
-one Home Assistant export (the first home over the 14 days)."""
+rules, 28 days of events with the context days they need, the automations and home descriptions, one Home
+Assistant export (the first home over the first 14 days) and one pattern-analysis day (the last, reading
+all 28 days: the default window)."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+
+import duckdb
 
 from synth_assets.core.resources import SynthSettings
 from synth_assets.core.runner import Step, run_step
@@ -13,7 +16,11 @@ from synth_assets.smart_home.assets import GROUP
 from synth_assets.smart_home.layout import DIMENSION_TABLES, family_path
 
 DEMO_HOMES = 20
-DEMO_EVENT_DAYS = ("2024-01-08", "2024-01-21")   # two winter weeks: heating rules fire in the north
+DEMO_EVENT_DAYS = ("2024-01-08", "2024-02-04")   # four winter weeks (heating rules fire in the north): one window
+DEMO_EXPORT_DAYS = ("2024-01-08", "2024-01-21")  # the Home Assistant export keeps two weeks
+DEMO_ANALYSIS_DAY = DEMO_EVENT_DAYS[1]
+DEMO_WINDOW_DAYS = 28                             # the default window: every demo day
+PATTERN_TABLES = ("time_of_day_patterns", "co_occurrence_patterns", "chain_patterns")
 EVENT_CONTEXT = ("calendar", "weather", "external_data", "electricity_prices")
 DEMO_CONTEXT = (*EVENT_CONTEXT, "carbon_intensity")   # the events read the first four
 
@@ -33,12 +40,22 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
                   partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
     run_step(Step("smart home automations and home descriptions", f"{GROUP}/automations,{GROUP}/home_descriptions",
                   run_config=run_config), log_dir)
-    run_step(Step(f"smart home Home Assistant export (first home, {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]})",
-                  f"{GROUP}/ha_export", partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
+    run_step(Step(f"smart home Home Assistant export (first home, {DEMO_EXPORT_DAYS[0]}..{DEMO_EXPORT_DAYS[1]})",
+                  f"{GROUP}/ha_export", partition_range=DEMO_EXPORT_DAYS, run_config=run_config), log_dir)
+    analysis_config = {"resources": {**run_config["resources"], "smart_home": {"config": {
+        "homes": DEMO_HOMES, "pattern_window_days": DEMO_WINDOW_DAYS}}}}
+    run_step(Step(f"smart home patterns of analysis day {DEMO_ANALYSIS_DAY} ({', '.join(PATTERN_TABLES)})",
+                  ",".join(f"{GROUP}/{table}" for table in PATTERN_TABLES), partition=DEMO_ANALYSIS_DAY,
+                  run_config=analysis_config), log_dir)
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as connection:
+        found = [connection.execute(f"select count(*) from {GROUP}.{table} where analysis_day = ?",
+                                    [DEMO_ANALYSIS_DAY]).fetchone()[0] for table in PATTERN_TABLES]
     tables = ", ".join(f"{GROUP}.{table}" for table in (*DIMENSION_TABLES, "correlations", *DEMO_CONTEXT, "events",
-                                                         "automations", "home_descriptions"))
+                                                         "automations", "home_descriptions", *PATTERN_TABLES))
     return [f"smart home: {DEMO_HOMES} homes, events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]} in "
             f"{time.monotonic() - began:.1f} s",
             f"  {family_path(settings.data_path)}/; {settings.duckdb_path}: views {tables}",
             f"  Home Assistant config directory: {family_path(settings.data_path)}/ha/home_00001/ "
-            f"(docs/smart_home_export.md)"]
+            f"(docs/smart_home_export.md)",
+            f"  patterns of {DEMO_ANALYSIS_DAY} ({DEMO_WINDOW_DAYS}-day window): {found[0]:,} recurring times of day, "
+            f"{found[1]:,} pairs, {found[2]:,} chains; scores in the checks (docs/smart_home_patterns.md)"]
