@@ -3,10 +3,13 @@
 When Z -> X, Z -> Y and X -> Y all pass (X's lag after Z no longer than Y's), either X causes Y (a
 chain: Z -> Y is only transitive) or Z causes both (siblings: X -> Y only echoes their common cause).
 They differ in what happens when Z changes but X does not (X is already in its state): siblings still
-see Y follow, whenever Y can still change; in a chain Y waits for X. That is tested first. When such
-changes of Z are too few, what X does without Z decides: in a chain, X changed by hand is still
-followed by Y. When neither has enough changes, the triangle is read as siblings: X -> Y is dropped,
-the direct pairs stay. Pure: no Dagster.
+see Y follow whenever Y can change; in a chain Y waits for X. That is tested first. When such changes
+of Z are too few, what X does without Z decides: in a chain, X changed by hand is still followed by Y
+When neither has enough changes, the triangle is read as
+siblings: X -> Y is dropped, the direct pairs stay. A condition both siblings share and the miner cannot
+see (the light level that holds two motion lights back by day) makes siblings look like a chain when
+one reacts much faster than the other; on the generator's homes that costs less than the other order
+of the tests (measured on 20 homes x 28 days). Pure: no Dagster.
 """
 
 from __future__ import annotations
@@ -62,24 +65,18 @@ def triangle_verdicts(triangles: pl.DataFrame, changes: pl.DataFrame, found: pl.
                 .join(items.select(row_a="row", item_a="item"), on="row_a")
                 .select(row_x="row_b", z="item_a").unique())
     hit = pl.lit(True)
-    # Z changed, X did not follow, Y could still change: does Y follow?
+    # Z changed, X did not follow: does Y follow?
     z_trials = (z_rows.join(follows.select(row_z="row_a", x="item_b"), on=["row_z", "x"], how="anti")
-                .join(follows.select(row_z="row_a", y="item_b", y_followed=hit), on=["row_z", "y"], how="left")
-                .with_columns(entity_y=pl.col("y").str.extract(_ENTITY, 1), y_state=pl.col("y").str.extract(_STATE, 1))
-                .sort("t"))
-    y_entities = z_trials.select("home_id", "entity_y").unique()
-    states = (changes.select("home_id", entity_y="entity_id", t_state="t", state=pl.col("item").str.extract(_STATE, 1))
-              .join(y_entities, on=["home_id", "entity_y"], how="semi").sort("t_state"))
-    z_trials = (z_trials.join_asof(states, left_on="t", right_on="t_state", by=["home_id", "entity_y"],
-                                   strategy="backward", allow_exact_matches=False, check_sortedness=False)
-                .filter(pl.col("state").is_null() | (pl.col("state") != pl.col("y_state")))
-                .group_by("home_id", "z", "x", "y")
-                .agg(z_alone=pl.len(), z_alone_followed=pl.col("y_followed").fill_null(False).sum()))
+                .join(follows.select(row_z="row_a", y="item_b", y_followed=hit), on=["row_z", "y"], how="left"))
     # X changed without Z before it: does Y follow?
     x_trials = (x_rows.join(preceded, on=["row_x", "z"], how="anti")
-                .join(follows.select(row_x="row_a", y="item_b", y_followed=hit), on=["row_x", "y"], how="left")
-                .group_by("home_id", "z", "x", "y")
-                .agg(x_alone=pl.len(), x_alone_followed=pl.col("y_followed").fill_null(False).sum()))
+                .join(items.select(row_x="row", t="t"), on="row_x")
+                .join(follows.select(row_x="row_a", y="item_b", y_followed=hit), on=["row_x", "y"], how="left"))
+    # ... Z's counted only where Y could still change (it is not in that state already)
+    z_trials = _where_open(z_trials, changes).group_by("home_id", "z", "x", "y").agg(
+        z_alone=pl.len(), z_alone_followed=pl.col("y_followed").fill_null(False).sum())
+    x_trials = x_trials.group_by("home_id", "z", "x", "y").agg(
+        x_alone=pl.len(), x_alone_followed=pl.col("y_followed").fill_null(False).sum())
     counts = (triangles.join(z_trials, on=["home_id", "z", "x", "y"], how="left")
               .join(x_trials, on=["home_id", "z", "x", "y"], how="left")
               .with_columns(pl.col("z_alone", "z_alone_followed", "x_alone", "x_alone_followed").fill_null(0)))
@@ -89,3 +86,15 @@ def triangle_verdicts(triangles: pl.DataFrame, changes: pl.DataFrame, found: pl.
     share_x = pl.col("x_alone_followed") >= config.min_confidence * pl.col("x_alone")
     return counts.with_columns(is_chain=pl.when(enough_z).then(~share_z).when(enough_x).then(share_x)
                                .otherwise(pl.lit(False)))
+
+
+def _where_open(trials: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
+    """The trials (``home_id``, ``y``, ``t``) at which Y's entity was not already in Y's state."""
+    trials = trials.with_columns(entity_y=pl.col("y").str.extract(_ENTITY, 1),
+                                 y_state=pl.col("y").str.extract(_STATE, 1)).sort("t")
+    states = (changes.select("home_id", entity_y="entity_id", t_state="t", state=pl.col("item").str.extract(_STATE, 1))
+              .join(trials.select("home_id", "entity_y").unique(), on=["home_id", "entity_y"], how="semi")
+              .sort("t_state"))
+    return (trials.join_asof(states, left_on="t", right_on="t_state", by=["home_id", "entity_y"],
+                             strategy="backward", allow_exact_matches=False, check_sortedness=False)
+            .filter(pl.col("state").is_null() | (pl.col("state") != pl.col("y_state"))))
