@@ -36,7 +36,8 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
     context = ",".join(f"{GROUP}/{table}" for table in DEMO_CONTEXT)
     run_step(Step(f"smart home context ({', '.join(DEMO_CONTEXT)})", context,
                   partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
-    run_step(Step(f"smart home events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]}", f"{GROUP}/events",
+    run_step(Step(f"smart home events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]} (and their planted anomalies)",
+                  f"{GROUP}/events,{GROUP}/planted_anomalies",
                   partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
     run_step(Step("smart home automations and home descriptions", f"{GROUP}/automations,{GROUP}/home_descriptions",
                   run_config=run_config), log_dir)
@@ -47,6 +48,8 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
     run_step(Step(f"smart home patterns of analysis day {DEMO_ANALYSIS_DAY} ({', '.join(PATTERN_TABLES)})",
                   ",".join(f"{GROUP}/{table}" for table in PATTERN_TABLES), partition=DEMO_ANALYSIS_DAY,
                   run_config=analysis_config), log_dir)
+    run_step(Step(f"smart home anomalies of analysis day {DEMO_ANALYSIS_DAY}", f"{GROUP}/anomalies",
+                  partition=DEMO_ANALYSIS_DAY, run_config=analysis_config), log_dir)
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as connection:
         found = [connection.execute(f"select count(*) from {GROUP}.{table} where analysis_day = ?",
                                     [DEMO_ANALYSIS_DAY]).fetchone()[0] for table in PATTERN_TABLES]
