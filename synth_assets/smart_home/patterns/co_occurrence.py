@@ -106,8 +106,10 @@ def occurrences(changes: pl.DataFrame, max_lag_seconds: float) -> pl.DataFrame:
 
 
 def _codes(changes: pl.DataFrame, column: str) -> np.ndarray:
-    """A dense integer per (home, ``column``) value."""
-    return changes.select(pl.struct("home_id", column).rank("dense")).to_series().to_numpy().astype(np.int64)
+    """An integer per (home, ``column``) value (a categorical's codes: which number a value gets does not
+    matter, only that equal values share it)."""
+    return (changes.select(pl.concat_str("home_id", column, separator="|").cast(pl.Categorical).to_physical())
+            .to_series().to_numpy().astype(np.int64))
 
 
 def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: float,

@@ -33,8 +33,10 @@ def crossing_changes(events: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
                 .filter(pl.col("entity_id").str.contains(TEMPERATURE))
                 .join(climate.lazy().select("home_id").unique(), on="home_id", how="semi")
                 .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
-                        value=pl.col("state").cast(pl.Float64, strict=False))
-                .drop_nulls("value").sort("home_id", "entity_id", "t").collect())
+                        value=pl.col("state").cast(pl.Float64, strict=False),
+                        sensor=pl.concat_str("home_id", "entity_id", separator="|").cast(pl.Categorical)
+                        .to_physical())
+                .drop_nulls("value").sort("sensor", "t").collect())   # integer keys: cheap to sort
     if readings.is_empty():
         return empty
     sensors = readings.select("home_id", "entity_id").unique()
@@ -48,7 +50,7 @@ def crossing_changes(events: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
                       level=pl.when(pl.col("state") != "off").then(pl.col("high") + LEVEL_MARGIN)
                       .otherwise(pl.col("low") - LEVEL_MARGIN).round(1))
               .select("home_id", "entity_id", "falling", "level").unique())
-    previous = pl.col("value").shift(1).over("home_id", "entity_id")
+    previous = pl.col("value").shift(1).over("sensor")
     crossed = (readings.with_columns(previous=previous).drop_nulls("previous")
                .join(levels, on=["home_id", "entity_id"])
                .filter(pl.when(pl.col("falling"))
