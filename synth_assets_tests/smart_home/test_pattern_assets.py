@@ -29,7 +29,7 @@ from synth_assets.smart_home.patterns.models import (
     TIME_OF_DAY_SCHEMA,
 )
 from synth_assets.smart_home.patterns.scoring import SCORE_SCHEMA, planted_pairs
-from synth_assets.smart_home.patterns.window import MissingEventDaysError
+from synth_assets.smart_home.patterns.window import MissingEventDaysError, condense, window_days
 from synth_assets.smart_home.settings import SmartHomeSettings
 from synth_assets_tests.conftest import make_resources, make_settings
 
@@ -248,3 +248,14 @@ def test_scores_of_several_days_combine_counts_not_shares():
     assert pairs["detected"] == 20 and pairs["true_positives"] == 15 and pairs["precision"] == 0.75
     assert pairs["recall"] == 0.75 and checks.combine_scores([one]).equals(one)
     assert next(r for r in both if r["length"] == 4)["precision"] is None
+
+
+def test_the_window_of_a_day_and_its_guards():
+    days = window_days(date(2024, 1, 14), 7, today=date(2024, 2, 1))
+    assert days[0] == date(2024, 1, 8) and days[-1] == date(2024, 1, 14) and len(days) == 7
+    with pytest.raises(PartitionOutOfRangeError, match="in the future"):
+        window_days(date(2024, 2, 1), 7, today=date(2024, 2, 1))   # the newest partition is yesterday
+    with pytest.raises(PartitionOutOfRangeError, match="before the first partition"):
+        window_days(date(2020, 1, 5), 7, today=date(2024, 2, 1))
+    assert condense([date(2024, 1, 3), date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 5)]) == [
+        (date(2024, 1, 1), date(2024, 1, 3)), (date(2024, 1, 5), date(2024, 1, 5))]

@@ -14,6 +14,7 @@ from synth_assets.smart_home.patterns.time_of_day import (
     activity_profile,
     day_types,
     local_clock,
+    time_of_day_in_blocks,
     time_of_day_patterns,
 )
 
@@ -114,3 +115,12 @@ def test_activity_profile_has_every_hour_and_day_type():
     profile = activity_profile(time_of_day_patterns(_planted(), HOMES, DAYS, PatternConfig()))
     assert profile.height == 24 and profile.columns == ["hour", "weekday", "weekend"]
     assert profile.filter(pl.col("hour") == 6)["weekday"].item() >= 1.0
+
+
+def test_blocks_of_homes_give_the_rows_of_one_pass():
+    events = _planted()
+    whole = time_of_day_patterns(events, HOMES, DAYS, PatternConfig())
+    assert whole["home_id"].n_unique() == 2
+    for workers in (1, 2):
+        blocks = time_of_day_in_blocks(events.lazy(), HOMES, DAYS, PatternConfig(), block_homes=1, workers=workers)
+        assert blocks.sort(whole.columns).equals(whole.sort(whole.columns))

@@ -35,10 +35,9 @@ from synth_assets.smart_home.patterns.models import (
     PatternConfig,
 )
 from synth_assets.smart_home.patterns.scoring import score
-from synth_assets.smart_home.patterns.time_of_day import activity_profile, time_of_day_patterns
+from synth_assets.smart_home.patterns.time_of_day import activity_profile, time_of_day_in_blocks
 from synth_assets.smart_home.patterns.window import (
     causal_rows,
-    mined_rows,
     require_event_days,
     scan_window,
     window_days,
@@ -51,7 +50,7 @@ CO_OCCURRENCE = dg.AssetKey([FAMILY, "co_occurrence_patterns"])
 CHAINS = dg.AssetKey([FAMILY, "chain_patterns"])
 EVENTS, HOMES, ENTITIES, CORRELATIONS = (dg.AssetKey([FAMILY, t]) for t in ("events", "homes", "entities",
                                                                           "correlations"))
-MINING_THREADS = 2          # blocks of homes mined at once (patterns.mine.mine_in_blocks; the same rows)
+MINING_THREADS = 2          # blocks of homes analysed at once (mine_in_blocks, time_of_day_in_blocks; same rows)
 _DEFAULT = PatternConfig()   # check names and rules only; each run judges with its own settings
 
 
@@ -122,7 +121,8 @@ def time_of_day_patterns_asset(context: dg.AssetExecutionContext, settings: Synt
     remove_stale_temp_files(layout.daily_dir(settings.data_path, "time_of_day_patterns"))
     frames = []
     for day, days in run.windows:
-        found = time_of_day_patterns(mined_rows(run.events(settings, day, days)), homes, days, run.patterns)
+        found = time_of_day_in_blocks(run.events(settings, day, days), homes, days, run.patterns,
+                                      workers=MINING_THREADS)
         run.write(settings, "time_of_day_patterns", day, found, TIME_OF_DAY_SCHEMA)
         frame = found.with_columns(analysis_day=pl.lit(day, pl.Date)).select(TIME_OF_DAY_SCHEMA.names)
         tally.add(frame)

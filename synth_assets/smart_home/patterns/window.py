@@ -4,8 +4,8 @@ Analysis day D covers the events days ``D - (window_days - 1) .. D``. Before a b
 anything is written), every day must be there: a missing one is a :class:`MissingEventDaysError` naming
 all missing days (ranges condensed) and the commands that make them. Each file's footer is checked
 (schema, seed, smart-home config) like every reader of the family does; the data is then one polars scan
-of the files, from which the miners take their rows and columns (never the context ids) and the scores
-the causal links.
+of the files, from which the miners take their rows and columns (``patterns.mine.MINED_ROWS``, never the
+context ids), the time-of-day patterns the real changes, and the scores the causal links.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from synth_assets.core.identity import FileIdentity
 from synth_assets.core.storage import check_footer
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.models import EVENTS_SCHEMA
-from synth_assets.smart_home.patterns.mine import MINED_COLUMNS, MINED_ROWS
 
 EVENTS_TABLE = "events"
 CONTEXT_FOR_EVENTS = ("calendar", "weather", "external_data", "electricity_prices")
@@ -87,12 +86,6 @@ def scan_window(data_dir: Path, analysis_day: date, days: Sequence[date], identi
     for day, path in zip(days, paths, strict=True):
         check_footer(path, EVENTS_SCHEMA, f"re-make it: {events_command(day, day)}", identity)
     return pl.scan_parquet([str(p) for p in paths])
-
-
-def mined_rows(scan: pl.LazyFrame, home_ids: Sequence[str] | None = None) -> pl.DataFrame:
-    """What the miners and the time-of-day patterns read (:data:`~.mine.MINED_ROWS` x ``MINED_COLUMNS``)."""
-    rows = scan if home_ids is None else scan.filter(pl.col("home_id").is_in(list(home_ids)))
-    return rows.select(MINED_COLUMNS).filter(MINED_ROWS).collect()
 
 
 def causal_rows(scan: pl.LazyFrame) -> pl.DataFrame:
