@@ -114,7 +114,8 @@ def _codes(changes: pl.DataFrame, column: str) -> np.ndarray:
 
 def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: float,
                     config: PatternConfig) -> pl.DataFrame:
-    """Support, confidence, lift and median lag of every directed item pair (all, not only passing ones).
+    """Support, confidence, lift and median lag of every directed item pair with ``config.min_support``
+    occurrences (fewer can never pass: their lags are not even sorted).
 
     Lags of a causal pair crowd around the automation's delay: support and chance are both taken within
     the pair's own 90th-percentile lag (its reach), so a tight pair stands out from changes that only share
@@ -124,7 +125,8 @@ def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: 
     row_a, row_b = found["row_a"].to_numpy(), found["row_b"].to_numpy()
     pairs = pl.DataFrame({"pair": code[row_a] * n_codes + code[row_b], "row_b": row_b, "lag_us": found["lag_us"]})
     reach_rank = ((pl.len() - 1) * LAG_QUANTILE).round() + 1   # lags up to the 90th percentile (nearest rank)
-    grouped = (pairs.group_by("pair")
+    counted = pairs.group_by("pair").agg(support=pl.len()).filter(pl.col("support") >= config.min_support)
+    grouped = (pairs.join(counted.select("pair"), on="pair", how="semi").group_by("pair")
                .agg(support=pl.len(), preceded=pl.col("row_b").n_unique(), within_reach=reach_rank,
                     reach_us=pl.col("lag_us").quantile(LAG_QUANTILE, interpolation="nearest"),
                     median_us=pl.col("lag_us").median(), q25=pl.col("lag_us").quantile(0.25),
