@@ -31,7 +31,7 @@ from synth_assets.smart_home.patterns.models import (
 from synth_assets.smart_home.patterns.scoring import SCORE_SCHEMA, planted_pairs
 from synth_assets.smart_home.patterns.window import MissingEventDaysError, condense, window_days
 from synth_assets.smart_home.settings import SmartHomeSettings
-from synth_assets_tests.conftest import make_resources, make_settings
+from synth_assets_tests.conftest import make_resources, make_settings, sha256_tree
 
 SEED = 23
 HOMES = 5
@@ -259,3 +259,13 @@ def test_the_window_of_a_day_and_its_guards():
         window_days(date(2020, 1, 5), 7, today=date(2024, 2, 1))
     assert condense([date(2024, 1, 3), date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 5)]) == [
         (date(2024, 1, 1), date(2024, 1, 3)), (date(2024, 1, 5), date(2024, 1, 5))]
+
+
+def test_rematerializing_a_day_gives_the_same_bytes(analysed, world_copy, instance):
+    first, _, _ = analysed
+    settings, resources = world_copy
+    before = {table: sha256_tree(layout.daily_dir(first.data_path, table)) for table in TABLES}
+    for _ in range(2):
+        dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, partition_key=LAST)
+        assert {table: sha256_tree(layout.daily_dir(settings.data_path, table)) for table in TABLES} == before
+    assert all(len(files) == 1 for files in before.values())

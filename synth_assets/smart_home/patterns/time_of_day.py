@@ -128,11 +128,11 @@ def _around_peaks(day_changes: pl.DataFrame, peaks: pl.DataFrame) -> pl.DataFram
     near = (day_changes.join(peaks, on=_GROUP)
             .with_columns(distance=_circular_distance(pl.col("minute"), pl.col("centre")))
             .filter(pl.col("distance") <= NEAR_MINUTES)
-            .sort("distance")
+            .sort("distance", "minute")
             .unique([*_GROUP, "centre", "local_day"], keep="first")
             .with_columns(angle=pl.col("minute") * _TO_RADIANS))
-    stats = near.group_by(*_GROUP, "centre").agg(support=pl.len(), sin=pl.col("angle").sin().mean(),
-                                                 cos=pl.col("angle").cos().mean())
+    angle = pl.col("angle").sort()   # a fixed order of summation: the same bytes in every run
+    stats = near.group_by(*_GROUP, "centre").agg(support=pl.len(), sin=angle.sin().mean(), cos=angle.cos().mean())
     resultant = (pl.col("sin") ** 2 + pl.col("cos") ** 2).sqrt().clip(1e-12, 1.0)
     mean_minute = (pl.arctan2(pl.col("sin"), pl.col("cos")) / _TO_RADIANS) % MINUTES_PER_DAY
     return stats.select(*_GROUP, "centre", "support",
@@ -150,7 +150,9 @@ def _strongest_nearby(found: pl.DataFrame) -> pl.DataFrame:
                          | ((pl.col("rival_support") == pl.col("support"))
                             & (pl.col("rival_minute") < pl.col("minute_of_day")))))
               .select(*_GROUP, "minute_of_day").unique())
-    return found.join(beaten, on=[*_GROUP, "minute_of_day"], how="anti").unique([*_GROUP, "minute_of_day"])
+    return (found.join(beaten, on=[*_GROUP, "minute_of_day"], how="anti")
+            .sort("support", "spread_minutes", descending=[True, False])
+            .unique([*_GROUP, "minute_of_day"], keep="first"))
 
 
 def time_of_day_patterns(events: pl.DataFrame, homes: pl.DataFrame, days: Sequence[date],
