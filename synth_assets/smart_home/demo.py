@@ -5,7 +5,9 @@ all 28 days: the default window)."""
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -14,6 +16,7 @@ from synth_assets.core.resources import SynthSettings
 from synth_assets.core.runner import Step, run_step
 from synth_assets.smart_home.assets import GROUP
 from synth_assets.smart_home.layout import DIMENSION_TABLES, family_path
+from synth_assets.smart_home.training.assets import model_path
 
 DEMO_HOMES = 20
 DEMO_EVENT_DAYS = ("2024-01-08", "2024-02-04")   # four winter weeks (heating rules fire in the north): one window
@@ -48,6 +51,9 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
     run_step(Step(f"smart home patterns of analysis day {DEMO_ANALYSIS_DAY} ({', '.join(PATTERN_TABLES)})",
                   ",".join(f"{GROUP}/{table}" for table in PATTERN_TABLES), partition=DEMO_ANALYSIS_DAY,
                   run_config=analysis_config), log_dir)
+    training = ",".join(f"{GROUP}/{t}" for t in ("device_graph_nodes", "device_graph_edges", "home_type_classifier"))
+    run_step(Step(f"smart home device graph and home-type classifier of {DEMO_ANALYSIS_DAY}", training,
+                  partition=DEMO_ANALYSIS_DAY, run_config=analysis_config), log_dir)
     run_step(Step(f"smart home anomalies of analysis day {DEMO_ANALYSIS_DAY}", f"{GROUP}/anomalies",
                   partition=DEMO_ANALYSIS_DAY, run_config=analysis_config), log_dir)
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as connection:
@@ -61,4 +67,12 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
             f"  Home Assistant config directory: {family_path(settings.data_path)}/ha/home_00001/ "
             f"(docs/smart_home_export.md)",
             f"  patterns of {DEMO_ANALYSIS_DAY} ({DEMO_WINDOW_DAYS}-day window): {found[0]:,} recurring times of day, "
-            f"{found[1]:,} pairs, {found[2]:,} chains; scores in the checks (docs/smart_home_patterns.md)"]
+            f"{found[1]:,} pairs, {found[2]:,} chains; scores in the checks (docs/smart_home_patterns.md)",
+            f"  device graph and home-type classifier of {DEMO_ANALYSIS_DAY}: {_model_summary(settings)} "
+            f"(docs/smart_home_training.md)"]
+
+
+def _model_summary(settings: SynthSettings) -> str:
+    metrics = json.loads(model_path(settings.data_path, date.fromisoformat(DEMO_ANALYSIS_DAY)).read_text())["metrics"]
+    return (f"accuracy {metrics['accuracy']:.2f} (majority class {metrics['majority_baseline_accuracy']:.2f}) over "
+            f"{metrics['n_homes']} homes, {metrics['n_folds']} folds")
