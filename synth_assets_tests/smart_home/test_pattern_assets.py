@@ -10,15 +10,17 @@ from datetime import date
 import dagster as dg
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 from synth_assets.core.days import PartitionOutOfRangeError
-from synth_assets.core.storage import write_parquet_atomic
+from synth_assets.core.storage import CorruptFileError, write_parquet_atomic
 from synth_assets.smart_home import assets as home_assets
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.context import assets as context_assets
 from synth_assets.smart_home.events import assets as event_assets
-from synth_assets.smart_home.models import CORRELATIONS_SCHEMA
+from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
+from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, EVENTS_SCHEMA
 from synth_assets.smart_home.patterns import assets, checks
 from synth_assets.smart_home.patterns.layout import pattern_identity, read_pattern_day
 from synth_assets.smart_home.patterns.models import (
@@ -269,3 +271,19 @@ def test_rematerializing_a_day_gives_the_same_bytes(analysed, world_copy, instan
         dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, partition_key=LAST)
         assert {table: sha256_tree(layout.daily_dir(settings.data_path, table)) for table in TABLES} == before
     assert all(len(files) == 1 for files in before.values())
+
+
+def test_a_foreign_events_file_in_the_last_window_stops_the_range_before_any_day_is_written(world_copy, instance):
+    settings, _ = world_copy
+    resources = {**make_resources(settings), "smart_home": SmartHomeSettings(homes=HOMES, pattern_window_days=6)}
+    for table in TABLES:
+        shutil.rmtree(layout.daily_dir(settings.data_path, table))
+    foreign = layout.daily_path(settings.data_path, "events", date(2024, 1, 14))   # only in day 14's window
+    other_seed = SmartHomeSettings(homes=HOMES).config(SEED + 1)
+    write_parquet_atomic(pq.read_table(foreign), foreign, EVENTS_SCHEMA,
+                         layout.table_identity("events", other_seed, EVENTS_SCHEMA_VERSION))
+    remake = "2024-01-14.parquet .*--select smart_home/events --partition 2024-01-14"
+    with pytest.raises(CorruptFileError, match=remake):
+        dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, tags=_range("2024-01-13", LAST))
+    for table in TABLES:
+        assert not layout.daily_dir(settings.data_path, table).exists()

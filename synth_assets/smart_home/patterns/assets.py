@@ -38,6 +38,7 @@ from synth_assets.smart_home.patterns.scoring import score
 from synth_assets.smart_home.patterns.time_of_day import activity_profile, time_of_day_in_blocks
 from synth_assets.smart_home.patterns.window import (
     causal_rows,
+    check_window,
     require_event_days,
     scan_window,
     window_days,
@@ -70,9 +71,12 @@ class AnalysisRun:
         span = context.partition_time_window
         windows = [(day, window_days(day, patterns.window_days))
                    for day in days_in_window(span.start.date(), span.end.date())]
-        for day, days in windows:   # every window complete before the first write
+        identity = layout.table_identity("events", config, EVENTS_SCHEMA_VERSION)
+        for day, days in windows:   # every window complete and its files ours before the first write
             require_event_days(settings.data_path, day, days)
-        return cls(config, patterns, layout.table_identity("events", config, EVENTS_SCHEMA_VERSION), windows)
+        for day, days in windows:
+            check_window(settings.data_path, day, days, identity)
+        return cls(config, patterns, identity, windows)
 
     def events(self, settings: SynthSettings, day: date, days: list[date]) -> pl.LazyFrame:
         return scan_window(settings.data_path, day, days, self.events_identity)

@@ -78,14 +78,19 @@ def require_event_days(data_dir: Path, analysis_day: date, days: Sequence[date])
         f"({len(days)} days); {len(missing)} missing: {listed}. Make them with:\n{commands}")
 
 
-def scan_window(data_dir: Path, analysis_day: date, days: Sequence[date], identity: FileIdentity) -> pl.LazyFrame:
-    """A polars scan of the window's event files, every file there and its footer checked first (schema,
-    seed, smart-home config: a foreign or corrupt file is named with the command that re-makes it)."""
+def check_window(data_dir: Path, analysis_day: date, days: Sequence[date], identity: FileIdentity) -> list[Path]:
+    """The window's event files, every one there and its footer checked (schema, seed, smart-home config: a
+    foreign or corrupt file is named with the command that re-makes it). Reads no data."""
     require_event_days(data_dir, analysis_day, days)
     paths = [layout.daily_path(data_dir, EVENTS_TABLE, day) for day in days]
     for day, path in zip(days, paths, strict=True):
         check_footer(path, EVENTS_SCHEMA, f"re-make it: {events_command(day, day)}", identity)
-    return pl.scan_parquet([str(p) for p in paths])
+    return paths
+
+
+def scan_window(data_dir: Path, analysis_day: date, days: Sequence[date], identity: FileIdentity) -> pl.LazyFrame:
+    """A polars scan of the window's event files, checked first (:func:`check_window`)."""
+    return pl.scan_parquet([str(p) for p in check_window(data_dir, analysis_day, days, identity)])
 
 
 def causal_rows(scan: pl.LazyFrame) -> pl.DataFrame:
