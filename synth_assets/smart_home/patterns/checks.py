@@ -77,8 +77,8 @@ def time_of_day_checks(config: PatternConfig) -> list[Check]:
         unique_key("unique_time_of_day", ["analysis_day", "home_id", "entity_id", "state", "day_type",
                                           "minute_of_day"]),
         _entity_rule("entity_id", "time_of_day_patterns"),
-        InRanges("values_in_ranges", "minute_of_day 0-1439, share MIN_SHARE-1, spread 0-NEAR_MINUTES, "
-                 "support >= min_support, at least one day",
+        InRanges("values_in_ranges", f"minute_of_day 0-{MINUTES_PER_DAY - 1}, share {MIN_SHARE}-1, spread "
+                 f"0-{NEAR_MINUTES:g} min, support >= min_support, at least one day",
                  ranges={"minute_of_day": Range(0, MINUTES_PER_DAY - 1), "share": Range(MIN_SHARE, 1.0),
                          "spread_minutes": Range(0.0, NEAR_MINUTES), "support": Range(config.min_support, None),
                          "days": Range(1, None)}),
