@@ -33,6 +33,9 @@ from synth_assets.smart_home.patterns.time_of_day import MIN_SHARE, MINUTES_PER_
 
 ENTITY_KEYS = "entity_keys"   # the parent: home_id + SEP + entity_id of smart_home.entities (+ home.occupancy)
 SEP = "\x1f"
+SPREAD_LIMIT = round(NEAR_MINUTES * 1.01, 2)
+"""Times within NEAR_MINUTES of a peak: their circular standard deviation is at most that, and a hair more
+(sqrt(-2 ln R) of two times 45 minutes either side is 45.15 minutes)."""
 PAIR_SCORES = "pair_scores_against_planted_rules"
 CHAIN_SCORES = "chain_scores_against_planted_rules"
 
@@ -78,9 +81,9 @@ def time_of_day_checks(config: PatternConfig) -> list[Check]:
                                           "minute_of_day"]),
         _entity_rule("entity_id", "time_of_day_patterns"),
         InRanges("values_in_ranges", f"minute_of_day 0-{MINUTES_PER_DAY - 1}, share {MIN_SHARE}-1, spread "
-                 f"0-{NEAR_MINUTES:g} min, support >= min_support, at least one day",
+                 f"0-{SPREAD_LIMIT:g} min, support >= min_support, at least one day",
                  ranges={"minute_of_day": Range(0, MINUTES_PER_DAY - 1), "share": Range(MIN_SHARE, 1.0),
-                         "spread_minutes": Range(0.0, NEAR_MINUTES), "support": Range(config.min_support, None),
+                         "spread_minutes": Range(0.0, SPREAD_LIMIT), "support": Range(config.min_support, None),
                          "days": Range(1, None)}),
         FrameRule("support_within_days", f"support <= days and day_type one of {', '.join(DAY_TYPES)}",
                   violations=lambda frame, parents: frame.filter(
