@@ -287,3 +287,17 @@ def test_a_foreign_events_file_in_the_last_window_stops_the_range_before_any_day
         dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, tags=_range("2024-01-13", LAST))
     for table in TABLES:
         assert not layout.daily_dir(settings.data_path, table).exists()
+
+
+def test_pattern_settings_come_from_run_config_or_the_environment_and_bad_values_are_named():
+    assert SmartHomeSettings.from_env({}).patterns().window_days == 28
+    from_env = SmartHomeSettings.from_env({"SYNTH_SMART_HOME_PATTERN_WINDOW_DAYS": "14",
+                                           "SYNTH_SMART_HOME_PATTERN_MIN_SUPPORT": "6"}).patterns()
+    assert (from_env.window_days, from_env.min_support) == (14, 6)
+    assert SmartHomeSettings(pattern_window_days=7, pattern_min_lift=30.0).patterns().min_lift == 30.0
+    with pytest.raises(ValueError, match="pattern_window_days=0: Input should be greater than or equal to 1"):
+        SmartHomeSettings(pattern_window_days=0)
+    with pytest.raises(ValueError, match="pattern_min_confidence=1.5"):
+        SmartHomeSettings(pattern_min_confidence=1.5)
+    with pytest.raises(ValueError, match="SYNTH_SMART_HOME_PATTERN_WINDOW_DAYS='four weeks' is not an integer"):
+        SmartHomeSettings.from_env({"SYNTH_SMART_HOME_PATTERN_WINDOW_DAYS": "four weeks"})
