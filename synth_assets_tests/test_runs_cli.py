@@ -42,13 +42,13 @@ concurrency:
 
 def _prepare_training_inputs(root: Path) -> training_data.TrainingData:
     """Everything the code location's training job reads for the analysis day, made in this process."""
-    from synth_assets.definitions import defs
+    from synth_assets.smart_home.definitions import defs  # the family's part of the code location
 
     with dg.instance_for_test() as instance:
         data = training_data.prepare(root, instance, homes=HOMES, window_days=WINDOW_DAYS)
         rest = (dg.AssetSelection.groups(TRAINING_GROUP).upstream() - dg.AssetSelection.groups(TRAINING_GROUP)
                 - dg.AssetSelection.assets(*training_data.MADE_BY_PREPARE))
-        graph = defs.resolve_asset_graph()
+        graph = dg.Definitions.merge(defs, dg.Definitions(resources=data.resources)).resolve_asset_graph()
         if rest.resolve(graph):   # e.g. the automations and the day's suggestions the prompt pairs read
             result = dg.materialize(list(defs.assets), selection=rest, resources=data.resources, instance=instance,
                                     partition_key=data.day.isoformat())
