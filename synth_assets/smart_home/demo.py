@@ -56,9 +56,17 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
                   partition=DEMO_ANALYSIS_DAY, run_config=analysis_config), log_dir)
     run_step(Step(f"smart home anomalies of analysis day {DEMO_ANALYSIS_DAY}", f"{GROUP}/anomalies",
                   partition=DEMO_ANALYSIS_DAY, run_config=analysis_config), log_dir)
+    run_step(Step(f"smart home automation suggestions and prompt/automation pairs of {DEMO_ANALYSIS_DAY}",
+                  f"{GROUP}/automation_suggestions,{GROUP}/prompt_automation_pairs", partition=DEMO_ANALYSIS_DAY,
+                  run_config=analysis_config), log_dir)
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as connection:
         found = [connection.execute(f"select count(*) from {GROUP}.{table} where analysis_day = ?",
                                     [DEMO_ANALYSIS_DAY]).fetchone()[0] for table in PATTERN_TABLES]
+        suggested = connection.execute(
+            f"select count(*), count(distinct home_id) from {GROUP}.automation_suggestions where analysis_day = ?",
+            [DEMO_ANALYSIS_DAY]).fetchone()
+        phrased = connection.execute(f"select count(*) from {GROUP}.prompt_automation_pairs where analysis_day = ?",
+                                     [DEMO_ANALYSIS_DAY]).fetchone()[0]
     tables = ", ".join(f"{GROUP}.{table}" for table in (*DIMENSION_TABLES, "correlations", *DEMO_CONTEXT, "events",
                                                          "automations", "home_descriptions", *PATTERN_TABLES))
     return [f"smart home: {DEMO_HOMES} homes, events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]} in "
@@ -69,7 +77,10 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
             f"  patterns of {DEMO_ANALYSIS_DAY} ({DEMO_WINDOW_DAYS}-day window): {found[0]:,} recurring times of day, "
             f"{found[1]:,} pairs, {found[2]:,} chains; scores in the checks (docs/smart_home_patterns.md)",
             f"  device graph and home-type classifier of {DEMO_ANALYSIS_DAY}: {_model_summary(settings)} "
-            f"(docs/smart_home_training.md)"]
+            f"(docs/smart_home_training.md)",
+            f"  {suggested[0]:,} automation suggestions for {suggested[1]} homes "
+            f"({family_path(settings.data_path)}/automation_suggestions/), {phrased:,} prompt/automation pairs "
+            f"(JSONL per split beside the table)"]
 
 
 def _model_summary(settings: SynthSettings) -> str:
