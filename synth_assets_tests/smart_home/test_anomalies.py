@@ -217,3 +217,29 @@ def test_the_score_matches_by_home_entity_kind_and_spell():
     assert scores["unusual_volume"]["precision"] == 0.0 and scores["unusual_volume"]["recall"] is None
     assert scores["unusual_duration"]["recall"] == 1.0   # a run may begin before the planted spell
     assert scores["all"]["detected"] == 4 and scores["all"]["true_detected"] == 2 and scores["all"]["found"] == 2
+
+
+@pytest.fixture(scope="module")
+def generated_window():
+    """Seven days of 12 homes with anomalies planted at 0.5 per home-day, and the truth of the last."""
+    w = world(5, 12)
+    days = [DAY + timedelta(days=k) for k in range(7)]
+    frames = []
+    for day in days:
+        ctx = w.context(day)
+        frames.append(pl.from_arrow(generate_events(w.seed, day, w.homes, w.entities, w.devices, w.areas, w.rules,
+                                                    ctx["calendar"], ctx["weather"], ctx["external"], ctx["prices"],
+                                                    anomaly_rate=0.5)))
+    entities = w.entities.join(w.devices.select("device_id", "device_type"), on="device_id", how="left")
+    return w, pl.concat(frames), entities, plan_module.plan(w.seed, days[-1], w.homes, _candidates(w), 0.5), days
+
+
+def test_blocks_of_homes_detect_the_same_rows_and_most_planted_anomalies(generated_window):
+    w, events, entities, planted, days = generated_window
+    whole = detector.detect(events, entities, w.homes, days[-1], len(days))
+    blocks = detector.detect_in_blocks(lambda ids: events.filter(pl.col("home_id").is_in(ids)), entities, w.homes,
+                                       days[-1], len(days), block_homes=5)
+    assert blocks.equals(whole)
+    overall = detector.score(whole, planted).filter(pl.col("kind") == "all").row(0, named=True)
+    assert overall["planted"] >= 4
+    assert overall["found"] >= overall["planted"] / 2, detector.score(whole, planted)

@@ -23,6 +23,7 @@ on the planted anomalies (events/anomalies.py) and reported with precision and r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -33,7 +34,7 @@ from synth_assets.smart_home.events.models import SESSIONS
 from synth_assets.smart_home.patterns.models import ANOMALIES_SCHEMA, ANOMALY_KINDS
 
 MIN_BASELINE_DAYS = 5           # fewer baseline days: nothing is called unusual (estimate)
-QUIET_HOME_SHARE = 0.05         # unusual_time: the home's actuators switched on near that hour on at most
+QUIET_HOME_SHARE = 0.15         # unusual_time: the home's actuators switched on near that hour on at most
                                 # this share of the baseline days (estimate)
 ROUTINE_CHANGE_ENTITIES = 3     # this many run anomalies of a home on the day are a change of the household's
                                 # routine (back from a trip), not a device's: not reported (estimate)
@@ -43,6 +44,7 @@ VALUE_Z = 8.0                   # robust z of a reading (estimate)
 MIN_SPREAD = {"temperature": 0.3, "humidity": 1.5, "power": 40.0}   # floor of 1.4826 x MAD (estimate)
 VOLUME_FACTOR = 2.0             # changes in an hour over the busiest baseline hour (estimate)
 MIN_VOLUME = 40                 # ... and at least this many (estimate)
+BLOCK_HOMES = 100               # homes detected at once (memory: their window of events)
 SPELL_GAP_S = 1800.0            # deviating readings closer than this are one anomaly
 VOLUME_WINDOW_S = 3600.0        # changes counted over this trailing window (deviating changes closer: one)
 RUN_DOMAINS = {"light": ("on", "off"), "switch": ("on", "off"), "fan": ("on", "off")}
@@ -127,6 +129,24 @@ def detect(events: pl.DataFrame, entities: pl.DataFrame, homes: pl.DataFrame, an
                          reason=pl.format("{} {}", "entity_id", "detail"))
            .sort("home_id", "timestamp", "entity_id", "kind"))
     return pl.from_arrow(out.select(ANOMALIES_SCHEMA.names).to_arrow().cast(ANOMALIES_SCHEMA))
+
+
+def detect_in_blocks(read_events: Callable[[list[str]], pl.DataFrame], entities: pl.DataFrame,
+                     homes: pl.DataFrame, analysis_day: date, window_days: int,
+                     block_homes: int = BLOCK_HOMES) -> pl.DataFrame:
+    """:func:`detect` over blocks of ``block_homes`` homes (a home's anomalies depend on its own events only,
+    so the rows are the same), ``read_events(home_ids)`` giving each block's window: memory stays that of
+    one block."""
+    homes = homes.sort("home_id")
+    parts = []
+    for first in range(0, homes.height, block_homes):
+        block = homes.slice(first, block_homes)
+        ids = block["home_id"].to_list()
+        parts.append(detect(read_events(ids), entities.filter(pl.col("home_id").is_in(ids)), block, analysis_day,
+                            window_days))
+    return pl.concat(parts).sort("home_id", "timestamp", "entity_id", "kind") if parts else detect(
+        pl.DataFrame(schema={c: pl.String for c in ("home_id", "entity_id", "state", "context_user_id")}
+                     | {"timestamp": pl.Datetime("us", "UTC")}), entities, homes, analysis_day, window_days)
 
 
 _COLUMNS = ["code", "kind", "timestamp", "score", "detail"]

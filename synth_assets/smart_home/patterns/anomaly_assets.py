@@ -32,7 +32,7 @@ from synth_assets.smart_home.events.anomaly_assets import PLANTED_ANOMALIES
 from synth_assets.smart_home.events.anomaly_assets import TABLE as PLANTED_TABLE
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.models import EVENTS_SCHEMA, PLANTED_ANOMALIES_SCHEMA
-from synth_assets.smart_home.patterns.anomalies import detect, local_day_starts, score
+from synth_assets.smart_home.patterns.anomalies import detect_in_blocks, local_day_starts, score
 from synth_assets.smart_home.patterns.layout import pattern_command, pattern_identity
 from synth_assets.smart_home.patterns.models import ANOMALIES_SCHEMA, ANOMALY_KINDS, GROUP
 from synth_assets.smart_home.patterns.window import events_command, require_event_days, window_days
@@ -64,12 +64,14 @@ ANOMALY_CHECKS = (
 SCORE_CHECK = "anomalies_precision_recall_vs_planted"
 
 
-def _read_events(settings: SynthSettings, identity: FileIdentity, days: list[date]) -> pl.DataFrame:
-    """The window's events (the columns the detector reads), every file's footer checked first."""
+def _window_reader(settings: SynthSettings, identity: FileIdentity, days: list[date]):
+    """A reader of the window's events of some homes (the columns the detector reads), every file's footer
+    checked first."""
     paths = [layout.daily_path(settings.data_path, "events", day) for day in days]
     for day, path in zip(days, paths, strict=True):
         check_footer(path, EVENTS_SCHEMA, f"re-make it: {events_command(day, day)}", identity)
-    return pl.scan_parquet([str(p) for p in paths]).select(list(READ_COLUMNS)).collect()
+    scan = pl.scan_parquet([str(p) for p in paths]).select(list(READ_COLUMNS))
+    return lambda home_ids: scan.filter(pl.col("home_id").is_in(home_ids)).collect()
 
 
 def _planted(settings: SynthSettings, config, day: date) -> pl.DataFrame | None:
@@ -140,7 +142,8 @@ def anomalies(context: dg.AssetExecutionContext, settings: SynthSettings,
         pl.format("{}/{}", "home_id", "entity_id")).to_series()})
     found, scores, missing = [], [], []
     for day, days in windows:
-        detected = detect(_read_events(settings, events_identity, days), entities, homes, day, patterns.window_days)
+        detected = detect_in_blocks(_window_reader(settings, events_identity, days), entities, homes, day,
+                                    patterns.window_days)
         tally.add(_on_analysis_day(detected, homes, day).with_columns(key=pl.format("{}/{}", "home_id",
                                                                                     "entity_id")))
         write_parquet_atomic(detected.to_arrow(), layout.daily_path(settings.data_path, TABLE, day),
