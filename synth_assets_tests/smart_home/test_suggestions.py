@@ -28,6 +28,7 @@ from synth_assets.smart_home.patterns.suggestions import (
     MAX_TIME_SPREAD_MINUTES,
     MIN_CONFIDENCE,
     MIN_TIME_SHARE,
+    UnknownPatternEntityError,
     suggest_automations,
     wilson_lower,
 )
@@ -172,6 +173,13 @@ def test_a_regular_time_becomes_a_time_trigger_on_the_countrys_weekdays():
     assert "on 18 of the 20 weekday days" in blind_row["reason"]
     cheapest_hour = existing(("cheap_power_appliance_01", "cheap_power_appliance", None, "light.desk", 0.0, None))
     assert suggest(time_rows=rows, links=cheapest_hour).frame["target_entity_id"].to_list() == ["cover.blind"]
+
+
+def test_patterns_of_entities_the_homes_do_not_have_are_refused():
+    with pytest.raises(UnknownPatternEntityError, match="home_00001/light.attic"):
+        suggest(pairs(("binary_sensor.hall_motion", "on", "light.attic", "on", 180, 0.3, 0.9, 2.0)))
+    with pytest.raises(UnknownPatternEntityError, match="home_00007/cover.blind"):
+        suggest(time_rows=times(("cover.blind", "open", "weekday", 425, 4.0, 18, 20), home="home_00007"))
 
 
 @pytest.mark.parametrize(("successes", "trials"), [(1, 1), (5, 5), (81, 263), (180, 200), (3, 40)])

@@ -76,6 +76,22 @@ class SuggestionBounds(BaseModel):
     support: int = Field(ge=1)
 
 
+class UnknownPatternEntityError(ValueError):
+    """Pattern rows naming a home or entity the homes' entities do not have (tables made from other homes)."""
+
+
+def _check_entities(pairs: pl.DataFrame, chains: pl.DataFrame, times: pl.DataFrame, entities: pl.DataFrame) -> None:
+    named = pl.concat([pairs.select("home_id", entity_id="entity_a"), pairs.select("home_id", entity_id="entity_b"),
+                       chains.select("home_id", entity_id="chain").explode("entity_id"),
+                       times.select("home_id", "entity_id")]).filter(pl.col("entity_id") != OCCUPANCY_ENTITY)
+    unknown = named.unique().join(entities.select("home_id", "entity_id"), on=["home_id", "entity_id"], how="anti")
+    if unknown.height:
+        shown = ", ".join(f"{h}/{e}" for h, e in unknown.sort(pl.all()).head(5).iter_rows())
+        raise UnknownPatternEntityError(
+            f"{unknown.height} entities of the pattern tables are not in smart_home.entities ({shown}): the pattern "
+            f"tables were made from other homes; re-make them with this run's settings")
+
+
 class Suggestions(NamedTuple):
     frame: pl.DataFrame            # AUTOMATION_SUGGESTIONS_SCHEMA's columns
     skipped: dict[str, int]        # why candidates were not suggested, by reason
@@ -187,6 +203,7 @@ def suggest_automations(day: date, pairs: pl.DataFrame, chains: pl.DataFrame, ti
     CHAIN_SCHEMA's and ``times`` in TIME_OF_DAY_SCHEMA's columns, ``analysis_day`` optional); ``existing``: the
     links of the homes' automations (:func:`.automation_links.automation_links`); ``entities``: ``home_id``,
     ``entity_id``, ``domain``, ``friendly_name``; ``homes``: ``home_id``, ``country_code``."""
+    _check_entities(pairs, chains, times, entities)
     skipped: dict[str, int] = {}
     span = f"in the {config.window_days} days to {day.isoformat()}"
     scored = _pair_rows(pairs)
