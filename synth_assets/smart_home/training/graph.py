@@ -84,7 +84,8 @@ def entity_activity(events: pl.DataFrame, days: int) -> pl.DataFrame:
     counts = events.group_by("home_id", "entity_id").agg(writes=pl.len(), changes=is_change.sum())
     persons = events.filter(is_change & pl.col("entity_id").str.starts_with("person.")).select(
         "home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"), item=pl.col("entity_id") + "=" + pl.col("state"))
-    counts, persons = pl.collect_all([counts, persons], engine="streaming")   # a window's files, in batches
+    # one query each, in batches (a shared plan would cache the whole window's rows between them)
+    counts, persons = counts.collect(engine="streaming"), persons.collect(engine="streaming")
     occupancy = (occupancy_changes(persons.sort("home_id", "t", "item")).group_by("home_id", "entity_id")
                  .agg(writes=pl.lit(0, pl.UInt32), changes=pl.len()))
     counts = pl.concat([counts.cast({"writes": pl.UInt32, "changes": pl.UInt32}),
