@@ -6,8 +6,8 @@ once (pure generators, context in memory) into a cache directory, ``$SYNTH_BENCH
 version); a later run reuses them (about 5 minutes the first time for 1,000 homes x 28 days). What is
 timed is what the 3 AM analysis does with one window: scan the 28 files, keep the rows the miners read
 and mine pairs and chains, in blocks of homes on two threads (:func:`patterns.mine.mine_in_blocks`),
-then the time-of-day patterns. The per-row pair counting of bench/naive_smart_home_patterns.py runs on
-a few homes in the same process and is compared per state change.
+then the time-of-day patterns (in the same blocks). The per-row pair counting of
+bench/naive_smart_home_patterns.py runs on a few homes in the same process and is compared per change.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from synth_assets.smart_home.events.rules import generate_correlations
 from synth_assets.smart_home.homes import generate_homes
 from synth_assets.smart_home.models import EVENTS_SCHEMA, SmartHomeConfig
 from synth_assets.smart_home.patterns import co_occurrence as co
-from synth_assets.smart_home.patterns.mine import MINED_COLUMNS, MINED_ROWS, mine_in_blocks
+from synth_assets.smart_home.patterns.mine import BLOCK_HOMES, MINED_COLUMNS, MINED_ROWS, mine_in_blocks
 from synth_assets.smart_home.patterns.models import PatternConfig
 from synth_assets.smart_home.patterns.time_of_day import time_of_day_patterns
 
@@ -93,8 +94,12 @@ def patterns_window(homes: int = 1_000, days: int = 28, seed: int = 42) -> dict:
     scan = pl.scan_parquet(files)
     mine_s, mine_cpu, mined = _timed(lambda: mine_in_blocks(scan, home_ids, days * 86_400.0, config,
                                                             workers=WORKERS))
-    tod_s, tod_cpu, tod = _timed(lambda: time_of_day_patterns(
-        scan.select(MINED_COLUMNS).filter(MINED_ROWS).collect(), world["homes"], window, config))
+    def time_of_day(block: list[str]) -> pl.DataFrame:
+        rows = scan.filter(pl.col("home_id").is_in(block)).select(MINED_COLUMNS).filter(MINED_ROWS).collect()
+        return time_of_day_patterns(rows, world["homes"].filter(pl.col("home_id").is_in(block)), window, config)
+
+    blocks = [sorted(home_ids)[i:i + BLOCK_HOMES] for i in range(0, len(home_ids), BLOCK_HOMES)]
+    tod_s, tod_cpu, tod = _timed(lambda: pl.concat(list(ThreadPoolExecutor(WORKERS).map(time_of_day, blocks))))
     events = scan.select(pl.len()).collect().item()
     subset = sorted(home_ids)[:NAIVE_HOMES]
     rows = scan.filter(pl.col("home_id").is_in(subset)).select(MINED_COLUMNS).filter(MINED_ROWS).collect()
