@@ -24,7 +24,7 @@ MINED_COLUMNS = ("home_id", "entity_id", "timestamp", "last_changed", "state")
 MINED_ROWS = ((pl.any_horizontal(pl.col("entity_id").str.starts_with(f"{domain}.") for domain in DISCRETE_DOMAINS)
                & (pl.col("last_changed") == pl.col("timestamp")))
               | (pl.col("entity_id").str.starts_with("sensor.") & pl.col("entity_id").str.contains(TEMPERATURE)))
-BLOCK_HOMES = 100   # homes mined at once in mine_in_blocks (memory: about 0.5 GB per 100 homes x 28 days)
+BLOCK_HOMES = 50    # homes mined at once in mine_in_blocks (28 days of 50 homes: about 6 M rows)
 
 _ITEM = r"^(.*?)=(.*)$"   # entity_id=state (entity ids never hold "=")
 
