@@ -5,10 +5,13 @@ For analysis day D the baseline is days D-(window_days-1) .. D-1 of the same ent
 home; hours are hours elapsed since local midnight, so on a DST day the hours after the jump are one off):
 
 - ``unusual_time``: a light, plug, TV, speaker or fan switched on on D in an hour h such that on none of
-  the baseline days it was switched on within an hour of h (h-1 .. h+1); the entity must have been used on
-  the baseline days (at least :data:`MIN_BASELINE_RUNS` runs). Score: -ln((k + 0.5) / (days + 1)), k = 0.
-- ``unusual_duration``: a run of D (on to off, or to D's last event if still on) longer than
-  :data:`DURATION_FACTOR` x the longest baseline run and at least :data:`MIN_UNUSUAL_RUN_S`. Score: that ratio.
+  the baseline days it was switched on within an hour of h (h-1 .. h+1), while the household is usually
+  home and still then: nothing of the home switched on by hand near h on more than
+  :data:`QUIET_HOME_SHARE` of the baseline days, someone home in h on at least :data:`OCCUPIED_SHARE` of
+  them (people from the ``person`` entities). Score: -ln((k + 0.5) / (days + 1)), k = 0.
+- ``unusual_duration``: a run of D (on to off, or to D's last event if still on) on with someone home for
+  longer than :data:`DURATION_FACTOR` x the longest such baseline run and at least
+  :data:`MIN_UNUSUAL_RUN_S` (a thing left on while everyone is out is the home's normal). Score: that ratio.
 - ``unusual_value``: a temperature, humidity or power reading of D whose robust z (distance from the
   baseline median over 1.4826 x the median absolute deviation, at least the class's :data:`MIN_SPREAD`)
   exceeds :data:`VALUE_Z`. Score: z.
@@ -36,6 +39,9 @@ from synth_assets.smart_home.patterns.models import ANOMALIES_SCHEMA, ANOMALY_KI
 MIN_BASELINE_DAYS = 5           # fewer baseline days: nothing is called unusual (estimate)
 QUIET_HOME_SHARE = 0.15         # unusual_time: the home's actuators switched on near that hour on at most
                                 # this share of the baseline days (estimate)
+OCCUPIED_SHARE = 0.8            # ... while someone was home in that hour on at least this share (estimate): the
+                                # household is there and asleep, not out (an hour a home is usually empty is
+                                # not unusual for a switch-on when someone stays in)
 ROUTINE_CHANGE_ENTITIES = 3     # this many run anomalies of a home on the day are a change of the household's
                                 # routine (back from a trip), not a device's: not reported (estimate)
 DURATION_FACTOR = 2.0           # time on with someone home, this many times the baseline's longest (estimate)
@@ -112,13 +118,15 @@ def detect(events: pl.DataFrame, entities: pl.DataFrame, homes: pl.DataFrame, an
     ents = analysed_entities(entities, homes)
     frame = events.select("home_id", "entity_id", "timestamp", "state", "context_user_id").join(
         ents.select("home_id", "entity_id", "code", "home_pos", "group"), on=["home_id", "entity_id"], how="inner")
-    frame = _local_time(frame.drop("home_id", "entity_id"), local_day_starts(homes, first, window_days))
+    starts = local_day_starts(homes, first, window_days)
+    frame = _local_time(frame.drop("home_id", "entity_id"), starts)
     last = window_days - 1
     parts = []
     if last >= MIN_BASELINE_DAYS:
         values = frame.filter(pl.col("group") == "value").join(ents.select("code", "device_class"), on="code")
         occupied = occupancy(frame.filter(pl.col("group") == "person"), len(homes))
-        parts = [_runs(frame.filter(pl.col("group") == "run"), occupied, last), _values(values, last),
+        parts = [_runs(frame.filter(pl.col("group") == "run"), occupied, _home_hours(occupied, starts), last),
+                 _values(values, last),
                  _volume(frame.filter(pl.col("group") == "chatter"), last)]
     parts = [p for p in parts if p.height]
     found = pl.concat(parts) if parts else pl.DataFrame(schema={
@@ -199,7 +207,19 @@ def occupancy(persons: pl.DataFrame, homes: int) -> Occupied:
     return Occupied(key, np.cumsum(covered) - covered, occupied, origin)
 
 
-def _runs(frame: pl.DataFrame, occupied: Occupied, last: int) -> pl.DataFrame:
+def _home_hours(occupied: Occupied, starts: np.ndarray) -> pl.DataFrame:
+    """(home_pos, hour, home_days): baseline days on which someone was home for most of each local hour."""
+    homes, days = starts.shape[0], starts.shape[1] - 2   # the analysis day is not baseline
+    home, day, hour = (a.ravel() for a in np.meshgrid(np.arange(homes), np.arange(days), np.arange(24),
+                                                      indexing="ij"))
+    begin = starts[home, day] + hour * 3600 * _US
+    at_home = occupied.between(home, begin, begin + 3600 * _US) >= 1800.0
+    return (pl.DataFrame({"home_pos": home, "hour": hour, "at_home": at_home})
+            .group_by("home_pos", "hour").agg(occupied_days=pl.col("at_home").sum())
+            .with_columns(pl.col("home_pos").cast(pl.UInt32), pl.col("hour").cast(pl.Int64)))
+
+
+def _runs(frame: pl.DataFrame, occupied: Occupied, home_hours: pl.DataFrame, last: int) -> pl.DataFrame:
     """Switch-on runs: unusual_duration by their time on with someone at home, else unusual_time by their
     switch-on hour."""
     active = pl.col("state").is_in(["on", *MEDIA_ACTIVE])
@@ -228,6 +248,7 @@ def _runs(frame: pl.DataFrame, occupied: Occupied, last: int) -> pl.DataFrame:
                  .explode("hour").unique().group_by("home_pos", "hour").agg(home_days=pl.len()))
     today = (today.join(longest, on="code", how="left").join(entity_days, on=["code", "hour"], how="left")
              .join(home_days, on=["home_pos", "hour"], how="left")
+             .join(home_hours, on=["home_pos", "hour"], how="left")
              .with_columns(pl.col("days", "home_days", "runs").fill_null(0)))
     ratio = pl.col("attended") / pl.max_horizontal("longest", 60.0)
     long_run = (pl.col("runs") >= 1) & (ratio > DURATION_FACTOR) & (pl.col("attended") >= MIN_UNUSUAL_RUN_S)
@@ -236,7 +257,8 @@ def _runs(frame: pl.DataFrame, occupied: Occupied, last: int) -> pl.DataFrame:
         detail=pl.format("on for {} h from {}, {} h of it with someone home; longest such run on the {} days "
                          "before: {} h", (pl.col("length") / 3600).round(1), _clock(pl.col("second")),
                          (pl.col("attended") / 3600).round(1), pl.lit(last), (pl.col("longest") / 3600).round(1)))
-    quiet = (pl.col("days") == 0) & (pl.col("home_days") <= QUIET_HOME_SHARE * last)
+    quiet = ((pl.col("days") == 0) & (pl.col("home_days") <= QUIET_HOME_SHARE * last)
+             & (pl.col("occupied_days").fill_null(0) >= OCCUPIED_SHARE * last))
     time = today.filter(~long_run & quiet).with_columns(
         kind=pl.lit("unusual_time"), score=-((pl.col("days") + 0.5) / (last + 1)).log(),
         detail=pl.format("on at {} for {} min; switched on within an hour of {}:00 on {} of {} days (anything in "
