@@ -89,7 +89,7 @@ def day_types(homes: pl.DataFrame, days: Sequence[date]) -> pl.DataFrame:
     }).with_columns(pl.col("local_day").cast(pl.Date))
 
 
-REAL_CHANGES = (pl.col("entity_id").str.extract(r"^([a-z_]+)\.", 1).is_in(DISCRETE_DOMAINS)
+REAL_CHANGES = (pl.any_horizontal(pl.col("entity_id").str.starts_with(f"{domain}.") for domain in DISCRETE_DOMAINS)
                 & (pl.col("last_changed") == pl.col("timestamp")))
 """Real changes (``last_changed == timestamp``) of discrete entities: the only rows the patterns read."""
 
@@ -104,55 +104,63 @@ def _circular_distance(minute: pl.Expr, centre: pl.Expr) -> pl.Expr:
     return pl.min_horizontal(gap, MINUTES_PER_DAY - gap)
 
 
-def _peaks(day_changes: pl.DataFrame) -> pl.DataFrame:
-    """Per group, the peak bins of the circularly smoothed histogram of days with a change."""
-    per_bin = (day_changes.select(*_GROUP, "local_day", bin=(pl.col("minute") // BIN_MINUTES).cast(pl.Int32))
-               .unique().group_by(*_GROUP, "bin").agg(days=pl.len()))
-    smoothed = (pl.concat([per_bin.select(*_GROUP, bin=(pl.col("bin") + shift) % BINS,
-                                          weight=pl.col("days") * weight)
-                           for shift, weight in SMOOTHING.items()])
-                .group_by(*_GROUP, "bin").agg(level=pl.col("weight").sum()))
-    mean = smoothed.group_by(_GROUP).agg(mean=pl.col("level").sum() / BINS)
-    before = smoothed.select(*_GROUP, bin=(pl.col("bin") + 1) % BINS, before=pl.col("level"))
-    after = smoothed.select(*_GROUP, bin=(pl.col("bin") - 1) % BINS, after=pl.col("level"))
-    return (smoothed.join(before, on=[*_GROUP, "bin"], how="left").join(after, on=[*_GROUP, "bin"], how="left")
-            .join(mean, on=_GROUP)
-            .filter((pl.col("level") > pl.col("before").fill_null(0))
-                    & (pl.col("level") >= pl.col("after").fill_null(0))
-                    & (pl.col("level") >= PEAK_OVER_MEAN * pl.col("mean")))
-            .select(*_GROUP, centre=(pl.col("bin") + 0.5) * BIN_MINUTES))
+def _with_group_ids(changes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``gid`` (0..groups-1, in key order) for each (home, entity, state, day type): the changes with it instead
+    of the four strings, and the groups (``gid`` + key), so the histogram work runs on integers."""
+    groups = changes.select(_GROUP).unique().sort(_GROUP).with_row_index("gid")
+    return changes.join(groups, on=_GROUP).select("gid", "local_day", "minute"), groups
+
+
+def _peaks(day_changes: pl.DataFrame, groups: int) -> pl.DataFrame:
+    """``gid``, ``centre``: per group the peak bins of the circularly smoothed histogram of days with a change
+    (dense numpy: groups x BINS)."""
+    gid = day_changes["gid"].to_numpy().astype(np.int64)
+    day = day_changes["local_day"].cast(pl.Int32).to_numpy().astype(np.int64)
+    bins = (day_changes["minute"].to_numpy() // BIN_MINUTES).astype(np.int64)
+    span = int(day.max() - day.min() + 1)
+    keys = np.sort((gid * span + (day - day.min())) * BINS + bins)
+    present = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]   # a day counts once per bin (np.unique: slower)
+    cells = (present // (span * BINS)) * BINS + present % BINS
+    days = np.bincount(cells, minlength=groups * BINS).reshape(groups, BINS)
+    level = sum(weight * np.roll(days, shift, axis=1) for shift, weight in SMOOTHING.items())
+    mean = level.sum(axis=1, keepdims=True) / BINS
+    peak = ((level > np.roll(level, 1, axis=1)) & (level >= np.roll(level, -1, axis=1))
+            & (level >= PEAK_OVER_MEAN * mean))
+    group, peak_bin = np.nonzero(peak)
+    return pl.DataFrame({"gid": group.astype(np.uint32), "centre": (peak_bin + 0.5) * BIN_MINUTES},
+                        schema={"gid": day_changes.schema["gid"], "centre": pl.Float64})
 
 
 def _around_peaks(day_changes: pl.DataFrame, peaks: pl.DataFrame) -> pl.DataFrame:
     """Per peak, each day's change nearest it: circular mean time, spread and the days supporting it."""
-    near = (day_changes.join(peaks, on=_GROUP)
+    near = (day_changes.join(peaks, on="gid")
             .with_columns(distance=_circular_distance(pl.col("minute"), pl.col("centre")))
             .filter(pl.col("distance") <= NEAR_MINUTES)
             .sort("distance", "minute")
-            .unique([*_GROUP, "centre", "local_day"], keep="first")
+            .unique(["gid", "centre", "local_day"], keep="first")
             .with_columns(angle=pl.col("minute") * _TO_RADIANS))
     angle = pl.col("angle").sort()   # a fixed order of summation: the same bytes in every run
-    stats = near.group_by(*_GROUP, "centre").agg(support=pl.len(), sin=angle.sin().mean(), cos=angle.cos().mean())
+    stats = near.group_by("gid", "centre").agg(support=pl.len(), sin=angle.sin().mean(), cos=angle.cos().mean())
     resultant = (pl.col("sin") ** 2 + pl.col("cos") ** 2).sqrt().clip(1e-12, 1.0)
     mean_minute = (pl.arctan2(pl.col("sin"), pl.col("cos")) / _TO_RADIANS) % MINUTES_PER_DAY
-    return stats.select(*_GROUP, "centre", "support",
+    return stats.select("gid", "centre", "support",
                         minute_of_day=mean_minute.round(0).cast(pl.Int16) % MINUTES_PER_DAY,
                         spread_minutes=(-2 * resultant.log()).clip(0.0, None).sqrt() / _TO_RADIANS)
 
 
 def _strongest_nearby(found: pl.DataFrame) -> pl.DataFrame:
     """Drops a peak within ``NEAR_MINUTES`` of a stronger one of its group (ties: the earlier time)."""
-    rivals = found.select(*_GROUP, rival_support="support", rival_minute="minute_of_day")
-    beaten = (found.join(rivals, on=_GROUP)
+    rivals = found.select("gid", rival_support="support", rival_minute="minute_of_day")
+    beaten = (found.join(rivals, on="gid")
               .filter((_circular_distance(pl.col("minute_of_day").cast(pl.Float64),
                                           pl.col("rival_minute").cast(pl.Float64)) <= NEAR_MINUTES)
                       & ((pl.col("rival_support") > pl.col("support"))
                          | ((pl.col("rival_support") == pl.col("support"))
                             & (pl.col("rival_minute") < pl.col("minute_of_day")))))
-              .select(*_GROUP, "minute_of_day").unique())
-    return (found.join(beaten, on=[*_GROUP, "minute_of_day"], how="anti")
+              .select("gid", "minute_of_day").unique())
+    return (found.join(beaten, on=["gid", "minute_of_day"], how="anti")
             .sort("support", "spread_minutes", descending=[True, False])
-            .unique([*_GROUP, "minute_of_day"], keep="first"))
+            .unique(["gid", "minute_of_day"], keep="first"))
 
 
 def time_of_day_patterns(events: pl.DataFrame, homes: pl.DataFrame, days: Sequence[date],
@@ -169,7 +177,8 @@ def time_of_day_patterns(events: pl.DataFrame, homes: pl.DataFrame, days: Sequen
     columns = [c for c in TIME_OF_DAY_SCHEMA.names if c != "analysis_day"]
     if changes.is_empty():
         return pl.from_arrow(TIME_OF_DAY_SCHEMA.empty_table()).select(columns)
-    found = _strongest_nearby(_around_peaks(changes, _peaks(changes)))
+    day_changes, groups = _with_group_ids(changes)
+    found = _strongest_nearby(_around_peaks(day_changes, _peaks(day_changes, groups.height))).join(groups, on="gid")
     return (found.join(days_of_type, on=["home_id", "day_type"])
             .with_columns(support=pl.col("support").cast(pl.Int32))
             .with_columns(share=pl.col("support") / pl.col("days"))
