@@ -192,10 +192,13 @@ def time_of_day_in_blocks(events: pl.LazyFrame, homes: pl.DataFrame, days: Seque
     """:func:`time_of_day_patterns` over ``events`` (a scan of the window's files) in blocks of ``block_homes``
     homes, ``workers`` at a time: the same rows as one pass (homes are independent), with the memory of a block."""
     ids = homes["home_id"].sort().to_list()
-    blocks = [ids[i:i + block_homes] for i in range(0, len(ids), block_homes)] or [[]]
+    blocks = [ids[i:i + block_homes] for i in range(0, len(ids), block_homes)]
+    if not blocks:
+        return time_of_day_patterns(events.head(0).collect(), homes, days, config)
 
     def block_patterns(block: list[str]) -> pl.DataFrame:
-        rows = (events.filter(pl.col("home_id").is_in(block) & REAL_CHANGES)
+        in_block = events.filter(pl.col("home_id").is_between(pl.lit(block[0]), pl.lit(block[-1])))   # row groups
+        rows = (in_block.filter(pl.col("home_id").is_in(block) & REAL_CHANGES)   # skipped by their statistics
                 .select("home_id", "entity_id", "state", "timestamp", "last_changed").collect())
         return time_of_day_patterns(rows, homes.filter(pl.col("home_id").is_in(block)), days, config)
 
