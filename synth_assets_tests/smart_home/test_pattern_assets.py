@@ -23,15 +23,23 @@ from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, EVENTS_SCHEMA
 from synth_assets.smart_home.patterns import assets, checks
 from synth_assets.smart_home.patterns.layout import pattern_identity, read_pattern_day
+from synth_assets.smart_home.patterns.mine import mine_in_blocks
 from synth_assets.smart_home.patterns.models import (
     ACTIONABLE_DOMAINS,
     CHAIN_SCHEMA,
     CO_OCCURRENCE_SCHEMA,
     OCCUPANCY_ENTITY,
     TIME_OF_DAY_SCHEMA,
+    PatternConfig,
 )
-from synth_assets.smart_home.patterns.scoring import SCORE_SCHEMA, planted_pairs
-from synth_assets.smart_home.patterns.window import MissingEventDaysError, condense, window_days
+from synth_assets.smart_home.patterns.scoring import SCORE_SCHEMA, planted_pairs, score
+from synth_assets.smart_home.patterns.window import (
+    MissingEventDaysError,
+    causal_rows,
+    condense,
+    scan_window,
+    window_days,
+)
 from synth_assets.smart_home.settings import SmartHomeSettings
 from synth_assets_tests.conftest import make_resources, make_settings, sha256_tree
 
@@ -301,3 +309,20 @@ def test_pattern_settings_come_from_run_config_or_the_environment_and_bad_values
         SmartHomeSettings(pattern_min_confidence=1.5)
     with pytest.raises(ValueError, match="SYNTH_SMART_HOME_PATTERN_WINDOW_DAYS='four weeks' is not an integer"):
         SmartHomeSettings.from_env({"SYNTH_SMART_HOME_PATTERN_WINDOW_DAYS": "four weeks"})
+
+
+def test_scores_in_blocks_of_homes_equal_the_score_of_all_homes_at_once(analysed):
+    settings, _, _ = analysed
+    config = SmartHomeSettings(homes=HOMES).config(SEED)
+    days = window_days(date.fromisoformat(LAST), 7)
+    scan = scan_window(settings.data_path, days[-1], days,
+                       layout.table_identity("events", config, EVENTS_SCHEMA_VERSION))
+    ids = [f"home_{i:05d}" for i in range(1, HOMES + 1)]
+    mined = mine_in_blocks(scan, ids, 7 * 86_400.0, PatternConfig(window_days=7))
+    correlations = pl.read_parquet(layout.table_path(settings.data_path, "correlations"))
+    entities = pl.read_parquet(layout.table_path(settings.data_path, "entities"))
+    whole = score(mined.co_occurrence, mined.chains, correlations, causal_rows(scan), 4, entities)
+    blocks = checks.score_in_blocks(mined, correlations, entities, lambda block: causal_rows(scan, block), ids, 4,
+                                    block_homes=2)
+    assert whole["detected"].sum() > 0 and whole["exercised"].sum() > 0
+    assert blocks.equals(whole)

@@ -34,7 +34,6 @@ from synth_assets.smart_home.patterns.models import (
     TIME_OF_DAY_SCHEMA,
     PatternConfig,
 )
-from synth_assets.smart_home.patterns.scoring import score
 from synth_assets.smart_home.patterns.time_of_day import activity_profile, time_of_day_in_blocks
 from synth_assets.smart_home.patterns.window import (
     causal_rows,
@@ -182,8 +181,9 @@ def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings
     for day, days in run.windows:
         events = run.events(settings, day, days)
         mined = mine_in_blocks(events, home_ids, len(days) * 86_400.0, run.patterns, workers=MINING_THREADS)
-        scores.append(score(mined.co_occurrence, mined.chains, correlations, causal_rows(events),
-                            run.patterns.min_support, entities))
+        scores.append(checks.score_in_blocks(mined, correlations, entities,
+                                             lambda block, scan=events: causal_rows(scan, block), home_ids,
+                                             run.patterns.min_support))
         run.write(settings, "co_occurrence_patterns", day, mined.co_occurrence, CO_OCCURRENCE_SCHEMA)
         run.write(settings, "chain_patterns", day, mined.chains, CHAIN_SCHEMA)
         for found, schema, tally, kept in ((mined.co_occurrence, CO_OCCURRENCE_SCHEMA, pair_tally, pairs),

@@ -21,6 +21,7 @@ from synth_assets.core.bounds import Range
 from synth_assets.core.checks import Check, InRanges, Tally, unique_key
 from synth_assets.core.metadata import markdown_preview
 from synth_assets.smart_home.patterns.chains import MAX_CHAIN
+from synth_assets.smart_home.patterns.mine import MinedPatterns
 from synth_assets.smart_home.patterns.models import (
     DAY_TYPES,
     OCCUPANCY_ENTITY,
@@ -28,7 +29,7 @@ from synth_assets.smart_home.patterns.models import (
     SCORED_CHAIN_LENGTHS,
     PatternConfig,
 )
-from synth_assets.smart_home.patterns.scoring import SCORE_SCHEMA
+from synth_assets.smart_home.patterns.scoring import SCORE_SCHEMA, score
 from synth_assets.smart_home.patterns.time_of_day import MIN_SHARE, MINUTES_PER_DAY, NEAR_MINUTES
 
 ENTITY_KEYS = "entity_keys"   # the parent: home_id + SEP + entity_id of smart_home.entities (+ home.occupancy)
@@ -36,6 +37,7 @@ SEP = "\x1f"
 SPREAD_LIMIT = round(NEAR_MINUTES * 1.01, 2)
 """Times within NEAR_MINUTES of a peak: their circular standard deviation is at most that, and a hair more
 (sqrt(-2 ln R) of two times 45 minutes either side is 45.15 minutes)."""
+SCORE_BLOCK_HOMES = 100   # homes whose causal rows are read at once for the scores (memory of a block)
 PAIR_SCORES = "pair_scores_against_planted_rules"
 CHAIN_SCORES = "chain_scores_against_planted_rules"
 
@@ -163,6 +165,22 @@ def combine_scores(days: list[pl.DataFrame]) -> pl.DataFrame:
                            recall=_share("hits_exercised", "exercised"),
                            recall_of_all_planted=_share("true_positives", "planted"))
     return combined.select(list(SCORE_SCHEMA)).cast(SCORE_SCHEMA)
+
+
+def score_in_blocks(mined: MinedPatterns, correlations: pl.DataFrame, entities: pl.DataFrame,
+                    causal: Callable[[list[str]], pl.DataFrame], home_ids: list[str], min_support: int,
+                    block_homes: int = SCORE_BLOCK_HOMES) -> pl.DataFrame:
+    """:func:`patterns.scoring.score` of a window, block by block of homes (``causal(block)``: the block's
+    causal rows, read one block at a time) and combined: every count is per home, so the sums are exact."""
+    homes = sorted(home_ids)
+    parts = []
+    for first in range(0, len(homes), block_homes):
+        block = homes[first:first + block_homes]
+        mine = pl.col("home_id").is_in(block)
+        parts.append(score(mined.co_occurrence.filter(mine), mined.chains.filter(mine), correlations.filter(mine),
+                           causal(block), min_support, entities.filter(mine)))
+    return combine_scores(parts) if parts else score(mined.co_occurrence, mined.chains, correlations,
+                                                     causal([]), min_support, entities)
 
 
 def _share(numerator: str, denominator: str) -> pl.Expr:

@@ -93,10 +93,16 @@ def scan_window(data_dir: Path, analysis_day: date, days: Sequence[date], identi
     return pl.scan_parquet([str(p) for p in check_window(data_dir, analysis_day, days, identity)])
 
 
-def causal_rows(scan: pl.LazyFrame) -> pl.DataFrame:
+def causal_rows(scan: pl.LazyFrame, home_ids: Sequence[str] | None = None) -> pl.DataFrame:
     """What the scores read to tell which planted rules the window exercised: ``home_id``, ``entity_id``,
     ``context_id``, ``context_parent_id`` of every change caused by another and of every row that caused
-    one (a temperature report that turned the heating on too). The miners never see these columns."""
+    one (a temperature report that turned the heating on too), of ``home_ids`` (sorted; default: every home).
+    The miners never see these columns."""
+    if home_ids is not None and not home_ids:
+        scan = scan.head(0)
+    elif home_ids is not None:   # the block's home_id range first: Parquet row groups skipped by their statistics
+        scan = (scan.filter(pl.col("home_id").is_between(pl.lit(home_ids[0]), pl.lit(home_ids[-1])))
+                .filter(pl.col("home_id").is_in(list(home_ids))))
     parents = scan.filter(pl.col("context_parent_id").is_not_null()).select("context_parent_id").collect()
     return (scan.select(*CAUSAL_COLUMNS)
             .filter(pl.col("context_parent_id").is_not_null()
