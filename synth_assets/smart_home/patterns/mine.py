@@ -55,8 +55,9 @@ def mine_in_blocks(events: pl.LazyFrame, home_ids: Sequence[str], window_seconds
     blocks = [homes[i:i + block_homes] for i in range(0, len(homes), block_homes)]
 
     def mine(block: list[str]) -> MinedPatterns:
-        rows = (events.filter(pl.col("home_id").is_in(block)).select(MINED_COLUMNS).filter(MINED_ROWS)
-                .collect())
+        in_range = events.filter(pl.col("home_id").is_between(pl.lit(block[0]), pl.lit(block[-1])))  # row groups
+        rows = (in_range.filter(pl.col("home_id").is_in(block)).select(MINED_COLUMNS)   # of other homes are
+                .filter(MINED_ROWS).collect())                                          # skipped by statistics
         return mine_pairs_and_chains(rows, window_seconds, config)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
