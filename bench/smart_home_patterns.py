@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -34,9 +33,9 @@ from synth_assets.smart_home.events.rules import generate_correlations
 from synth_assets.smart_home.homes import generate_homes
 from synth_assets.smart_home.models import EVENTS_SCHEMA, SmartHomeConfig
 from synth_assets.smart_home.patterns import co_occurrence as co
-from synth_assets.smart_home.patterns.mine import BLOCK_HOMES, MINED_COLUMNS, MINED_ROWS, mine_in_blocks
+from synth_assets.smart_home.patterns.mine import MINED_COLUMNS, MINED_ROWS, mine_in_blocks
 from synth_assets.smart_home.patterns.models import PatternConfig
-from synth_assets.smart_home.patterns.time_of_day import time_of_day_patterns
+from synth_assets.smart_home.patterns.time_of_day import time_of_day_in_blocks
 
 LAST_DAY = date(2024, 2, 4)   # the analysis day: 28 winter days end here
 NAIVE_HOMES = 5
@@ -94,12 +93,8 @@ def patterns_window(homes: int = 1_000, days: int = 28, seed: int = 42) -> dict:
     scan = pl.scan_parquet(files)
     mine_s, mine_cpu, mined = _timed(lambda: mine_in_blocks(scan, home_ids, days * 86_400.0, config,
                                                             workers=WORKERS))
-    def time_of_day(block: list[str]) -> pl.DataFrame:
-        rows = scan.filter(pl.col("home_id").is_in(block)).select(MINED_COLUMNS).filter(MINED_ROWS).collect()
-        return time_of_day_patterns(rows, world["homes"].filter(pl.col("home_id").is_in(block)), window, config)
-
-    blocks = [sorted(home_ids)[i:i + BLOCK_HOMES] for i in range(0, len(home_ids), BLOCK_HOMES)]
-    tod_s, tod_cpu, tod = _timed(lambda: pl.concat(list(ThreadPoolExecutor(WORKERS).map(time_of_day, blocks))))
+    tod_s, tod_cpu, tod = _timed(lambda: time_of_day_in_blocks(scan, world["homes"], window, config,
+                                                               workers=WORKERS))
     events = scan.select(pl.len()).collect().item()
     subset = sorted(home_ids)[:NAIVE_HOMES]
     rows = scan.filter(pl.col("home_id").is_in(subset)).select(MINED_COLUMNS).filter(MINED_ROWS).collect()
