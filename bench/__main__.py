@@ -18,6 +18,7 @@ from bench import (  # noqa: E402
     smart_home_dimensions,
     smart_home_events,
     smart_home_export,
+    smart_home_training,
     stream,
 )
 
@@ -70,6 +71,9 @@ def bench_smart_home(args) -> None:
     print(_row("  states written one INSERT per row (naive)", {
         "rows": export["rows"], "seconds": export["naive_seconds"], "rows_per_s": export["naive_rows_per_s"]}))
     print(f"  {'ratio whole export / naive INSERT of the states alone':<58} {export['ratio']:>12,.1f} x")
+    if not args.quick:   # the 1,000 homes x 28 days of events are generated once (about 5 min), then cached
+        print("\nsmart home: a training day (device graph + home-type classifier), 1,000 homes x 28 days")
+        print(*smart_home_training.report(smart_home_training.training_day()), sep="\n")
 
 
 def bench_stream() -> None:
