@@ -41,7 +41,7 @@ def anomalies_day(seed: int = 42, homes: int = 1_000, days: int = 28, block: int
                                  world["rules"])
     planted = plan.plan(seed, LAST_DAY, world["homes"], candidates, world["config"].anomaly_rate)
     return {"homes": homes, "days": days, "seconds": seconds, "anomalies": found.height,
-            "scores": detector.score(found, planted)}
+            "scores": detector.score(found, planted), "found": found, "planted": planted}
 
 
 def main() -> None:
@@ -49,12 +49,16 @@ def main() -> None:
     parser.add_argument("--homes", type=int, default=1_000)
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--block", type=int, default=detector.BLOCK_HOMES)
+    parser.add_argument("--write", help="also write the detected and planted rows to <prefix>_found/_planted.parquet")
     args = parser.parse_args()
     result = anomalies_day(homes=args.homes, days=args.days, block=args.block)
     print(f"anomalies of {LAST_DAY} over {result['days']} days of {result['homes']:,} homes: "
           f"{result['seconds']:.1f} s (read + detect, blocks of {args.block} homes), {result['anomalies']} found")
     with pl.Config(tbl_rows=10):
         print(result["scores"])
+    if args.write:
+        result["found"].write_parquet(f"{args.write}_found.parquet")
+        result["planted"].write_parquet(f"{args.write}_planted.parquet")
 
 
 if __name__ == "__main__":

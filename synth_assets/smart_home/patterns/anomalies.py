@@ -10,8 +10,9 @@ home; hours are hours elapsed since local midnight, so on a DST day the hours af
   :data:`QUIET_HOME_SHARE` of the baseline days, someone home in h on at least :data:`OCCUPIED_SHARE` of
   them (people from the ``person`` entities). Score: -ln((k + 0.5) / (days + 1)), k = 0.
 - ``unusual_duration``: a run of D (on to off, or to D's last event if still on) on with someone home for
-  longer than :data:`DURATION_FACTOR` x the longest such baseline run and at least
-  :data:`MIN_UNUSUAL_RUN_S` (a thing left on while everyone is out is the home's normal). Score: that ratio.
+  at least :data:`MIN_UNUSUAL_RUN_S` and longer than :data:`DURATION_FACTOR` x the longest such baseline
+  run, or begun at an unusual hour (as for unusual_time): on through the night (a thing left on while
+  everyone is out is the home's normal). Score: that ratio.
 - ``unusual_value``: a temperature, humidity or power reading of D whose robust z (distance from the
   baseline median over 1.4826 x the median absolute deviation, at least the class's :data:`MIN_SPREAD`)
   exceeds :data:`VALUE_Z`. Score: z.
@@ -37,7 +38,7 @@ from synth_assets.smart_home.events.models import SESSIONS
 from synth_assets.smart_home.patterns.models import ANOMALIES_SCHEMA, ANOMALY_KINDS
 
 MIN_BASELINE_DAYS = 5           # fewer baseline days: nothing is called unusual (estimate)
-QUIET_HOME_SHARE = 0.15         # unusual_time: the home's actuators switched on near that hour on at most
+QUIET_HOME_SHARE = 0.1          # unusual_time: the home's actuators switched on near that hour on at most
                                 # this share of the baseline days (estimate)
 OCCUPIED_SHARE = 0.8            # ... while someone was home in that hour on at least this share (estimate): the
                                 # household is there and asleep, not out (an hour a home is usually empty is
@@ -45,7 +46,8 @@ OCCUPIED_SHARE = 0.8            # ... while someone was home in that hour on at 
 ROUTINE_CHANGE_ENTITIES = 3     # this many run anomalies of a home on the day are a change of the household's
                                 # routine (back from a trip), not a device's: not reported (estimate)
 DURATION_FACTOR = 2.0           # time on with someone home, this many times the baseline's longest (estimate)
-MIN_UNUSUAL_RUN_S = 4 * 3600.0  # ... and at least this long (estimate)
+MIN_UNUSUAL_RUN_S = 5 * 3600.0  # ... and at least this long; a run this long begun at an unusual hour is one
+                                # too (on through the night), not an unusual_time (estimate)
 VALUE_Z = 8.0                   # robust z of a reading (estimate)
 MIN_SPREAD = {"temperature": 0.3, "humidity": 1.5, "power": 40.0}   # floor of 1.4826 x MAD (estimate)
 VOLUME_FACTOR = 2.0             # changes in an hour over the busiest baseline hour (estimate)
@@ -251,14 +253,16 @@ def _runs(frame: pl.DataFrame, occupied: Occupied, home_hours: pl.DataFrame, las
              .join(home_hours, on=["home_pos", "hour"], how="left")
              .with_columns(pl.col("days", "home_days", "runs").fill_null(0)))
     ratio = pl.col("attended") / pl.max_horizontal("longest", 60.0)
-    long_run = (pl.col("runs") >= 1) & (ratio > DURATION_FACTOR) & (pl.col("attended") >= MIN_UNUSUAL_RUN_S)
+    quiet = ((pl.col("days") == 0) & (pl.col("home_days") <= QUIET_HOME_SHARE * last)
+             & (pl.col("occupied_days").fill_null(0) >= OCCUPIED_SHARE * last))
+    # long for this entity, or switched on at an unusual hour and then left on for hours: on through the night
+    long_run = (pl.col("attended") >= MIN_UNUSUAL_RUN_S) & (((pl.col("runs") >= 1) & (ratio > DURATION_FACTOR))
+                                                            | quiet)
     duration = today.filter(long_run).with_columns(
         kind=pl.lit("unusual_duration"), score=ratio,
         detail=pl.format("on for {} h from {}, {} h of it with someone home; longest such run on the {} days "
                          "before: {} h", (pl.col("length") / 3600).round(1), _clock(pl.col("second")),
                          (pl.col("attended") / 3600).round(1), pl.lit(last), (pl.col("longest") / 3600).round(1)))
-    quiet = ((pl.col("days") == 0) & (pl.col("home_days") <= QUIET_HOME_SHARE * last)
-             & (pl.col("occupied_days").fill_null(0) >= OCCUPIED_SHARE * last))
     time = today.filter(~long_run & quiet).with_columns(
         kind=pl.lit("unusual_time"), score=-((pl.col("days") + 0.5) / (last + 1)).log(),
         detail=pl.format("on at {} for {} min; switched on within an hour of {}:00 on {} of {} days (anything in "
