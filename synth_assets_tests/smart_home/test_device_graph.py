@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import dagster as dg
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 
@@ -129,3 +130,22 @@ def test_device_graph_through_dagster_files_views_checks_and_a_missing_pattern_d
     assert "co_occurrence_patterns" in str(error.value) and next_day.isoformat() in str(error.value)
     assert "dagster asset materialize" in str(error.value)
     assert not layout.daily_path(data.settings.data_path, graph.NODES_TABLE, next_day).exists()
+
+
+def test_the_files_make_one_sparse_graph_whose_components_never_cross_homes(built):
+    """What a GNN library builds from the edge_index (here scipy's COO matrix): n x n with n = the nodes, and
+    every connected component inside one home's graph_id."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    _, _, _, nodes, edges = built
+    n = nodes.height
+    adjacency = coo_matrix((edges["weight"].to_numpy(), (edges["source"].to_numpy(), edges["target"].to_numpy())),
+                           shape=(n, n))
+    assert adjacency.shape == (n, n) and edges.select(pl.max_horizontal("source", "target").max()).item() < n
+    features = nodes.select(graph.NODE_FEATURES).to_numpy()
+    assert features.shape == (n, len(graph.NODE_FEATURES)) and not np.isnan(features).any()
+    count, labels = connected_components(adjacency, directed=True, connection="weak")
+    homes_per_component = (pl.DataFrame({"component": labels, "graph_id": nodes["graph_id"]})
+                           .group_by("component").agg(pl.col("graph_id").n_unique()))
+    assert count >= nodes["graph_id"].n_unique() and (homes_per_component["graph_id"] == 1).all()
