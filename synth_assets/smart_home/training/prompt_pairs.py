@@ -31,10 +31,10 @@ from datetime import date
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import yaml
 
 from synth_assets.core.rng import rng_for, stable_ints
 from synth_assets.smart_home.patterns.automation_links import load_automation
+from synth_assets.smart_home.patterns.suggestions import dump_yaml
 
 PROMPT_PAIRS_SCHEMA_VERSION = 1
 SPLITS = ("train", "validation", "test")
@@ -253,7 +253,7 @@ def completion(automation: Mapping) -> str:
     kept = {key: value for key, value in automation.items() if key not in ("id", "description")}
     if str(kept.get("alias", "")).startswith(SUGGESTED_PREFIX):
         kept["alias"] = str(kept["alias"])[len(SUGGESTED_PREFIX):]
-    return yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120)
+    return dump_yaml(kept)
 
 
 def home_splits(seed: int, homes: pl.DataFrame) -> pl.DataFrame:
@@ -277,9 +277,11 @@ def prompt_pairs(seed: int, day: date, automations: pl.DataFrame, entities: pl.D
     ``yaml``: one-item automations.yaml texts); ``entities`` with ``friendly_name``; ``homes`` with
     ``home_index``."""
     records = []
+    entities_of = entities.partition_by("home_id", as_dict=True)
+    areas_of = areas.partition_by("home_id", as_dict=True)
     for (home_id,), part in automations.sort("home_id", "source", "automation_id").group_by("home_id",
                                                                                           maintain_order=True):
-        words = HomeWords(entities.filter(pl.col("home_id") == home_id), areas.filter(pl.col("home_id") == home_id))
+        words = HomeWords(entities_of.get((home_id,), entities.clear()), areas_of.get((home_id,), areas.clear()))
         for source, automation_id, text in part.select("source", "automation_id", "yaml").iter_rows():
             automation = load_automation(text, automation_id)
             clauses, done = describe(automation, words), completion(automation)
