@@ -137,6 +137,16 @@ def test_a_failing_run_is_reported_and_unknown_ids_are_refused(server):
     assert unknown.returncode == 1 and "no run 0123456789abcdef" in unknown.stderr
 
 
+def test_a_run_still_going_is_not_deleted_and_is_once_it_finished(server):
+    url, data = server
+    launched = synth("trigger", "--day", data.day.isoformat(), "--url", url)
+    run_id = re.search(r"launched training run (\S+)", launched.stdout).group(1)
+    refused = synth("delete", run_id, "--url", url)   # a training run takes far longer than this call
+    assert refused.returncode == 1 and "a queued or running run is not deleted" in refused.stderr, refused.stderr
+    assert runs_cli.wait_for(url, run_id, RUN_SECONDS) == "SUCCESS"
+    assert synth("delete", run_id, "--url", url).returncode == 0
+
+
 def test_an_unreachable_server_names_the_url_and_make_ui(tmp_path):
     url = f"http://127.0.0.1:{_free_port()}"
     for args in (("list",), ("trigger", "--day", "2024-01-10"), ("delete", "abc")):
