@@ -100,11 +100,11 @@ def _unreachable(url: str, exc: Exception) -> RunsError:
 
 def _connection_failure(exc: BaseException) -> BaseException | None:
     """The connection error somewhere in ``exc``'s chain of causes (the client wraps it in its own), if any."""
-    seen = exc
-    while seen is not None:
+    seen, depth = exc, 0
+    while seen is not None and depth < 20:   # a chain, never a cycle; bounded all the same
         if isinstance(seen, (requests.ConnectionError, requests.Timeout, ConnectionError)):
             return seen
-        seen = seen.__cause__ or seen.__context__
+        seen, depth = seen.__cause__ or seen.__context__, depth + 1
     return None
 
 
