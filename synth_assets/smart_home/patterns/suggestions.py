@@ -22,7 +22,9 @@ so a suggestion's service is the one the generator's automations use for that st
   ``spread_minutes`` <= :data:`MAX_TIME_SPREAD_MINUTES` and at least ``min_support`` days, the most confident
   one of each (entity, state, day type), unless an automation already sets that state: a ``time`` trigger
   at HH:MM:00 with a ``time`` condition on the weekdays of its day type (the home country's weekend from
-  ``core.calendar``).
+  ``core.calendar``). The patterns count public holidays as weekend days; the condition cannot (Home
+  Assistant knows holidays only through a ``workday`` sensor, which the homes' registries do not have), so a
+  weekday suggestion also runs on a holiday.
 
 **Confidence** is the lower end of the 95 % Wilson score interval (:func:`wilson_lower`, Wilson 1927) of
 the share the pattern rests on, so few observations give a low value: for a pair, the *precedence* (the share
