@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 import yaml
 
-from synth_assets.core.storage import write_parquet_atomic
+from synth_assets.core.storage import CorruptFileError, write_parquet_atomic
 from synth_assets.smart_home import assets as home_assets
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.context import assets as context_assets
@@ -159,6 +159,18 @@ def test_a_missing_pattern_day_is_named_and_nothing_is_written(made):
                        partition_key=day.isoformat())
     assert "--select smart_home/co_occurrence_patterns --partition 2024-01-13" in str(err.value)
     assert not layout.daily_path(settings.data_path, "automation_suggestions", day).exists()
+
+
+def test_pattern_files_mined_with_other_settings_are_refused_before_a_write(made):
+    settings, resources, _ = made
+    path = layout.daily_path(settings.data_path, "automation_suggestions", LAST)
+    before = _sha(path)
+    other = {**resources, "smart_home": SmartHomeSettings(homes=6, pattern_window_days=WINDOW - 1)}
+    with dg.instance_for_test() as instance, pytest.raises(CorruptFileError, match="co_occurrence_patterns") as err:
+        dg.materialize(ALL, selection=[suggestion_assets.SUGGESTIONS], resources=other, instance=instance,
+                       partition_key=LAST.isoformat())
+    assert "re-run: dagster asset materialize" in str(err.value)
+    assert _sha(path) == before
 
 
 def test_the_same_day_again_gives_the_same_bytes(made):
