@@ -16,6 +16,15 @@ warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
 pytest_plugins = ["synth_assets_tests.postgres_fixture"]
 
+LONG_FIRST = ("smart_home/test_smart_home_assets.py::test_the_demo", "test_runs_cli.py",
+              "reliability/test_killed_runs.py")
+"""The longest tests (a whole demo, a real webserver, killed runs): run first, so that neither xdist worker
+ends the suite alone with one of them."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not any(part in item.nodeid for part in LONG_FIRST))   # stable
+
 
 def make_settings(data_dir: Path, seed: int = 7, mode: str = "sample") -> SynthSettings:
     return SynthSettings(seed=seed, data_dir=str(data_dir), air_quality_mode=mode)
