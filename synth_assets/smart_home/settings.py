@@ -72,8 +72,12 @@ class SmartHomeSettings(EnvSettings):
         default=None, description="days of events each pattern analysis day reads, the day included (1-366; "
                                   "unset: SYNTH_SMART_HOME_PATTERN_WINDOW_DAYS, else 28)")
     pattern_min_support: int | None = Field(
-        default=None, description="least occurrences (pairs, chains) or days (times of day) of a pattern "
+        default=None, description="least days a time of day recurs on "
                                   "(unset: SYNTH_SMART_HOME_PATTERN_MIN_SUPPORT, else 4)")
+    pattern_min_pair_support: int | None = Field(
+        default=None, description="least occurrences of a pair, least starts of a chain (unset: 8)")
+    pattern_max_dispersion: float | None = Field(
+        default=None, description="pairs: most spread of the lags, (q75 - q25) / median (unset: 0.35)")
     pattern_max_lag_seconds: float | None = Field(default=None, description="pairs: B follows A within this")
     pattern_min_confidence: float | None = Field(default=None, description="pairs: least share of A followed by B")
     pattern_min_lift: float | None = Field(default=None, description="pairs: least lift against chance")
@@ -86,6 +90,7 @@ class SmartHomeSettings(EnvSettings):
     def patterns(self) -> PatternConfig:
         """The validated pattern-analysis settings (unset fields: PatternConfig's defaults)."""
         given = {"window_days": self.pattern_window_days, "min_support": self.pattern_min_support,
+                 "min_pair_support": self.pattern_min_pair_support, "max_dispersion": self.pattern_max_dispersion,
                  "max_lag_seconds": self.pattern_max_lag_seconds, "min_confidence": self.pattern_min_confidence,
                  "min_lift": self.pattern_min_lift}
         try:

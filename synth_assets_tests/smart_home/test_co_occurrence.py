@@ -111,7 +111,7 @@ def test_a_rule_that_only_acts_when_it_can_is_found_by_its_open_confidence():
     rng = np.random.default_rng(6)
     leave = np.arange(28) * 86_400.0 + 8 * 3600 + rng.uniform(0, 1800, 28)
     back = leave + 9 * 3600
-    lit = leave[::4]                                   # on one day in four the light is on when leaving
+    lit = leave[::3]                                   # on one day in three the light is on when leaving
     events = _log(("h1", "person.a", leave, "not_home"), ("h1", "person.a", back, "home"),
                   ("h1", "light.hall", lit - 600, "on"), ("h1", "light.hall", lit + 60, "off"))
     found = co_occurrence(events, 28 * 86_400.0, PatternConfig())

@@ -73,12 +73,18 @@ def test_a_door_opened_by_hand_between_the_unlock_and_its_chime_explains_the_sho
 def test_a_temperature_falling_below_a_level_is_the_trigger_of_the_heating():
     rng = np.random.default_rng(5)
     t = np.arange(0, WINDOW_SECONDS - 900, 300.0)
-    temperature = 19.5 + 1.5 * np.sin(2 * np.pi * t / 86_400) + rng.normal(0, 0.05, t.size)
+    temperature = np.round(19.5 + 1.5 * np.sin(2 * np.pi * t / 86_400) + rng.normal(0, 0.05, t.size), 1)  # as reported
     other = 22.0 + 1.0 * np.sin(2 * np.pi * t / 86_400 + 1.0) + rng.normal(0, 0.05, t.size)
-    falls = np.flatnonzero((temperature[1:] < 19.0) & (temperature[:-1] >= 19.0)) + 1
-    rises = np.flatnonzero((temperature[1:] >= 19.5) & (temperature[:-1] < 19.5)) + 1
-    heat = t[falls] + rng.lognormal(np.log(30.0), 0.2, falls.size)
-    off = t[rises] + rng.lognormal(np.log(30.0), 0.2, rises.size)
+    falls, rises, heating = [], [], False      # heat below 19.0, off again at 19.5: a thermostat's hysteresis
+    for i, value in enumerate(temperature):
+        if not heating and value < 19.0:
+            falls.append(i)
+            heating = True
+        elif heating and value >= 19.5:
+            rises.append(i)
+            heating = False
+    heat = t[falls] + rng.lognormal(np.log(30.0), 0.2, len(falls))
+    off = t[rises] + rng.lognormal(np.log(30.0), 0.2, len(rises))
     events = _log(("h1", "sensor.hall_temperature", t, temperature), ("h1", "sensor.den_temperature", t, other),
                   ("h1", "climate.hall", heat, "heat"), ("h1", "climate.hall", off, "off"))
     found = co_occurrence(events, WINDOW_SECONDS, PatternConfig())

@@ -183,7 +183,7 @@ def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings
         mined = mine_in_blocks(events, home_ids, len(days) * 86_400.0, run.patterns, workers=MINING_THREADS)
         scores.append(checks.score_in_blocks(mined, correlations, entities,
                                              lambda block, scan=events: causal_rows(scan, block), home_ids,
-                                             run.patterns.min_support))
+                                             run.patterns.min_pair_support))
         run.write(settings, "co_occurrence_patterns", day, mined.co_occurrence, CO_OCCURRENCE_SCHEMA)
         run.write(settings, "chain_patterns", day, mined.chains, CHAIN_SCHEMA)
         for found, schema, tally, kept in ((mined.co_occurrence, CO_OCCURRENCE_SCHEMA, pair_tally, pairs),

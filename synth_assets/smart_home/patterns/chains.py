@@ -20,7 +20,7 @@ MAX_CHAIN = 4
 def chain_patterns(changes: pl.DataFrame, found: pl.DataFrame, pairs: pl.DataFrame, config: PatternConfig,
                    max_length: int = MAX_CHAIN) -> pl.DataFrame:
     """``home_id``, ``chain`` (items in order), ``length``, ``support``, ``lag_seconds`` for every chain of
-    2..``max_length`` items whose support reaches ``config.min_support``."""
+    2..``max_length`` items whose support reaches ``config.min_pair_support``."""
     items = changes.select("row", "home_id", "item", "t")
     settable = pairs.filter(pl.col("entity_b").str.extract(r"^([a-z_]+)\.", 1).is_in(ACTIONABLE_DOMAINS))
     starts = items.join(settable.select("home_id", item="item_a").unique(), on=["home_id", "item"], how="semi")
@@ -43,7 +43,7 @@ def chain_patterns(changes: pl.DataFrame, found: pl.DataFrame, pairs: pl.DataFra
     found_chains = (pl.concat(levels)
                     .group_by("home_id", "chain")
                     .agg(support=pl.col("first").n_unique(), lag_seconds=pl.col("lag_us").median() / 1e6)
-                    .filter(pl.col("support") >= config.min_support)
+                    .filter(pl.col("support") >= config.min_pair_support)
                     .with_columns(length=pl.col("chain").list.len().cast(pl.Int8)))
     return (found_chains.select("home_id", "chain", "length", "support", "lag_seconds")
             .sort("home_id", "length", "support", descending=[False, False, True]))

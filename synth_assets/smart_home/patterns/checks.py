@@ -100,9 +100,9 @@ def co_occurrence_checks(config: PatternConfig) -> list[Check]:
         unique_key("unique_pair", ["analysis_day", "home_id", "entity_a", "state_a", "entity_b", "state_b"]),
         _entity_rule("entity_a", "co_occurrence_patterns"),
         _entity_rule("entity_b", "co_occurrence_patterns"),
-        InRanges("values_in_ranges", "support >= min_support, confidence and precedence 0-1, lift > 0, "
+        InRanges("values_in_ranges", "support >= min_pair_support, confidence and precedence 0-1, lift > 0, "
                  "lag 0-max_lag_seconds",
-                 ranges={"support": Range(config.min_support, None), "confidence": Range(0.0, 1.0),
+                 ranges={"support": Range(config.min_pair_support, None), "confidence": Range(0.0, 1.0),
                          "precedence": Range(0.0, 1.0), "lift": Range(0.0, None, low_strict=True),
                          "lag_seconds": Range(0.0, config.max_lag_seconds)}),
         FrameRule("no_self_pair", "entity_a differs from entity_b",
@@ -116,9 +116,9 @@ def chain_checks(config: PatternConfig) -> list[Check]:
     return [
         unique_key("unique_chain", ["analysis_day", "home_id", "chain", "states"]),
         _entity_rule("chain", "chain_patterns"),
-        InRanges("values_in_ranges", f"length 2-{MAX_CHAIN}, support >= min_support, lag 0 to "
+        InRanges("values_in_ranges", f"length 2-{MAX_CHAIN}, support >= min_pair_support, lag 0 to "
                  "(length - 1) x max_lag_seconds",
-                 ranges={"length": Range(2, MAX_CHAIN), "support": Range(config.min_support, None),
+                 ranges={"length": Range(2, MAX_CHAIN), "support": Range(config.min_pair_support, None),
                          "lag_seconds": Range(0.0, (MAX_CHAIN - 1) * config.max_lag_seconds)}),
         FrameRule("length_matches_chain", "length = entities in chain = states, no entity state twice",
                   violations=_malformed_chains),

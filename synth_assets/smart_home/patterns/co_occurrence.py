@@ -114,7 +114,7 @@ def _codes(changes: pl.DataFrame, column: str) -> np.ndarray:
 
 def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: float,
                     config: PatternConfig) -> pl.DataFrame:
-    """Support, confidence, lift and median lag of every directed item pair with ``config.min_support``
+    """Support, confidence, lift and median lag of every directed item pair with ``config.min_pair_support``
     occurrences (fewer can never pass: their lags are not even sorted).
 
     Lags of a causal pair crowd around the automation's delay: support and chance are both taken within
@@ -125,7 +125,7 @@ def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: 
     row_a, row_b = found["row_a"].to_numpy(), found["row_b"].to_numpy()
     pairs = pl.DataFrame({"pair": code[row_a] * n_codes + code[row_b], "row_b": row_b, "lag_us": found["lag_us"]})
     reach_rank = ((pl.len() - 1) * LAG_QUANTILE).round() + 1   # lags up to the 90th percentile (nearest rank)
-    counted = pairs.group_by("pair").agg(support=pl.len()).filter(pl.col("support") >= config.min_support)
+    counted = pairs.group_by("pair").agg(support=pl.len()).filter(pl.col("support") >= config.min_pair_support)
     grouped = (pairs.join(counted.select("pair"), on="pair", how="semi").group_by("pair")
                .agg(support=pl.len(), preceded=pl.col("row_b").n_unique(), within_reach=reach_rank,
                     reach_us=pl.col("lag_us").quantile(LAG_QUANTILE, interpolation="nearest"),
@@ -157,7 +157,7 @@ def with_open_confidence(stats: pl.DataFrame, changes: pl.DataFrame, found: pl.D
     *can* change to it), the share followed by B's change. Leaving turns the lights off, but most lights
     are off already when people leave: the plain confidence hides that, this one does not. Only for the
     pairs with enough support and lift (the others get null)."""
-    worth = stats.filter((pl.col("support") >= config.min_support) & (pl.col("lift") >= config.min_lift)
+    worth = stats.filter((pl.col("support") >= config.min_pair_support) & (pl.col("lift") >= config.min_lift)
                          & (pl.col("confidence") < config.min_confidence))   # the others pass already
     if worth.is_empty():
         return stats.with_columns(open_confidence=pl.lit(None, pl.Float64))
@@ -193,7 +193,7 @@ def passing(stats: pl.DataFrame, config: PatternConfig) -> pl.DataFrame:
                | (pl.col("open_confidence").fill_null(0) >= config.min_confidence))
     person = pl.col("entity_a").str.starts_with("person.") | pl.col("entity_b").str.starts_with("person.")
     occupancy = (pl.col("entity_a") == OCCUPANCY) | (pl.col("entity_b") == OCCUPANCY)
-    return stats.filter((pl.col("support") >= config.min_support) & regular & (pl.col("lift") >= config.min_lift)
+    return stats.filter((pl.col("support") >= config.min_pair_support) & regular & (pl.col("lift") >= config.min_lift)
                         & ~(person & occupancy))
 
 

@@ -80,8 +80,8 @@ def triangle_verdicts(triangles: pl.DataFrame, changes: pl.DataFrame, found: pl.
     counts = (triangles.join(z_trials, on=["home_id", "z", "x", "y"], how="left")
               .join(x_trials, on=["home_id", "z", "x", "y"], how="left")
               .with_columns(pl.col("z_alone", "z_alone_followed", "x_alone", "x_alone_followed").fill_null(0)))
-    enough_z = pl.col("z_alone") >= config.min_support
-    enough_x = pl.col("x_alone") >= config.min_support
+    enough_z = pl.col("z_alone") >= config.min_pair_support
+    enough_x = pl.col("x_alone") >= config.min_pair_support
     share_z = pl.col("z_alone_followed") >= config.min_confidence * pl.col("z_alone")
     share_x = pl.col("x_alone_followed") >= config.min_confidence * pl.col("x_alone")
     return counts.with_columns(is_chain=pl.when(enough_z).then(~share_z).when(enough_x).then(share_x)

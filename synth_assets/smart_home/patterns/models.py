@@ -41,10 +41,13 @@ class PatternConfig(BaseModel):
 
     window_days: int = Field(default=28, ge=1, le=366)   # trailing days analysed, the analysis day included
     max_lag_seconds: float = Field(default=150.0, gt=0, le=3600)   # B follows A within this (estimate)
-    min_support: int = Field(default=4, ge=1)         # occurrences of A followed by B (estimate)
+    min_support: int = Field(default=4, ge=1)         # days a time of day recurs on (estimate)
+    min_pair_support: int = Field(default=8, ge=1)    # changes of A followed by B, of A starting a chain:
+                                                      # twice a week over 28 days (estimate; measured in
+                                                      # docs/smart_home_pattern_mining.md)
     min_confidence: float = Field(default=0.5, gt=0, le=1)   # share of A followed by B (estimate)
     min_lift: float = Field(default=20.0, gt=1)       # against B's chance within the pair's reach (estimate)
-    max_dispersion: float = Field(default=0.4, gt=0)  # (q75 - q25) / median of the lags: an automation's delay
+    max_dispersion: float = Field(default=0.35, gt=0)  # (q75 - q25) / median of the lags: an automation's delay
                                                       # is tight, a person's is not (estimate)
 
 
