@@ -15,9 +15,11 @@ warnings.filterwarnings("ignore")
 from bench import (  # noqa: E402
     air_quality,
     content,
+    smart_home_anomalies,
     smart_home_dimensions,
     smart_home_events,
     smart_home_export,
+    smart_home_patterns,
     smart_home_training,
     stream,
 )
@@ -72,6 +74,10 @@ def bench_smart_home(args) -> None:
         "rows": export["rows"], "seconds": export["naive_seconds"], "rows_per_s": export["naive_rows_per_s"]}))
     print(f"  {'ratio whole export / naive INSERT of the states alone':<58} {export['ratio']:>12,.1f} x")
     if not args.quick:   # the 1,000 homes x 28 days of events are generated once (about 5 min), then cached
+        print("\nsmart home: pattern analysis of one 28-day window, 1,000 homes")
+        print(*smart_home_patterns.report(smart_home_patterns.patterns_window()), sep="\n")
+        anomalies = smart_home_anomalies.anomalies_day()
+        print(f"  anomalies of one analysis day {anomalies['seconds']:>8.1f} s: {anomalies['anomalies']:,} found")
         print("\nsmart home: a training day (device graph + home-type classifier), 1,000 homes x 28 days")
         print(*smart_home_training.report(smart_home_training.training_day()), sep="\n")
 

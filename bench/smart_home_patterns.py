@@ -113,22 +113,26 @@ def patterns_window(homes: int = 1_000, days: int = 28, seed: int = 42) -> dict:
             "naive_rate": len(listed) / naive_s, "vector_rate": len(listed) / vec_s, "directory": directory}
 
 
+def report(r: dict) -> list[str]:
+    total = r["mine_seconds"] + r["tod_seconds"]
+    return [f"  pairs + chains, mined in blocks of homes ({WORKERS} threads) {r['mine_seconds']:>8.1f} s "
+            f"({r['mine_cpu']:.1f} CPU-s): {r['pairs']:,} pairs, {r['chains']:,} chains",
+            f"  time-of-day patterns {r['tod_seconds']:>8.1f} s ({r['tod_cpu']:.1f} CPU-s): {r['tod_rows']:,} rows",
+            f"  analysis total {total:>8.1f} s  target <= 60 s",
+            f"  pair counting per state change: vectorised {r['vector_rate']:,.0f}/s, per-row loop "
+            f"{r['naive_rate']:,.0f}/s ({NAIVE_HOMES} homes, {r['naive_changes']:,} changes): "
+            f"{r['vector_rate'] / r['naive_rate']:.1f} x"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.smart_home_patterns")
     parser.add_argument("--homes", type=int, default=1_000)
     parser.add_argument("--days", type=int, default=28)
     args = parser.parse_args()
     r = patterns_window(args.homes, args.days)
-    total = r["mine_seconds"] + r["tod_seconds"]
     print(f"smart-home pattern analysis, {r['homes']:,} homes x {r['days']} days ({r['events']:,} events, "
           f"cached in {r['directory']})")
-    print(f"  pairs + chains  {r['mine_seconds']:>7.1f} s ({r['mine_cpu']:.1f} CPU-s): {r['pairs']:,} pairs, "
-          f"{r['chains']:,} chains ({WORKERS} threads over blocks of homes)")
-    print(f"  time of day     {r['tod_seconds']:>7.1f} s ({r['tod_cpu']:.1f} CPU-s): {r['tod_rows']:,} patterns")
-    print(f"  analysis total  {total:>7.1f} s  target <= 60 s")
-    print(f"  pair counting per state change: vectorised {r['vector_rate']:,.0f}/s, per-row loop "
-          f"{r['naive_rate']:,.0f}/s ({NAIVE_HOMES} homes, {r['naive_changes']:,} changes): "
-          f"{r['vector_rate'] / r['naive_rate']:.1f} x")
+    print(*report(r), sep="\n")
 
 
 if __name__ == "__main__":
