@@ -13,9 +13,11 @@ is refused by name, with what it holds, what was expected and the command that r
 from __future__ import annotations
 
 import os
+import shutil
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +49,44 @@ class WrittenFile:
     bytes: int
 
 
+@contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """A hidden temporary name beside ``path`` to write; renamed over ``path`` when the block ends, removed
+    if it raises (a reader sees the old file or the new one, never half of one)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: Path | str, text: str) -> int:
+    """``text`` (UTF-8) to ``path`` atomically; returns its size in bytes."""
+    data = text.encode("utf-8")
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return len(data)
+
+
+def swap_in_directory(built: Path, target: Path) -> None:
+    """Replace directory ``target`` by ``built`` (made beside it) with renames only; the old one is removed
+    afterwards, and put back if the swap fails."""
+    old = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
+    if target.exists():
+        target.rename(old)
+    try:
+        built.rename(target)
+    except BaseException:
+        if old.exists():
+            old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def write_parquet_atomic(table: pa.Table, path: Path | str, schema: pa.Schema | None = None,
                          identity: FileIdentity | None = None) -> WrittenFile:
     """Write ``table`` (cast to ``schema`` if given) to ``path`` atomically, stamped with ``identity``."""
@@ -54,14 +94,8 @@ def write_parquet_atomic(table: pa.Table, path: Path | str, schema: pa.Schema | 
     if schema is not None:
         table = table.select(schema.names).cast(schema)
     table = table.replace_schema_metadata(identity.to_metadata() if identity is not None else None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp, **_WRITER_OPTIONS)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return WrittenFile(path=path, rows=table.num_rows, bytes=path.stat().st_size)
 
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from synth_assets.core.storage import swap_in_directory
 from synth_assets.smart_home.export import registries
 from synth_assets.smart_home.export.automation_events import automation_entities, automation_runs, with_run_contexts
 from synth_assets.smart_home.export.automations import (
@@ -94,20 +95,6 @@ def remove_stale_builds(root: Path, older_than_seconds: float = STALE_BUILD_SECO
     return len(stale)
 
 
-def _swap_in(built: Path, target: Path) -> None:
-    """Replace ``target`` by ``built`` with renames only; the old export is removed afterwards."""
-    old = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
-    if target.exists():
-        target.rename(old)
-    try:
-        built.rename(target)
-    except BaseException:
-        if old.exists():
-            old.rename(target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def export_home(root: Path, seed: int, days: Sequence[date], tables: HomeTables) -> HomeExport:
     """Write one home's export to ``root/<home_id>/`` and say what it holds."""
     home_id = str(tables.home["home_id"])
@@ -137,7 +124,7 @@ def export_home(root: Path, seed: int, days: Sequence[date], tables: HomeTables)
             configuration_yaml(tables.home, tables.elevation_m, len(check_days(days)), tables.elevation_source),
             encoding="utf-8")
         (built / AUTOMATIONS_FILE).write_text(automations_yaml(automations), encoding="utf-8")
-        _swap_in(built, target)
+        swap_in_directory(built, target)
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
         raise

@@ -29,9 +29,7 @@ under a temporary name and renamed. Pure: no Dagster.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import uuid
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -41,6 +39,7 @@ import polars as pl
 import pyarrow as pa
 from adbc_driver_sqlite import dbapi as adbc_sqlite
 
+from synth_assets.core.storage import atomic_path
 from synth_assets.smart_home.export import statistics as stats
 from synth_assets.smart_home.export.encoding import compact_json, fnv1a_32, ulid_bytes, uuid_hex_bytes
 from synth_assets.smart_home.export.registries import LIGHT_COLOR_MODE
@@ -245,22 +244,15 @@ def write_recorder_database(path: Path, recorded: pl.DataFrame, entities: pl.Dat
         "closed_incorrect": [False], "created": [_sqlite_datetime(span_start)]})
     tables["schema_changes"] = pa.table({"change_id": [1], "schema_version": [SCHEMA_VERSION],
                                          "changed": [_sqlite_datetime(span_start)]})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with adbc_sqlite.connect(str(tmp)) as connection, connection.cursor() as cursor:
-            for statement in _statements("table"):
-                cursor.execute(statement)
-            for table, rows in tables.items():
-                if rows.num_rows:
-                    cursor.adbc_ingest(table, rows, mode="append")
-            for statement in _statements("index"):  # indexes after the rows: one sort each, not a b-tree walk
-                cursor.execute(statement)
-            connection.commit()
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, adbc_sqlite.connect(str(tmp)) as connection, connection.cursor() as cursor:
+        for statement in _statements("table"):
+            cursor.execute(statement)
+        for table, rows in tables.items():
+            if rows.num_rows:
+                cursor.adbc_ingest(table, rows, mode="append")
+        for statement in _statements("index"):  # indexes after the rows: one sort each, not a b-tree walk
+            cursor.execute(statement)
+        connection.commit()
     return {table: rows.num_rows for table, rows in tables.items()}
 
 

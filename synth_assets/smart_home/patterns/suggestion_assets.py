@@ -12,7 +12,6 @@ built aside and swapped in with renames.
 """
 
 
-import os
 import shutil
 import uuid
 from collections import Counter
@@ -27,7 +26,12 @@ from synth_assets.core import metadata as md
 from synth_assets.core.checks import Check, Tally, foreign_key, in_model_ranges, specs, unique_key
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings, duckdb_resource
-from synth_assets.core.storage import create_parquet_view, remove_stale_temp_files, write_parquet_atomic
+from synth_assets.core.storage import (
+    create_parquet_view,
+    remove_stale_temp_files,
+    swap_in_directory,
+    write_parquet_atomic,
+)
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.export.automations import AUTOMATION_COLUMNS
 from synth_assets.smart_home.export.registries import friendly_names
@@ -74,36 +78,18 @@ FRAME_CHECKS = [in_model_ranges(SuggestionBounds, "confidence_and_support_in_ran
                             "YAML names is one of its home's smart_home.entities")]
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """``text`` to ``path`` through a temporary file renamed over it (a reader sees the old or the new file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def replace_directory(files: dict[str, str], target: Path) -> None:
     """``target`` holding exactly ``files`` (name -> text): built aside, then swapped in with renames."""
     target.parent.mkdir(parents=True, exist_ok=True)
     built = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    old = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
     try:
         built.mkdir()
         for name, text in files.items():
             (built / name).write_text(text, encoding="utf-8")
-        if target.exists():
-            target.rename(old)
-        built.rename(target)
+        swap_in_directory(built, target)
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
-        if old.exists() and not target.exists():
-            old.rename(target)
         raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def yaml_dir(data_dir: Path, day: date) -> Path:

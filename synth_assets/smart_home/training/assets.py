@@ -9,8 +9,6 @@ of home type trained on the graphs, its metrics as metadata, the model as JSON u
 
 
 import json
-import os
-import uuid
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -22,7 +20,13 @@ from synth_assets.core import metadata as md
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.partitions import daily_partitions
 from synth_assets.core.resources import SynthSettings, duckdb_resource
-from synth_assets.core.storage import check_footer, create_parquet_view, read_parquet_checked, write_parquet_atomic
+from synth_assets.core.storage import (
+    check_footer,
+    create_parquet_view,
+    read_parquet_checked,
+    write_parquet_atomic,
+    write_text_atomic,
+)
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.models import EVENTS_SCHEMA, SmartHomeConfig
@@ -140,16 +144,7 @@ def model_path(data_dir: Path, day: date) -> Path:
 
 def write_json_atomic(document: dict, path: Path) -> int:
     """``document`` as canonical JSON (sorted keys) at ``path``, through a temporary file and a rename."""
-    text = json.dumps(document, sort_keys=True, indent=1) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return len(text.encode("utf-8"))
+    return write_text_atomic(path, json.dumps(document, sort_keys=True, indent=1) + "\n")
 
 
 def _per_class(metrics: dict) -> dg.MarkdownMetadataValue:

@@ -21,12 +21,17 @@ from synth_assets.core import metadata as md
 from synth_assets.core.checks import Check, Tally, share_within, specs, unique_key
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings, duckdb_resource
-from synth_assets.core.storage import create_parquet_view, remove_stale_temp_files, write_parquet_atomic
+from synth_assets.core.storage import (
+    create_parquet_view,
+    remove_stale_temp_files,
+    write_parquet_atomic,
+    write_text_atomic,
+)
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.export.registries import friendly_names
 from synth_assets.smart_home.patterns.layout import pattern_command, pattern_identity, read_pattern_day
 from synth_assets.smart_home.patterns.models import AUTOMATION_SUGGESTIONS_SCHEMA
-from synth_assets.smart_home.patterns.suggestion_assets import read_automations, write_text_atomic
+from synth_assets.smart_home.patterns.suggestion_assets import read_automations
 from synth_assets.smart_home.settings import SmartHomeSettings
 from synth_assets.smart_home.training.prompt_pairs import (
     PROMPT_PAIRS_SCHEMA,
