@@ -73,6 +73,7 @@ def test_the_code_location_holds_the_job_and_schedule_over_the_day_and_its_patte
     assert {"smart_home/events", "smart_home/calendar", "smart_home/weather", "smart_home/external_data",
             "smart_home/electricity_prices", "smart_home/carbon_intensity"} <= selected
     assert {k.to_user_string() for k in (TIME_OF_DAY, CO_OCCURRENCE, CHAINS)} <= selected
+    assert {"smart_home/anomalies", "smart_home/planted_anomalies", "smart_home/automation_suggestions"} <= selected
     assert not {"smart_home/homes", "smart_home/correlations", "smart_home/ha_export"} & selected
     scheduled = defs.resolve_schedule_def("smart_home_patterns_3am")
     assert scheduled.default_status == dg.DefaultScheduleStatus.RUNNING and scheduled.job_name == DAILY_JOB

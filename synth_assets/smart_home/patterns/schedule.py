@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import dagster as dg
 
 from synth_assets.core.days import last_complete_day
+from synth_assets.smart_home.events.anomaly_assets import PLANTED_ANOMALIES
 from synth_assets.smart_home.events.assets import CONTEXT_TABLES, EVENTS
 from synth_assets.smart_home.patterns.models import GROUP
 
@@ -34,7 +35,8 @@ DAY_CONTEXT = (*CONTEXT_TABLES, "carbon_intensity")
 
 daily_job = dg.define_asset_job(
     "smart_home_patterns_daily",
-    selection=(dg.AssetSelection.assets(*(dg.AssetKey(["smart_home", t]) for t in DAY_CONTEXT), EVENTS)
+    selection=(dg.AssetSelection.assets(*(dg.AssetKey(["smart_home", t]) for t in DAY_CONTEXT), EVENTS,
+                                        PLANTED_ANOMALIES)   # the truth the anomaly scores read
                | dg.AssetSelection.groups(GROUP)),
     description="One day of the smart homes: its context tables, its events and every daily table of the "
                 "smart_home_patterns group (time of day, co-occurrence, chains, ...) for that analysis day.")
