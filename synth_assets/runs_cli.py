@@ -5,7 +5,7 @@ http://localhost:3000). A training run is a run of the ``training`` job for one 
 Triggering and run status go through dagster_graphql's :class:`DagsterGraphQLClient`
 (``submit_job_execution``, ``get_run_status``); listing and deleting, which the client has no method for,
 are plain GraphQL queries (``runsOrError``, ``runOrError``, ``deleteRun``) posted to the same endpoint.
-A run that is still queued or running is never deleted.
+A run that is not finished (success, failure, canceled) is never deleted.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from synth_assets.smart_home.training.jobs import TRAINING_JOB
 DEFAULT_URL = "http://localhost:3000"
 URL_ENV = "SYNTH_DAGSTER_URL"
 PARTITION_TAG = "dagster/partition"
-ACTIVE = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
-"""Run statuses of a run that may still execute: such a run is not deleted."""
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
+"""The statuses of a run that will not execute any more: only such a run is deleted (Dagster's deleteRun
+checks nothing itself; QUEUED, STARTED, MANAGED, SUSPENDED ... may still run)."""
 METRICS = ("accuracy", "macro_f1", "majority_baseline_accuracy", "n_homes")
 TIMEOUT_SECONDS = 30
 
@@ -118,7 +118,11 @@ def graphql(url: str, query: str, variables: dict) -> dict:
     if response.status_code != 200:
         raise RunsError(f"{url}/graphql answered HTTP {response.status_code}: is this a Dagster webserver? "
                         f"{response.text[:200]}")
-    body = response.json()
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise RunsError(f"{url}/graphql answered with something that is not JSON: is this a Dagster webserver? "
+                        f"{response.text[:200]}") from exc
     if body.get("errors"):
         raise RunsError(f"{url}/graphql refused the request: {body['errors'][0].get('message')}")
     return body["data"]
@@ -190,8 +194,8 @@ def delete_run(url: str, run_id: str) -> None:
     if found["jobName"] != TRAINING_JOB:
         raise RunsError(f"run {run_id} is a run of job {found['jobName']!r}, not a training run; `synth runs` "
                         f"deletes training runs only (others: in the UI, {url}/runs/{run_id})")
-    if found["status"] in ACTIVE:
-        raise RunsError(f"run {run_id} is {found['status']}: a queued or running run is not deleted. Wait for it "
+    if found["status"] not in FINISHED:
+        raise RunsError(f"run {run_id} is {found['status']}: a run that is not finished is not deleted. Wait for it "
                         f"to finish or terminate it in the UI ({url}/runs/{run_id}), then delete it")
     deleted = graphql(url, DELETE_MUTATION, {"runId": run_id})["deleteRun"]
     if deleted["__typename"] != "DeletePipelineRunSuccess":
