@@ -243,3 +243,18 @@ def test_blocks_of_homes_detect_the_same_rows_and_most_planted_anomalies(generat
     overall = detector.score(whole, planted).filter(pl.col("kind") == "all").row(0, named=True)
     assert overall["planted"] >= 4
     assert overall["found"] >= overall["planted"] / 2, detector.score(whole, planted)
+
+
+def test_occupancy_of_a_home_never_reads_another_home_before_its_first_write_or_after_fifty_days():
+    day_us = 86_400 * 1_000_000
+    t0 = 1_700_000_000 * 1_000_000
+    persons = pl.DataFrame({"code": [1, 2], "home_pos": [0, 1], "state": ["home", "not_home"],
+                            "timestamp": [t0 + 55 * day_us, t0 + 10 * day_us]},
+                           schema_overrides={"timestamp": pl.Datetime("us", "UTC")}).with_columns(
+        pl.col("home_pos").cast(pl.UInt32))
+    occupied = detector.occupancy(persons, 2, (t0, t0 + 60 * day_us))
+    home = np.array([0, 0, 1, 1])
+    start = np.array([t0, t0 + 52 * day_us, t0, t0 + 52 * day_us])
+    hours = occupied.between(home, start, start + 3_600 * 1_000_000) / 3_600
+    # home 0: away until day 55 (its first write says it came home); home 1: home until day 10, then away
+    assert hours.tolist() == [0.0, 0.0, 1.0, 0.0]

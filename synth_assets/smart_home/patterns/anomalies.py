@@ -126,7 +126,8 @@ def detect(events: pl.DataFrame, entities: pl.DataFrame, homes: pl.DataFrame, an
     parts = []
     if last >= MIN_BASELINE_DAYS:
         values = frame.filter(pl.col("group") == "value").join(ents.select("code", "device_class"), on="code")
-        occupied = occupancy(frame.filter(pl.col("group") == "person"), len(homes))
+        occupied = occupancy(frame.filter(pl.col("group") == "person"), len(homes),
+                             (int(starts.min()), int(starts.max())))
         parts = [_runs(frame.filter(pl.col("group") == "run"), occupied, _home_hours(occupied, starts), last),
                  _values(values, last),
                  _volume(frame.filter(pl.col("group") == "chatter"), last)]
@@ -165,11 +166,15 @@ _COLUMNS = ["code", "kind", "timestamp", "score", "detail"]
 class Occupied:
     """Seconds with someone at home, cumulative per home over the window: ``between(home, start, end)``."""
 
-    def __init__(self, key: np.ndarray, cumulative: np.ndarray, occupied: np.ndarray, origin: int):
-        self.key, self.cumulative, self.occupied, self.origin = key, cumulative, occupied, origin
+    def __init__(self, key: np.ndarray, cumulative: np.ndarray, occupied: np.ndarray, origin: int, span: int):
+        self.key, self.cumulative, self.occupied, self.origin, self.span = key, cumulative, occupied, origin, span
 
     def _at(self, home: np.ndarray, ts: np.ndarray) -> np.ndarray:
-        key = home.astype(np.int64) * _HOME_SPAN + (ts - self.origin)
+        if not len(self.key):
+            return np.zeros(len(ts), dtype=np.int64)
+        # a time before the first write is at the home's origin row, one after the span at its end: never in
+        # another home's key range
+        key = home.astype(np.int64) * self.span + np.clip(ts - self.origin, 0, self.span - 1)
         j = np.maximum(np.searchsorted(self.key, key, side="right") - 1, 0)
         return self.cumulative[j] + np.where(self.occupied[j], key - self.key[j], 0)
 
@@ -177,17 +182,19 @@ class Occupied:
         return (self._at(home, end_us) - self._at(home, start_us)) / _US
 
 
-_HOME_SPAN = np.int64(1 << 42)   # µs: 50 days; home keys never overlap
 
 
-def occupancy(persons: pl.DataFrame, homes: int) -> Occupied:
+def occupancy(persons: pl.DataFrame, homes: int, bounds: tuple[int, int]) -> Occupied:
     """When someone was home, from the ``person`` entities' home / not_home writes (a person's state before
-    its first write in the window is the other one; a person with no write is taken as home)."""
+    its first write in the window is the other one; a person with no write is taken as home). ``bounds``: the
+    first and last µs the window's questions may ask about (each home's key range covers them)."""
     persons = persons.filter(pl.col("state").is_in(["home", "not_home"])).sort("code", "timestamp")
     first = persons.group_by("code").agg(pl.col("home_pos", "state").first())
     initially = np.zeros(homes, dtype=np.int64)
     np.add.at(initially, first["home_pos"].to_numpy().astype(np.int64), (first["state"] == "not_home").to_numpy())
-    origin = int(persons["timestamp"].dt.epoch("us").min() or 0) - 1
+    written = persons["timestamp"].dt.epoch("us")
+    origin = min(bounds[0], int(written.min() if len(written) else bounds[0])) - 1
+    span = max(bounds[1], int(written.max() if len(written) else bounds[1])) - origin + 1   # homes never overlap
     home = np.concatenate([np.arange(homes), persons["home_pos"].to_numpy().astype(np.int64)])
     ts = np.concatenate([np.full(homes, origin), persons["timestamp"].dt.epoch("us").to_numpy()])
     step = np.concatenate([initially, np.where(persons["state"].to_numpy() == "home", 1, -1)])
@@ -195,7 +202,7 @@ def occupancy(persons: pl.DataFrame, homes: int) -> Occupied:
     silent = np.ones(homes, dtype=bool)
     silent[persons["home_pos"].unique().to_numpy().astype(np.int64)] = False
     step[:homes] += silent
-    key = home * _HOME_SPAN + (ts - origin)
+    key = home * span + (ts - origin)
     order = np.argsort(key, kind="stable")
     key, home, step = key[order], home[order], step[order]
     total = np.cumsum(step)
@@ -203,10 +210,12 @@ def occupancy(persons: pl.DataFrame, homes: int) -> Occupied:
     before = (total - step)[block]
     count = total - before[np.cumsum(np.r_[True, home[1:] != home[:-1]]) - 1]   # people home, per home
     occupied = count > 0
-    span = np.diff(key, append=key[-1])
-    span[np.r_[home[1:] != home[:-1], True]] = 0
-    covered = np.where(occupied, span, 0)
-    return Occupied(key, np.cumsum(covered) - covered, occupied, origin)
+    if not len(key):
+        return Occupied(key, key, key.astype(bool), origin, span)
+    length = np.diff(key, append=key[-1])
+    length[np.r_[home[1:] != home[:-1], True]] = 0
+    covered = np.where(occupied, length, 0)
+    return Occupied(key, np.cumsum(covered) - covered, occupied, origin, span)
 
 
 def _home_hours(occupied: Occupied, starts: np.ndarray) -> pl.DataFrame:
