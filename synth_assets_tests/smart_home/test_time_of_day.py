@@ -124,3 +124,10 @@ def test_blocks_of_homes_give_the_rows_of_one_pass():
     for workers in (1, 2):
         blocks = time_of_day_in_blocks(events.lazy(), HOMES, DAYS, PatternConfig(), block_homes=1, workers=workers)
         assert blocks.sort(whole.columns).equals(whole.sort(whole.columns))
+
+
+def test_a_weaker_peak_with_the_same_mean_minute_leaves_the_stronger_one_standing():
+    from synth_assets.smart_home.patterns.time_of_day import _strongest_nearby
+    found = pl.DataFrame({"gid": [0, 0], "centre": [32, 33], "support": [10, 9], "minute_of_day": [480, 480],
+                          "spread_minutes": [5.0, 6.0]})
+    assert _strongest_nearby(found).select("centre", "support").rows() == [(32, 10)]

@@ -150,15 +150,15 @@ def _around_peaks(day_changes: pl.DataFrame, peaks: pl.DataFrame) -> pl.DataFram
 
 def _strongest_nearby(found: pl.DataFrame) -> pl.DataFrame:
     """Drops a peak within ``NEAR_MINUTES`` of a stronger one of its group (ties: the earlier time)."""
-    rivals = found.select("gid", rival_support="support", rival_minute="minute_of_day")
-    beaten = (found.join(rivals, on="gid")
+    rivals = found.select("gid", rival_centre="centre", rival_support="support", rival_minute="minute_of_day")
+    beaten = (found.join(rivals, on="gid").filter(pl.col("rival_centre") != pl.col("centre"))
               .filter((_circular_distance(pl.col("minute_of_day").cast(pl.Float64),
                                           pl.col("rival_minute").cast(pl.Float64)) <= NEAR_MINUTES)
                       & ((pl.col("rival_support") > pl.col("support"))
                          | ((pl.col("rival_support") == pl.col("support"))
                             & (pl.col("rival_minute") < pl.col("minute_of_day")))))
-              .select("gid", "minute_of_day").unique())
-    return (found.join(beaten, on=["gid", "minute_of_day"], how="anti")
+              .select("gid", "centre").unique())   # by peak: two peaks may share a mean minute
+    return (found.join(beaten, on=["gid", "centre"], how="anti")
             .sort("support", "spread_minutes", descending=[True, False])
             .unique(["gid", "minute_of_day"], keep="first"))
 
