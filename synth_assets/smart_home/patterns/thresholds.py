@@ -2,8 +2,9 @@
 
 A heating automation fires on a number, not a state: "heat when the hallway is below 19.5 °C". For every
 temperature sensor and climate entity of a home, the sensor's readings just before the climate entity
-turned to a state give the level it reacts at (below the 90th percentile of those readings for
-``heat``, at or above their 10th percentile for ``off``, plus a margin). The readings that cross that
+turned to a state give the level it reacts at (a falling level above 90 % of those readings for
+``heat``; a rising one below 90 % of them for ``cool``, and for ``off`` where the entity heats), each
+thermostat its own. The readings that cross that
 level become changes of their own, with the state ``<19.5`` or ``>=21.0``, and go through the same
 co-occurrence statistics as any state change: a level that is only a coincidence gets no lift. Pure:
 no Dagster.
@@ -43,13 +44,18 @@ def crossing_changes(events: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
     before = (climate.join(sensors, on="home_id").sort("t")
               .join_asof(readings.sort("t").rename({"t": "t_reading"}), left_on="t", right_on="t_reading",
                          by=["home_id", "entity_id"], strategy="backward", check_sortedness=False))
-    levels = (before.drop_nulls("value").group_by("home_id", "entity_id", "state")
+    # heat starts as it gets cold, cool as it gets warm; off is the way back (from heat when it ever heats)
+    heats = climate.group_by("home_id", "climate").agg(heats=(pl.col("state") == "heat").any())
+    falling = (pl.when(pl.col("state") == "heat").then(True).when(pl.col("state") == "cool").then(False)
+               .when(pl.col("state") == "off").then(~pl.col("heats")).otherwise(None))
+    levels = (before.drop_nulls("value").join(heats, on=["home_id", "climate"])
+              .group_by("home_id", "climate", "entity_id", "state", "heats")   # per thermostat: its own level
               .agg(high=pl.col("value").quantile(LEVEL_QUANTILE), low=pl.col("value").quantile(1 - LEVEL_QUANTILE))
-              .select("home_id", "entity_id", "state",
-                      falling=pl.col("state") != "off",
-                      level=pl.when(pl.col("state") != "off").then(pl.col("high") + LEVEL_MARGIN)
+              .with_columns(falling=falling).drop_nulls("falling")
+              .select("home_id", "entity_id", "falling",
+                      level=pl.when(pl.col("falling")).then(pl.col("high") + LEVEL_MARGIN)
                       .otherwise(pl.col("low") - LEVEL_MARGIN).round(1))
-              .select("home_id", "entity_id", "falling", "level").unique())
+              .unique())
     previous = pl.col("value").shift(1).over("sensor")
     crossed = (readings.with_columns(previous=previous).drop_nulls("previous")
                .join(levels, on=["home_id", "entity_id"])
