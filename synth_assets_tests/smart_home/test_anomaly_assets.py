@@ -130,3 +130,27 @@ def test_a_missing_events_day_is_named_before_anything_is_written(built):
         dg.materialize(ALL, selection=[ANOMALIES], resources=resources, instance=instance,
                        partition_key=day.isoformat())
     assert not layout.daily_path(settings.data_path, "anomalies", day).exists()
+
+
+def test_a_foreign_truth_file_is_refused_before_the_day_is_rewritten(built):
+    from synth_assets.core.identity import FileIdentity
+    from synth_assets.core.storage import CorruptFileError, read_parquet_checked, write_parquet_atomic
+    from synth_assets.smart_home.models import PLANTED_ANOMALIES_SCHEMA
+
+    _, _, _, _, root = built
+    settings, resources = _resources(root)
+    truth = layout.daily_path(settings.data_path, "planted_anomalies", LAST)
+    written = layout.daily_path(settings.data_path, "anomalies", LAST)
+    kept_truth, before = truth.read_bytes(), written.read_bytes()
+    table = read_parquet_checked(truth, PLANTED_ANOMALIES_SCHEMA, fix="")
+    write_parquet_atomic(table, truth, PLANTED_ANOMALIES_SCHEMA,
+                         FileIdentity("smart_home.planted_anomalies", 1, SEED + 1, "other"))
+    written.unlink()   # the day's anomalies are not there: a run that writes before checking makes them
+    try:
+        with dg.instance_for_test() as instance, pytest.raises(CorruptFileError, match="planted_anomalies"):
+            dg.materialize(ALL, selection=[ANOMALIES], resources=resources, instance=instance,
+                           partition_key=LAST.isoformat())
+        assert not written.exists()
+    finally:
+        truth.write_bytes(kept_truth)
+        written.write_bytes(before)

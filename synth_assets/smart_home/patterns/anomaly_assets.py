@@ -145,15 +145,17 @@ def anomalies(context: dg.AssetExecutionContext, settings: SynthSettings,
     remove_stale_temp_files(layout.daily_dir(settings.data_path, TABLE))
     tally = Tally(ANOMALY_CHECKS, parents={"entities": entities.select(
         pl.format("{}/{}", "home_id", "entity_id")).to_series()})
+    # every events footer and planted-anomaly file checked before the first write
+    readers = {day: _window_reader(settings, events_identity, days) for day, days in windows}
+    truth = {day: _planted(settings, config, day) for day, _ in windows}
     found, scores, missing = [], [], []
-    for day, days in windows:
-        detected = detect_in_blocks(_window_reader(settings, events_identity, days), entities, homes, day,
-                                    patterns.window_days)
+    for day, _ in windows:
+        detected = detect_in_blocks(readers[day], entities, homes, day, patterns.window_days)
         tally.add(_on_analysis_day(detected, homes, day).with_columns(key=pl.format("{}/{}", "home_id",
                                                                                     "entity_id")))
         write_parquet_atomic(detected.to_arrow(), layout.daily_path(settings.data_path, TABLE, day),
                              ANOMALIES_SCHEMA, identity)
-        planted = _planted(settings, config, day)
+        planted = truth[day]
         if planted is None:
             missing.append(day)
         else:
