@@ -50,7 +50,7 @@ def _publish(context: dg.AssetExecutionContext, settings: SynthSettings, config:
 
 
 def _parent(settings: SynthSettings, config: SmartHomeConfig, table: str) -> pl.DataFrame:
-    return layout.read_table(settings.data_path, table, layout.table_identity(table, config))
+    return layout.read_made(settings.data_path, table, config)
 
 
 def per_home_by_type(rows: pl.DataFrame, homes: pl.DataFrame, what: str) -> dg.MarkdownMetadataValue:

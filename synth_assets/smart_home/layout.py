@@ -63,6 +63,11 @@ def read_table(data_dir: Path, table: str, expected_identity: FileIdentity,
                                               fix=remake_hint(table), identity=expected_identity))
 
 
+def read_made(data_dir: Path, table: str, config: SmartHomeConfig, schema: pa.Schema | None = None) -> pl.DataFrame:
+    """A table of the family made with ``config`` (:func:`read_table` with its :func:`table_identity`)."""
+    return read_table(data_dir, table, table_identity(table, config), schema=schema)
+
+
 def read_homes(data_dir: Path, expected_identity: FileIdentity) -> pl.DataFrame:
     """``smart_home.homes`` as polars, checked against ``expected_identity``."""
     return read_table(data_dir, "homes", expected_identity, HOMES_SCHEMA)

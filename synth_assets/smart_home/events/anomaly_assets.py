@@ -78,7 +78,7 @@ def planted_anomalies(context: dg.AssetExecutionContext, settings: SynthSettings
     window = context.partition_time_window
     days = days_in_window(window.start.date(), window.end.date())
     config = smart_home.config(settings.seed)
-    homes, areas, devices, entities = (layout.read_table(settings.data_path, t, layout.table_identity(t, config))
+    homes, areas, devices, entities = (layout.read_made(settings.data_path, t, config)
                                        for t in layout.DIMENSION_TABLES)
     candidates = anomalies.candidates(anomalies.candidate_frame(entities, areas, devices),
                                       read_correlations(settings, config))

@@ -78,13 +78,9 @@ def read_context(settings: SynthSettings, config: SmartHomeConfig, table: str, d
                                               fix=f"re-run: {context_command(table, day)}"))
 
 
-def _dimension(settings: SynthSettings, config: SmartHomeConfig, table: str) -> pl.DataFrame:
-    return layout.read_table(settings.data_path, table, layout.table_identity(table, config))
-
 
 def read_correlations(settings: SynthSettings, config: SmartHomeConfig) -> pl.DataFrame:
-    return layout.read_table(settings.data_path, "correlations", layout.table_identity("correlations", config),
-                             schema=CORRELATIONS_SCHEMA)
+    return layout.read_made(settings.data_path, "correlations", config, schema=CORRELATIONS_SCHEMA)
 
 
 def _states_before(settings: SynthSettings, identity: FileIdentity, day: date,
@@ -109,7 +105,7 @@ def _states_before(settings: SynthSettings, identity: FileIdentity, day: date,
 def correlations(context: dg.AssetExecutionContext, settings: SynthSettings,
                  smart_home: SmartHomeSettings) -> dg.MaterializeResult:
     config = smart_home.config(settings.seed)
-    homes, areas, entities = (_dimension(settings, config, t) for t in ("homes", "areas", "entities"))
+    homes, areas, entities = (layout.read_made(settings.data_path, t, config) for t in ("homes", "areas", "entities"))
     frame = generate_correlations(config.seed, homes, entities, areas)
     results = correlation_results(frame, entities)
     path = layout.table_path(settings.data_path, "correlations")
@@ -145,7 +141,7 @@ def events(context: dg.AssetExecutionContext, settings: SynthSettings,
     for day in days:   # every day's context is there before any day is written
         for table in CONTEXT_TABLES:
             require_context(settings, table, day)
-    homes, areas, devices, entities = (_dimension(settings, config, t) for t in DIMENSIONS)
+    homes, areas, devices, entities = (layout.read_made(settings.data_path, t, config) for t in DIMENSIONS)
     rules = read_correlations(settings, config)
     identity = layout.table_identity("events", config, EVENTS_SCHEMA_VERSION)
     remove_stale_temp_files(layout.daily_dir(settings.data_path, "events"))

@@ -62,13 +62,9 @@ def export_root(data_dir: Path) -> Path:
     return layout.family_path(data_dir) / EXPORT_DIR
 
 
-def _dimension(settings: SynthSettings, config: SmartHomeConfig, table: str) -> pl.DataFrame:
-    return layout.read_table(settings.data_path, table, layout.table_identity(table, config))
-
 
 def _correlations(settings: SynthSettings, config: SmartHomeConfig) -> pl.DataFrame:
-    return layout.read_table(settings.data_path, "correlations", layout.table_identity("correlations", config),
-                             schema=CORRELATIONS_SCHEMA)
+    return layout.read_made(settings.data_path, "correlations", config, schema=CORRELATIONS_SCHEMA)
 
 
 def events_command(days: list[date]) -> str:
@@ -115,10 +111,10 @@ def ha_export(context: dg.AssetExecutionContext, settings: SynthSettings,
     window = context.partition_time_window
     days = check_days(days_in_window(window.start.date(), window.end.date()))
     config = smart_home.config(settings.seed)
-    homes = chosen_homes(_dimension(settings, config, "homes"), smart_home.ha_export_homes)
+    homes = chosen_homes(layout.read_made(settings.data_path, "homes", config), smart_home.ha_export_homes)
     home_ids = homes["home_id"].to_list()
     events = read_events(settings, config, days, home_ids)
-    parents = {t: _dimension(settings, config, t).filter(pl.col("home_id").is_in(home_ids))
+    parents = {t: layout.read_made(settings.data_path, t, config).filter(pl.col("home_id").is_in(home_ids))
                for t in ("areas", "devices", "entities")}
     rules = _correlations(settings, config).filter(pl.col("home_id").is_in(home_ids))
     people = occupants(config.seed, homes)
@@ -168,7 +164,7 @@ def _publish(settings: SynthSettings, config: SmartHomeConfig, table: str, frame
 def automations(context: dg.AssetExecutionContext, settings: SynthSettings,
                 smart_home: SmartHomeSettings) -> dg.MaterializeResult:
     config = smart_home.config(settings.seed)
-    entities, devices = _dimension(settings, config, "entities"), _dimension(settings, config, "devices")
+    entities, devices = (layout.read_made(settings.data_path, t, config) for t in ("entities", "devices"))
     names = dict(zip(entities["entity_id"].to_list(),
                      registries.friendly_names(entities, devices).to_list(), strict=True))
     rules = _correlations(settings, config)
@@ -177,7 +173,7 @@ def automations(context: dg.AssetExecutionContext, settings: SynthSettings,
               for (home_id,), part in rules.group_by("home_id", maintain_order=True)]
     frame = pl.concat(frames) if frames else pl.DataFrame(schema={c: pl.String for c in AUTOMATION_COLUMNS})
     frame = frame.sort("home_id", "automation_id")
-    results = table_results("automations", frame, _dimension(settings, config, "homes"), rules)
+    results = table_results("automations", frame, layout.read_made(settings.data_path, "homes", config), rules)
     context.log.info(f"smart_home.automations: {frame.height:,} automations")
     return dg.MaterializeResult(metadata=_publish(settings, config, "automations", frame), check_results=results)
 
@@ -189,7 +185,7 @@ def automations(context: dg.AssetExecutionContext, settings: SynthSettings,
 def home_descriptions(context: dg.AssetExecutionContext, settings: SynthSettings,
                       smart_home: SmartHomeSettings) -> dg.MaterializeResult:
     config = smart_home.config(settings.seed)
-    homes, areas, devices = (_dimension(settings, config, t) for t in ("homes", "areas", "devices"))
+    homes, areas, devices = (layout.read_made(settings.data_path, t, config) for t in ("homes", "areas", "devices"))
     endpoint = smart_home.openai_endpoint()
     if endpoint is None:
         frame = describe_homes(homes, areas, devices)

@@ -137,7 +137,7 @@ def anomalies(context: dg.AssetExecutionContext, settings: SynthSettings,
                                                                                        span.end.date())]
     for day, days in windows:   # every window complete before the first write
         require_event_days(settings.data_path, day, days)
-    homes, devices, entities = (layout.read_table(settings.data_path, t, layout.table_identity(t, config))
+    homes, devices, entities = (layout.read_made(settings.data_path, t, config)
                                 for t in ("homes", "devices", "entities"))
     entities = entities.join(devices.select("device_id", "device_type"), on="device_id", how="left")
     events_identity = layout.table_identity("events", config, EVENTS_SCHEMA_VERSION)

@@ -89,9 +89,6 @@ class AnalysisRun:
                              self.identity(table))
 
 
-def _dimension(settings: SynthSettings, config: SmartHomeConfig, table: str, schema: pa.Schema | None = None):
-    return layout.read_table(settings.data_path, table, layout.table_identity(table, config), schema=schema)
-
 
 def _view(settings: SynthSettings, run: AnalysisRun, table: str, schema: pa.Schema) -> None:
     fix = f"re-make its days with this run's settings ({pattern_command(table, run.windows[0][0])})"
@@ -118,9 +115,10 @@ def _common_metadata(settings: SynthSettings, run: AnalysisRun, table: str, sche
 def time_of_day_patterns_asset(context: dg.AssetExecutionContext, settings: SynthSettings,
                                smart_home: SmartHomeSettings) -> dg.MaterializeResult:
     run = AnalysisRun.start(context, settings, smart_home)
-    homes = _dimension(settings, run.config, "homes")
+    homes = layout.read_made(settings.data_path, "homes", run.config)
     tally = Tally(checks.time_of_day_checks(run.patterns),
-                  parents={checks.ENTITY_KEYS: checks.entity_keys(_dimension(settings, run.config, "entities"))})
+                  parents={checks.ENTITY_KEYS: checks.entity_keys(
+                      layout.read_made(settings.data_path, "entities", run.config))})
     remove_stale_temp_files(layout.daily_dir(settings.data_path, "time_of_day_patterns"))
     frames = []
     for day, days in run.windows:
@@ -169,10 +167,10 @@ def _pair_counts(pairs: pl.DataFrame) -> pl.DataFrame:
 def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings: SynthSettings,
                                      smart_home: SmartHomeSettings):
     run = AnalysisRun.start(context, settings, smart_home)
-    entities = _dimension(settings, run.config, "entities")
+    entities = layout.read_made(settings.data_path, "entities", run.config)
     home_ids = entities["home_id"].unique().sort().to_list()
     entity_keys = checks.entity_keys(entities)
-    correlations = _dimension(settings, run.config, "correlations", CORRELATIONS_SCHEMA)
+    correlations = layout.read_made(settings.data_path, "correlations", run.config, CORRELATIONS_SCHEMA)
     pair_tally = Tally(checks.co_occurrence_checks(run.patterns), parents={checks.ENTITY_KEYS: entity_keys})
     chain_tally = Tally(checks.chain_checks(run.patterns), parents={checks.ENTITY_KEYS: entity_keys})
     for table in ("co_occurrence_patterns", "chain_patterns"):

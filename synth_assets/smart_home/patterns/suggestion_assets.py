@@ -98,8 +98,7 @@ def yaml_dir(data_dir: Path, day: date) -> Path:
 
 
 def read_automations(data_dir: Path, config: SmartHomeConfig) -> pl.DataFrame:
-    return layout.read_table(data_dir, "automations", layout.table_identity("automations", config),
-                             schema=AUTOMATIONS_SCHEMA)
+    return layout.read_made(data_dir, "automations", config, schema=AUTOMATIONS_SCHEMA)
 
 
 def entity_keys(entities: pl.DataFrame) -> pl.Series:
@@ -140,7 +139,7 @@ def automation_suggestions(context: dg.AssetExecutionContext, settings: SynthSet
     span = context.partition_time_window
     days = days_in_window(span.start.date(), span.end.date())
     inputs = {day: _patterns_of(settings.data_path, config, patterns, day) for day in days}   # all before a write
-    dims = {t: layout.read_table(settings.data_path, t, layout.table_identity(t, config))
+    dims = {t: layout.read_made(settings.data_path, t, config)
             for t in ("homes", "entities", "devices")}
     entities = dims["entities"].with_columns(friendly_name=friendly_names(dims["entities"], dims["devices"]))
     existing = automation_links(read_automations(settings.data_path, config))

@@ -53,9 +53,6 @@ def _day(context: dg.AssetExecutionContext) -> date:
     return date.fromisoformat(context.partition_key)
 
 
-def _dimension(settings: SynthSettings, config: SmartHomeConfig, table: str) -> pl.DataFrame:
-    return layout.read_table(settings.data_path, table, layout.table_identity(table, config))
-
 
 def window_activity(settings: SynthSettings, config: SmartHomeConfig, day: date, days: int) -> pl.DataFrame:
     """Writes and changes per day of every entity over the analysis window; every day's file is there and
@@ -118,7 +115,7 @@ def device_graph(context: dg.AssetExecutionContext, settings: SynthSettings, sma
                              pattern_identity("co_occurrence_patterns", config, patterns))
     chains = read_pattern_day(settings.data_path, "chain_patterns", day, CHAIN_SCHEMA,
                               pattern_identity("chain_patterns", config, patterns))
-    homes, areas, entities = (_dimension(settings, config, t) for t in ("homes", "areas", "entities"))
+    homes, areas, entities = (layout.read_made(settings.data_path, t, config) for t in ("homes", "areas", "entities"))
     activity = window_activity(settings, config, day, patterns.window_days)
     nodes, edges = graph.device_graph(day, homes, entities, areas, activity, pairs, chains)
     per_type = graph.edges_per_type(edges)

@@ -109,7 +109,7 @@ def prompt_automation_pairs(context: dg.AssetExecutionContext, settings: SynthSe
     suggestions_identity = pattern_identity("automation_suggestions", config, patterns)
     suggested = {day: read_pattern_day(settings.data_path, "automation_suggestions", day,
                                        AUTOMATION_SUGGESTIONS_SCHEMA, suggestions_identity) for day in days}
-    dims = {t: layout.read_table(settings.data_path, t, layout.table_identity(t, config))
+    dims = {t: layout.read_made(settings.data_path, t, config)
             for t in ("homes", "entities", "devices", "areas")}
     entities = dims["entities"].with_columns(friendly_name=friendly_names(dims["entities"], dims["devices"]))
     existing = read_automations(settings.data_path, config).select(
