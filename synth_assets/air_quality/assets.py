@@ -14,6 +14,7 @@ from synth_assets.air_quality.cities import select_cities
 from synth_assets.air_quality.measurements import HOURS_PER_DAY, day_slices, iter_hourly_chunks
 from synth_assets.air_quality.models import CITY_SCHEMA, COLUMN_DESCRIPTIONS, MEASUREMENT_SCHEMA
 from synth_assets.core import metadata as md
+from synth_assets.core.backfill import daily_backfill_policy
 from synth_assets.core.concurrency import prefetch, prefetched
 from synth_assets.core.partitions import (
     daily_partitions,
@@ -76,10 +77,10 @@ def read_city_profiles(settings: SynthSettings) -> pl.DataFrame:
 
 @dg.asset(
     key=HOURLY, group_name=GROUP, kinds={"numpy", "parquet"}, deps=[CITY_PROFILES],
-    partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
+    partitions_def=daily_partitions, backfill_policy=daily_backfill_policy(),  # SYNTH_BACKFILL_POLICY
     check_specs=aq_checks.integrity_specs(HOURLY),
-    description="Hourly measurements of every city, one Parquet file per UTC day. A backfill of any "
-                "range is one run; each day is a pure function of (seed, day, mode).",
+    description="Hourly measurements of every city, one Parquet file per UTC day. A backfill is one run "
+                "(or runs of N days: SYNTH_BACKFILL_POLICY); each day is a pure function of (seed, day, mode).",
 )
 def hourly_measurements(context: dg.AssetExecutionContext, settings: SynthSettings) -> dg.MaterializeResult:
     window = context.partition_time_window

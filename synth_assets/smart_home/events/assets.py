@@ -15,6 +15,7 @@ import dagster as dg
 import polars as pl
 
 from synth_assets.core import metadata as md
+from synth_assets.core.backfill import daily_backfill_policy
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings, duckdb_resource
@@ -128,7 +129,7 @@ def correlations(context: dg.AssetExecutionContext, settings: SynthSettings,
 @dg.asset(key=EVENTS, group_name=GROUP, kinds={"numpy", "parquet", "duckdb"}, pool="duckdb",
           deps=[CORRELATIONS, *(dg.AssetKey([GROUP, t]) for t in DIMENSIONS),
                 *(dg.AssetKey([GROUP, t]) for t in CONTEXT_TABLES)],
-          partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
+          partitions_def=daily_partitions, backfill_policy=daily_backfill_policy(),  # SYNTH_BACKFILL_POLICY
           check_specs=event_specs(EVENTS),
           description="Home Assistant state changes of every entity over each home-local day, driven by occupancy, "
                       "time of day, the sun, weather, calendar, prices and the planted rules; causes recorded as "
