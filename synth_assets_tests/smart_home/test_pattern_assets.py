@@ -23,7 +23,7 @@ from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, EVENTS_SCHEMA
 from synth_assets.smart_home.patterns import assets, checks
 from synth_assets.smart_home.patterns.layout import pattern_identity, read_pattern_day
-from synth_assets.smart_home.patterns.mine import mine_in_blocks
+from synth_assets.smart_home.patterns.mine import MINED_COLUMNS, MINED_ROWS, mine_in_blocks
 from synth_assets.smart_home.patterns.models import (
     ACTIONABLE_DOMAINS,
     CHAIN_SCHEMA,
@@ -33,8 +33,10 @@ from synth_assets.smart_home.patterns.models import (
     PatternConfig,
 )
 from synth_assets.smart_home.patterns.scoring import SCORE_SCHEMA, planted_pairs, score
+from synth_assets.smart_home.patterns.state_change_days import state_changes_path
 from synth_assets.smart_home.patterns.window import (
     MissingEventDaysError,
+    MissingStateChangeDaysError,
     causal_rows,
     condense,
     scan_window,
@@ -69,8 +71,8 @@ def _world(root, instance, first: str, last: str):
                    instance=instance)
     context = [context_assets.KEYS[t] for t in event_assets.CONTEXT_TABLES]
     dg.materialize(ALL, selection=context, resources=resources, instance=instance, tags=_range(first, last))
-    dg.materialize(ALL, selection=[event_assets.EVENTS], resources=resources, instance=instance,
-                   tags=_range(first, last))
+    dg.materialize(ALL, selection=[event_assets.EVENTS, assets.STATE_CHANGES], resources=resources,
+                   instance=instance, tags=_range(first, last))
     return settings, resources
 
 
@@ -189,6 +191,37 @@ def test_missing_event_days_are_named_with_their_commands_before_anything_is_wri
     assert "--select smart_home/events --partition 2024-01-12" in message
     for table in TABLES:
         assert not layout.daily_dir(settings.data_path, table).exists()
+
+
+def test_missing_state_change_days_are_named_with_their_command_before_anything_is_written(world_copy, instance):
+    settings, resources = world_copy
+    for table in TABLES:
+        shutil.rmtree(layout.daily_dir(settings.data_path, table))
+    for day in (date(2024, 1, 10), date(2024, 1, 11)):
+        state_changes_path(settings.data_path, day).unlink()
+    with pytest.raises(MissingStateChangeDaysError) as error:
+        dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, partition_key=LAST)
+    message = str(error.value)
+    assert "reads smart_home.state_changes 2024-01-08...2024-01-14 (7 days); 2 missing: 2024-01-10...2024-01-11." \
+        in message
+    assert ("dagster asset materialize -m synth_assets.definitions --select smart_home/state_changes "
+            "--partition-range 2024-01-10...2024-01-11") in message
+    assert "smart_home/events" not in message   # the events are there: only the state changes are made
+    for table in TABLES:
+        assert not layout.daily_dir(settings.data_path, table).exists()
+    remade = dg.materialize(ALL, selection=[assets.STATE_CHANGES], resources=resources, instance=instance,
+                            tags=_range("2024-01-10", "2024-01-11"))
+    assert remade.success and all(e.passed for e in remade.get_asset_check_evaluations())
+    assert dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, partition_key=LAST).success
+
+
+def test_the_state_changes_are_the_mined_rows_of_their_events_day(analysed):
+    settings, _, _ = analysed
+    day = date.fromisoformat(LAST)
+    events = pl.read_parquet(layout.daily_path(settings.data_path, "events", day))
+    stored = pl.read_parquet(state_changes_path(settings.data_path, day))
+    assert stored.equals(events.select(MINED_COLUMNS).filter(MINED_ROWS).sort("home_id", "entity_id", "timestamp"))
+    assert 0 < stored.height < events.height
 
 
 def test_a_window_before_the_first_partition_is_refused(tmp_path, instance):

@@ -28,7 +28,8 @@ UPSTREAM = [*home_assets.DIMENSION_ASSETS, *context_assets.CONTEXT_ASSETS, *even
             *pattern_assets.PATTERN_ASSETS]
 DIMENSIONS_AND_RULES = [*home_assets.KEYS.values(), event_assets.CORRELATIONS]
 CONTEXT = [context_assets.KEYS[t] for t in event_assets.CONTEXT_TABLES]
-MADE_BY_PREPARE = [*DIMENSIONS_AND_RULES, *CONTEXT, event_assets.EVENTS, pattern_assets.CO_OCCURRENCE,
+MADE_BY_PREPARE = [*DIMENSIONS_AND_RULES, *CONTEXT, event_assets.EVENTS, pattern_assets.STATE_CHANGES,
+                   pattern_assets.CO_OCCURRENCE,
                    pattern_assets.CHAINS]
 """What :func:`prepare` materializes (the window's days of the daily ones)."""
 
@@ -53,7 +54,8 @@ def prepare(root: Path, instance: dg.DagsterInstance, homes: int = 20, window_da
     first = day - timedelta(days=window_days - 1)
     span = {"dagster/asset_partition_range_start": first.isoformat(),
             "dagster/asset_partition_range_end": day.isoformat()}
-    for selection, tags in ((DIMENSIONS_AND_RULES, None), (CONTEXT, span), ([event_assets.EVENTS], span)):
+    for selection, tags in ((DIMENSIONS_AND_RULES, None), (CONTEXT, span),
+                             ([event_assets.EVENTS, pattern_assets.STATE_CHANGES], span)):
         result = dg.materialize(UPSTREAM, selection=selection, resources=data.resources, instance=instance, tags=tags)
         assert result.success
     assert dg.materialize(UPSTREAM, selection=[pattern_assets.CO_OCCURRENCE, pattern_assets.CHAINS],

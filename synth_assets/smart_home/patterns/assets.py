@@ -1,11 +1,13 @@
 """The pattern tables of an analysis day: ``time_of_day_patterns`` and, mined once, ``co_occurrence_patterns``
 with ``chain_patterns`` (one multi-asset writing both).
 
-Each partition is an analysis day D; it reads the events days D-(window_days-1)..D (patterns.window). All
-windows of a run are checked before anything is written: days before the first partition or in the future
-are refused by the core.days guards, missing event days by one error naming them all with the commands
-that make them. A range is one run (``BackfillPolicy.single_run``), each day a pure function of (seed,
-day, smart-home and pattern settings), written atomically and viewed as ``smart_home.<table>`` in DuckDB.
+Each partition is an analysis day D; it reads the events days D-(window_days-1)..D (patterns.window): the
+miners and the time of day their ``smart_home.state_changes`` (made once per events day), the scores the
+events' causal links. All windows of a run are checked before anything is written: days before the first
+partition or in the future are refused by the core.days guards, missing events or state-changes days by
+one error naming them all with the commands that make them. A range is one run
+(``BackfillPolicy.single_run``), each day a pure function of (seed, day, smart-home and pattern settings),
+written atomically and viewed as ``smart_home.<table>`` in DuckDB.
 """
 
 from dataclasses import dataclass
@@ -34,11 +36,14 @@ from synth_assets.smart_home.patterns.models import (
     TIME_OF_DAY_SCHEMA,
     PatternConfig,
 )
+from synth_assets.smart_home.patterns.state_change_assets import STATE_CHANGE_ASSETS
 from synth_assets.smart_home.patterns.time_of_day import activity_profile, time_of_day_in_blocks
 from synth_assets.smart_home.patterns.window import (
     causal_rows,
+    check_state_changes,
     check_window,
     require_event_days,
+    scan_state_changes,
     scan_window,
     window_days,
 )
@@ -48,8 +53,9 @@ FAMILY = layout.FAMILY
 TIME_OF_DAY = dg.AssetKey([FAMILY, "time_of_day_patterns"])
 CO_OCCURRENCE = dg.AssetKey([FAMILY, "co_occurrence_patterns"])
 CHAINS = dg.AssetKey([FAMILY, "chain_patterns"])
-EVENTS, HOMES, ENTITIES, CORRELATIONS = (dg.AssetKey([FAMILY, t]) for t in ("events", "homes", "entities",
-                                                                          "correlations"))
+EVENTS, HOMES, ENTITIES, CORRELATIONS, STATE_CHANGES = (
+    dg.AssetKey([FAMILY, t]) for t in ("events", "homes", "entities", "correlations", "state_changes"))
+MINING_DEPS = [STATE_CHANGES, EVENTS, ENTITIES, CORRELATIONS]   # the scores read the events' causal links
 MINING_THREADS = 2          # blocks of homes analysed at once (mine_in_blocks, time_of_day_in_blocks; same rows)
 _DEFAULT = PatternConfig()   # check names and rules only; each run judges with its own settings
 
@@ -72,13 +78,19 @@ class AnalysisRun:
                    for day in days_in_window(span.start.date(), span.end.date())]
         identity = layout.table_identity("events", config, EVENTS_SCHEMA_VERSION)
         for day, days in windows:   # every window complete and its files ours before the first write
-            require_event_days(settings.data_path, day, days)
+            require_event_days(settings.data_path, day, days, state_changes=True)
         for day, days in windows:
             check_window(settings.data_path, day, days, identity)
+            check_state_changes(settings.data_path, day, days, config)
         return cls(config, patterns, identity, windows)
 
     def events(self, settings: SynthSettings, day: date, days: list[date]) -> pl.LazyFrame:
+        """All columns of the window's events (the scores read their causal links)."""
         return scan_window(settings.data_path, day, days, self.events_identity)
+
+    def state_changes(self, settings: SynthSettings, day: date, days: list[date]) -> pl.LazyFrame:
+        """The window's state changes: what the miners and the time of day read."""
+        return scan_state_changes(settings.data_path, day, days, self.config)
 
     def identity(self, table: str) -> FileIdentity:
         return pattern_identity(table, self.config, self.patterns)
@@ -107,7 +119,7 @@ def _common_metadata(settings: SynthSettings, run: AnalysisRun, table: str, sche
 
 
 @dg.asset(key=TIME_OF_DAY, group_name=GROUP, kinds={"polars", "parquet", "duckdb"}, pool="duckdb",
-          deps=[EVENTS, HOMES, ENTITIES], partitions_def=daily_partitions,
+          deps=[STATE_CHANGES, HOMES, ENTITIES], partitions_def=daily_partitions,
           backfill_policy=dg.BackfillPolicy.single_run(),
           check_specs=checks.structural_specs(TIME_OF_DAY, checks.time_of_day_checks(_DEFAULT)),
           description="The recurring home-local times each discrete entity enters a state, split by weekday and "
@@ -122,7 +134,7 @@ def time_of_day_patterns_asset(context: dg.AssetExecutionContext, settings: Synt
     remove_stale_temp_files(layout.daily_dir(settings.data_path, "time_of_day_patterns"))
     frames = []
     for day, days in run.windows:
-        found = time_of_day_in_blocks(run.events(settings, day, days), homes, days, run.patterns,
+        found = time_of_day_in_blocks(run.state_changes(settings, day, days), homes, days, run.patterns,
                                       workers=MINING_THREADS)
         run.write(settings, "time_of_day_patterns", day, found, TIME_OF_DAY_SCHEMA)
         frame = found.with_columns(analysis_day=pl.lit(day, pl.Date)).select(TIME_OF_DAY_SCHEMA.names)
@@ -155,10 +167,10 @@ def _pair_counts(pairs: pl.DataFrame) -> pl.DataFrame:
 @dg.multi_asset(
     name="co_occurrence_and_chain_patterns", group_name=GROUP, pool="duckdb", partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    specs=[dg.AssetSpec(CO_OCCURRENCE, kinds={"polars", "parquet", "duckdb"}, deps=[EVENTS, ENTITIES, CORRELATIONS],
+    specs=[dg.AssetSpec(CO_OCCURRENCE, kinds={"polars", "parquet", "duckdb"}, deps=MINING_DEPS,
                         description="Directed entity-state pairs that change together within max_lag_seconds over "
                                     "the trailing window (support, confidence, precedence, lift, median lag)."),
-           dg.AssetSpec(CHAINS, kinds={"polars", "parquet", "duckdb"}, deps=[EVENTS, ENTITIES, CORRELATIONS],
+           dg.AssetSpec(CHAINS, kinds={"polars", "parquet", "duckdb"}, deps=MINING_DEPS,
                         description="Ordered chains of 2-4 entity-state changes (A -> B -> C -> D) built from the "
                                     "passing pairs, with support and median lag to the last entity.")],
     check_specs=[*checks.structural_specs(CO_OCCURRENCE, checks.co_occurrence_checks(_DEFAULT)),
@@ -178,7 +190,8 @@ def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings
     pairs, chains, scores = [], [], []
     for day, days in run.windows:
         events = run.events(settings, day, days)
-        mined = mine_in_blocks(events, home_ids, len(days) * 86_400.0, run.patterns, workers=MINING_THREADS)
+        mined = mine_in_blocks(run.state_changes(settings, day, days), home_ids, len(days) * 86_400.0,
+                               run.patterns, workers=MINING_THREADS)
         scores.append(checks.score_in_blocks(mined, correlations, entities,
                                              lambda block, scan=events: causal_rows(scan, block), home_ids,
                                              run.patterns.min_pair_support))
@@ -213,4 +226,4 @@ def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings
         check_results=[*checks.tally_results(chain_tally, CHAINS), chain_score])
 
 
-PATTERN_ASSETS = [time_of_day_patterns_asset, co_occurrence_and_chain_patterns]
+PATTERN_ASSETS = [*STATE_CHANGE_ASSETS, time_of_day_patterns_asset, co_occurrence_and_chain_patterns]

@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from synth_assets.smart_home.patterns.explain_away import explain_away
+from synth_assets.smart_home.patterns.item_codes import PairSpace, grouped_quantiles, with_item_codes
 from synth_assets.smart_home.patterns.models import DISCRETE_DOMAINS, OCCUPANCY_ENTITY, PatternConfig
 from synth_assets.smart_home.patterns.thresholds import AT_OR_ABOVE, BELOW, crossing_changes
 
@@ -41,8 +42,9 @@ MIN_LAG_SECONDS = 0.05    # lags below this are "at once": their dispersion is t
 
 def state_changes(events: pl.DataFrame) -> pl.DataFrame:
     """Discrete state changes in (home_id, timestamp) order: ``home_id``, ``t`` (µs), ``row``, ``item``,
-    ``entity_id``. Attribute-only writes (``last_changed`` before ``timestamp``) are not changes; the home's
-    occupancy and the temperature levels its thermostats react at (:mod:`.thresholds`) are added."""
+    ``entity_id`` and the integer codes of :mod:`.item_codes`. Attribute-only writes (``last_changed``
+    before ``timestamp``) are not changes; the home's occupancy and the temperature levels its thermostats
+    react at (:mod:`.thresholds`) are added."""
     discrete = pl.any_horizontal(pl.col("entity_id").str.starts_with(f"{domain}.") for domain in DISCRETE_DOMAINS)
     changes = (events.lazy()
                .filter(pl.col("last_changed") == pl.col("timestamp"))
@@ -50,9 +52,9 @@ def state_changes(events: pl.DataFrame) -> pl.DataFrame:
                .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
                        item=pl.col("entity_id") + "=" + pl.col("state"))
                .collect())
-    return (pl.concat([changes, occupancy_changes(changes), crossing_changes(events, changes)])
-            .sort("home_id", "t", "item")
-            .with_row_index("row"))
+    return with_item_codes(pl.concat([changes, occupancy_changes(changes), crossing_changes(events, changes)])
+                           .sort("home_id", "t", "item")
+                           .with_row_index("row"))
 
 
 def occupancy_changes(changes: pl.DataFrame) -> pl.DataFrame:
@@ -84,14 +86,9 @@ def occurrences(changes: pl.DataFrame, max_lag_seconds: float) -> pl.DataFrame:
     n = changes.height
     if n == 0:
         return pl.DataFrame(schema={"row_a": pl.UInt32, "row_b": pl.UInt32, "lag_us": pl.Int64})
-    home = changes["home_id"].rank("dense").to_numpy().astype(np.int64)
-    t = changes["t"].to_numpy()
-    code, entity = _codes(changes, "item"), _codes(changes, "entity_id")
+    home, t = changes["home"].to_numpy(), changes["t"].to_numpy()
+    entity, previous_of_item = changes["entity_code"].to_numpy(), changes["previous"].to_numpy()
     rows = np.arange(n, dtype=np.int64)
-    by_item = np.lexsort((rows, code))
-    same = code[by_item[1:]] == code[by_item[:-1]]
-    previous_of_item = np.full(n, -1, dtype=np.int64)
-    previous_of_item[by_item[1:][same]] = by_item[:-1][same]
     span = int(t.max() - t.min()) + int(max_lag_seconds * 1e6) + 1
     key = home * span + (t - t.min())           # one sorted axis: homes never overlap
     ends = np.searchsorted(key, key + int(max_lag_seconds * 1e6), side="right")
@@ -105,11 +102,9 @@ def occurrences(changes: pl.DataFrame, max_lag_seconds: float) -> pl.DataFrame:
                          "lag_us": t[row_b] - t[row_a]})
 
 
-def _codes(changes: pl.DataFrame, column: str) -> np.ndarray:
-    """An integer per (home, ``column``) value (a categorical's codes: which number a value gets does not
-    matter, only that equal values share it)."""
-    return (changes.select(pl.concat_str("home_id", column, separator="|").cast(pl.Categorical).to_physical())
-            .to_series().to_numpy().astype(np.int64))
+def _item_names(changes: pl.DataFrame) -> pl.DataFrame:
+    """Per item code: ``code``, ``home_id``, ``item``, ``entity_id``, ``changes`` (how many)."""
+    return changes.group_by("code").agg(pl.col("home_id", "item", "entity_id").first(), changes=pl.len())
 
 
 def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: float,
@@ -119,21 +114,27 @@ def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: 
 
     Lags of a causal pair crowd around the automation's delay: support and chance are both taken within
     the pair's own 90th-percentile lag (its reach), so a tight pair stands out from changes that only share
-    a minute. Counted on integer codes of the items (strings only for the pairs that come out)."""
-    code = _codes(changes, "item")
-    n_codes = int(code.max()) + 1 if len(code) else 1
+    a minute. Counted in numpy on the pair integers of :class:`.item_codes.PairSpace` (strings only for
+    the pairs that come out). ``preceded`` (B's changes that follow an A) counts each change of B once: an
+    occurrence shares its B with the one of A's previous change when that change reached the same B."""
+    code, t, previous = changes["code"].to_numpy(), changes["t"].to_numpy(), changes["previous"].to_numpy()
     row_a, row_b = found["row_a"].to_numpy(), found["row_b"].to_numpy()
-    pairs = pl.DataFrame({"pair": code[row_a] * n_codes + code[row_b], "row_b": row_b, "lag_us": found["lag_us"]})
-    reach_rank = ((pl.len() - 1) * LAG_QUANTILE).round() + 1   # lags up to the 90th percentile (nearest rank)
-    counted = pairs.group_by("pair").agg(support=pl.len()).filter(pl.col("support") >= config.min_pair_support)
-    grouped = (pairs.join(counted.select("pair"), on="pair", how="semi").group_by("pair")
-               .agg(support=pl.len(), preceded=pl.col("row_b").n_unique(), within_reach=reach_rank,
-                    reach_us=pl.col("lag_us").quantile(LAG_QUANTILE, interpolation="nearest"),
-                    median_us=pl.col("lag_us").median(), q25=pl.col("lag_us").quantile(0.25),
-                    q75=pl.col("lag_us").quantile(0.75))
-               .with_columns(code_a=pl.col("pair") // n_codes, code_b=pl.col("pair") % n_codes))
-    names = (changes.with_columns(code=pl.Series(code)).group_by("code")
-             .agg(pl.col("home_id", "item", "entity_id").first(), changes=pl.len()))
+    space = PairSpace.of(changes)
+    key = space.key(code[row_a], code[row_b])
+    support = np.bincount(key, minlength=space.size)
+    kept = np.flatnonzero(support >= config.min_pair_support)
+    earlier = previous[row_a]   # the change of A before this one: did it reach this very B?
+    shared = (earlier >= 0) & (previous[row_b] < earlier) & (t[row_b] - t[np.maximum(earlier, 0)]
+                                                               <= int(config.max_lag_seconds * 1e6))
+    q = grouped_quantiles(key, found["lag_us"].to_numpy(), support, kept,
+                          {"reach_us": LAG_QUANTILE, "q25": 0.25, "q75": 0.75})
+    code_a, code_b = space.codes(kept)
+    grouped = pl.DataFrame({"code_a": code_a, "code_b": code_b, "support": support[kept].astype(np.uint32),
+                            "preceded": (support - np.bincount(key, weights=shared, minlength=space.size)
+                                         )[kept].astype(np.uint32),
+                            "reach_us": q["reach_us"], "median_us": q["median"], "q25": q["q25"], "q75": q["q75"]})
+    grouped = grouped.with_columns(within_reach=((pl.col("support") - 1) * LAG_QUANTILE).round() + 1)
+    names = _item_names(changes)
     stats = (grouped.join(names.rename({"code": "code_a", "item": "item_a", "entity_id": "entity_a",
                                         "changes": "changes_a"}), on="code_a")
              .join(names.select(code_b="code", item_b="item", entity_b="entity_id", changes_b="changes"), on="code_b")
@@ -147,7 +148,7 @@ def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: 
                            / pl.max_horizontal(pl.col("lag_seconds"), pl.lit(MIN_LAG_SECONDS))))
     return (stats.select("home_id", "item_a", "item_b", "entity_a", "entity_b", pl.col("support").cast(pl.UInt32),
                          pl.col("preceded").cast(pl.UInt32), "reach_seconds", "lag_seconds", "changes_a",
-                         "changes_b", "confidence", "precedence", "lift", "dispersion")
+                         "changes_b", "confidence", "precedence", "lift", "dispersion", "code_a", "code_b")
             .sort("home_id", "item_a", "item_b"))
 
 
@@ -156,30 +157,50 @@ def with_open_confidence(stats: pl.DataFrame, changes: pl.DataFrame, found: pl.D
     """Adds ``open_confidence``: of A's changes that find B in another state than the pair's (so that B
     *can* change to it), the share followed by B's change. Leaving turns the lights off, but most lights
     are off already when people leave: the plain confidence hides that, this one does not. Only for the
-    pairs with enough support and lift (the others get null)."""
+    pairs with enough support and lift (the others get null). In numpy: B's entity's state before a
+    change of A is its last change strictly before (one ``searchsorted`` over the changes by entity)."""
     worth = stats.filter((pl.col("support") >= config.min_pair_support) & (pl.col("lift") >= config.min_lift)
                          & (pl.col("confidence") < config.min_confidence))   # the others pass already
     if worth.is_empty():
         return stats.with_columns(open_confidence=pl.lit(None, pl.Float64))
-    b_state = pl.col("item_b").str.slice(pl.col("entity_b").str.len_chars() + 1)
-    pairs = worth.select("home_id", "item_a", "item_b", "entity_b", b_state.alias("b_state"))
-    a_rows = (changes.select("home_id", "item", "t", row_a="row").rename({"item": "item_a"})
-              .join(pairs.select("home_id", "item_a").unique(), on=["home_id", "item_a"], how="semi"))
-    trials = pairs.join(a_rows, on=["home_id", "item_a"]).sort("t")
-    b_states = (changes.join(pairs.select("home_id", entity_id="entity_b").unique(), on=["home_id", "entity_id"],
-                             how="semi")
-                .select("home_id", entity_b="entity_id", t_b="t", state=pl.col("item").str.extract(r"=(.*)$", 1))
-                .sort("t_b"))
-    trials = trials.join_asof(b_states, left_on="t", right_on="t_b", by=["home_id", "entity_b"],
-                              strategy="backward", allow_exact_matches=False, check_sortedness=False)
-    followed = (found.join(a_rows.select("row_a"), on="row_a", how="semi")
-                .join(changes.select(row_b="row", item_b="item"), on="row_b")
-                .select("row_a", "item_b", hit=pl.lit(True)))
-    share = (trials.filter(pl.col("state").is_null() | (pl.col("state") != pl.col("b_state")))
-             .join(followed, on=["row_a", "item_b"], how="left")
-             .group_by("home_id", "item_a", "item_b")
-             .agg(open_confidence=pl.col("hit").fill_null(False).mean()))
-    return stats.join(share, on=["home_id", "item_a", "item_b"], how="left")
+    code, t = changes["code"].to_numpy(), changes["t"].to_numpy()
+    entity = changes["entity_code"].to_numpy()
+    wa, wb = worth["code_a"].to_numpy(), worth["code_b"].to_numpy()
+    entity_of_code = np.zeros(int(code.max()) + 1, dtype=np.int64)
+    entity_of_code[code] = entity
+    by_entity = np.lexsort((np.arange(len(t)), t, entity))
+    span = int(t.max() - t.min()) + 1
+    entity_axis = entity[by_entity] * span + (t[by_entity] - t.min())
+
+    def open_at(rows: np.ndarray, pair: np.ndarray) -> np.ndarray:
+        """Whether B's entity was not in B's state just before each change ``rows`` of A (pair index)."""
+        target = entity_of_code[wb[pair]]
+        before = np.searchsorted(entity_axis, target * span + (t[rows] - t.min()), side="left") - 1
+        last = by_entity[np.maximum(before, 0)]
+        known = (before >= 0) & (entity[last] == target)
+        return ~known | (code[last] != wb[pair])
+
+    # trials: every change of A for each of its pairs
+    by_code = np.argsort(code, kind="stable")
+    per_code = np.bincount(code)
+    first_of_code = np.cumsum(per_code) - per_code
+    tries = per_code[wa]
+    pair = np.repeat(np.arange(len(wa)), tries)
+    within = np.arange(len(pair)) - np.repeat(np.cumsum(tries) - tries, tries)
+    trial_rows = by_code[np.repeat(first_of_code[wa], tries) + within]
+    open_trials = np.bincount(pair, weights=open_at(trial_rows, pair), minlength=len(wa))
+    # hits: the occurrences of the pairs (each is one trial followed by B)
+    space = PairSpace.of(changes)
+    index = np.full(space.size, -1, dtype=np.int64)
+    index[space.key(wa, wb)] = np.arange(len(wa))
+    row_a, row_b = found["row_a"].to_numpy().astype(np.int64), found["row_b"].to_numpy().astype(np.int64)
+    hit = index[space.key(code[row_a], code[row_b])]
+    row_a, hit = row_a[hit >= 0], hit[hit >= 0]
+    open_hits = np.bincount(hit, weights=open_at(row_a, hit), minlength=len(wa))
+    share = worth.select("code_a", "code_b").with_columns(
+        open_confidence=pl.Series(np.where(open_trials > 0, open_hits / np.maximum(open_trials, 1), np.nan)))
+    return (stats.join(share.with_columns(pl.col("open_confidence").fill_nan(None)), on=["code_a", "code_b"],
+                       how="left"))
 
 
 def passing(stats: pl.DataFrame, config: PatternConfig) -> pl.DataFrame:

@@ -1,11 +1,13 @@
 """The trailing window of event days an analysis day reads, and reading it. Pure: no Dagster.
 
-Analysis day D covers the events days ``D - (window_days - 1) .. D``. Before a byte is read (and so before
-anything is written), every day must be there: a missing one is a :class:`MissingEventDaysError` naming
-all missing days (ranges condensed) and the commands that make them. Each file's footer is checked
+Analysis day D covers the events days ``D - (window_days - 1) .. D``. The miners and the time-of-day
+patterns read each day's ``smart_home.state_changes`` (:mod:`.state_change_days`: the rows and columns of
+the events they use, made once per events day); the scores read the events' causal links. Before a byte
+is read (and so before anything is written), every day must be there: a missing events day is a
+:class:`MissingEventDaysError`, a missing state-changes day a :class:`MissingStateChangeDaysError`, each
+naming all missing days (ranges condensed) and the commands that make them. Each file's footer is checked
 (schema, seed, smart-home config) like every reader of the family does; the data is then one polars scan
-of the files, from which the miners take their rows and columns (``patterns.mine.MINED_ROWS``, never the
-context ids), the time-of-day patterns the real changes, and the scores the causal links.
+of the files.
 """
 
 from __future__ import annotations
@@ -20,15 +22,25 @@ from synth_assets.core.days import check_daily_window, check_not_in_future
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.storage import check_footer
 from synth_assets.smart_home import layout
-from synth_assets.smart_home.models import EVENTS_SCHEMA
+from synth_assets.smart_home.models import EVENTS_SCHEMA, SmartHomeConfig
+from synth_assets.smart_home.patterns.state_change_days import (
+    STATE_CHANGES_SCHEMA,
+    state_changes_identity,
+    state_changes_path,
+)
 
 EVENTS_TABLE = "events"
+STATE_CHANGES = "state_changes"
 CONTEXT_FOR_EVENTS = ("calendar", "weather", "external_data", "electricity_prices")
 CAUSAL_COLUMNS = ("home_id", "entity_id", "context_id", "context_parent_id")
 
 
 class MissingEventDaysError(FileNotFoundError):
     """Event partitions of an analysis window have not been materialized."""
+
+
+class MissingStateChangeDaysError(MissingEventDaysError):
+    """``smart_home.state_changes`` partitions of an analysis window have not been materialized."""
 
 
 def window_days(analysis_day: date, days: int, today: date | None = None) -> list[date]:
@@ -65,17 +77,36 @@ def events_command(first: date, last: date) -> str:
             f"dagster asset materialize -m synth_assets.definitions --select smart_home/events {option}")
 
 
-def require_event_days(data_dir: Path, analysis_day: date, days: Sequence[date]) -> None:
-    """Every day of the window has its events file, else one error naming them all and how to make them."""
-    missing = [day for day in days if not layout.daily_path(data_dir, EVENTS_TABLE, day).exists()]
-    if not missing:
-        return
+def state_changes_command(first: date, last: date) -> str:
+    """The command that makes ``smart_home.state_changes`` of the events days ``first .. last``."""
+    option = f"--partition {first.isoformat()}" if first == last else f"--partition-range {_span(first, last)}"
+    return f"dagster asset materialize -m synth_assets.definitions --select smart_home/{STATE_CHANGES} {option}"
+
+
+def _missing(analysis_day: date, days: Sequence[date], missing: Sequence[date], table: str, command,
+             error: type[MissingEventDaysError]) -> MissingEventDaysError:
     ranges = condense(missing)
     listed = ", ".join(_span(first, last) for first, last in ranges)
-    commands = "\n".join(f"  {events_command(first, last)}" for first, last in ranges)
-    raise MissingEventDaysError(
-        f"analysis day {analysis_day.isoformat()} reads smart_home.events {_span(days[0], days[-1])} "
-        f"({len(days)} days); {len(missing)} missing: {listed}. Make them with:\n{commands}")
+    commands = "\n".join(f"  {command(first, last)}" for first, last in ranges)
+    return error(f"analysis day {analysis_day.isoformat()} reads smart_home.{table} {_span(days[0], days[-1])} "
+                 f"({len(days)} days); {len(missing)} missing: {listed}. Make them with:\n{commands}")
+
+
+def require_event_days(data_dir: Path, analysis_day: date, days: Sequence[date],
+                       state_changes: bool = False) -> None:
+    """Every day of the window has its events file (and, with ``state_changes``, its state-changes file),
+    else one error naming them all and how to make them (the state changes after their events)."""
+    missing = [day for day in days if not layout.daily_path(data_dir, EVENTS_TABLE, day).exists()]
+    if missing:
+        def make(first: date, last: date) -> str:
+            then = f" && {state_changes_command(first, last)}" if state_changes else ""
+            return events_command(first, last) + then
+        raise _missing(analysis_day, days, missing, EVENTS_TABLE, make, MissingEventDaysError)
+    if state_changes:
+        missing = [day for day in days if not state_changes_path(data_dir, day).exists()]
+        if missing:
+            raise _missing(analysis_day, days, missing, STATE_CHANGES, state_changes_command,
+                           MissingStateChangeDaysError)
 
 
 def check_window(data_dir: Path, analysis_day: date, days: Sequence[date], identity: FileIdentity) -> list[Path]:
@@ -91,6 +122,24 @@ def check_window(data_dir: Path, analysis_day: date, days: Sequence[date], ident
 def scan_window(data_dir: Path, analysis_day: date, days: Sequence[date], identity: FileIdentity) -> pl.LazyFrame:
     """A polars scan of the window's event files, checked first (:func:`check_window`)."""
     return pl.scan_parquet([str(p) for p in check_window(data_dir, analysis_day, days, identity)])
+
+
+def check_state_changes(data_dir: Path, analysis_day: date, days: Sequence[date],
+                        config: SmartHomeConfig) -> list[Path]:
+    """The window's ``smart_home.state_changes`` files, every one there (after its events) and its footer
+    checked (schema, seed, smart-home config, events version). Reads no data."""
+    require_event_days(data_dir, analysis_day, days, state_changes=True)
+    identity = state_changes_identity(config)
+    paths = [state_changes_path(data_dir, day) for day in days]
+    for day, path in zip(days, paths, strict=True):
+        check_footer(path, STATE_CHANGES_SCHEMA, f"re-make it: {state_changes_command(day, day)}", identity)
+    return paths
+
+
+def scan_state_changes(data_dir: Path, analysis_day: date, days: Sequence[date],
+                       config: SmartHomeConfig) -> pl.LazyFrame:
+    """A polars scan of the window's state-changes files (what the miners read), checked first."""
+    return pl.scan_parquet([str(p) for p in check_state_changes(data_dir, analysis_day, days, config)])
 
 
 def causal_rows(scan: pl.LazyFrame, home_ids: Sequence[str] | None = None) -> pl.DataFrame:
