@@ -39,8 +39,9 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
     context = ",".join(f"{GROUP}/{table}" for table in DEMO_CONTEXT)
     run_step(Step(f"smart home context ({', '.join(DEMO_CONTEXT)})", context,
                   partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
-    run_step(Step(f"smart home events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]} (and their planted anomalies)",
-                  f"{GROUP}/events,{GROUP}/planted_anomalies",
+    run_step(Step(f"smart home events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]} (their planted anomalies and the "
+                  f"state changes the pattern analysis reads)", f"{GROUP}/events,{GROUP}/planted_anomalies,"
+                  f"{GROUP}/state_changes",
                   partition_range=DEMO_EVENT_DAYS, run_config=run_config), log_dir)
     run_step(Step("smart home automations and home descriptions", f"{GROUP}/automations,{GROUP}/home_descriptions",
                   run_config=run_config), log_dir)
