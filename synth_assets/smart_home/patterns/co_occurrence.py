@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from synth_assets.smart_home.patterns.explain_away import explain_away
-from synth_assets.smart_home.patterns.item_codes import PairSpace, grouped_quantiles, with_item_codes
+from synth_assets.smart_home.patterns.item_codes import ChangeIndex, PairSpace, grouped_quantiles, with_item_codes
 from synth_assets.smart_home.patterns.models import DISCRETE_DOMAINS, OCCUPANCY_ENTITY, PatternConfig
 from synth_assets.smart_home.patterns.thresholds import AT_OR_ABOVE, BELOW, crossing_changes
 
@@ -163,32 +163,12 @@ def with_open_confidence(stats: pl.DataFrame, changes: pl.DataFrame, found: pl.D
                          & (pl.col("confidence") < config.min_confidence))   # the others pass already
     if worth.is_empty():
         return stats.with_columns(open_confidence=pl.lit(None, pl.Float64))
-    code, t = changes["code"].to_numpy(), changes["t"].to_numpy()
-    entity = changes["entity_code"].to_numpy()
+    index_of = ChangeIndex(changes)
+    code = index_of.code
     wa, wb = worth["code_a"].to_numpy(), worth["code_b"].to_numpy()
-    entity_of_code = np.zeros(int(code.max()) + 1, dtype=np.int64)
-    entity_of_code[code] = entity
-    by_entity = np.lexsort((np.arange(len(t)), t, entity))
-    span = int(t.max() - t.min()) + 1
-    entity_axis = entity[by_entity] * span + (t[by_entity] - t.min())
-
-    def open_at(rows: np.ndarray, pair: np.ndarray) -> np.ndarray:
-        """Whether B's entity was not in B's state just before each change ``rows`` of A (pair index)."""
-        target = entity_of_code[wb[pair]]
-        before = np.searchsorted(entity_axis, target * span + (t[rows] - t.min()), side="left") - 1
-        last = by_entity[np.maximum(before, 0)]
-        known = (before >= 0) & (entity[last] == target)
-        return ~known | (code[last] != wb[pair])
-
-    # trials: every change of A for each of its pairs
-    by_code = np.argsort(code, kind="stable")
-    per_code = np.bincount(code)
-    first_of_code = np.cumsum(per_code) - per_code
-    tries = per_code[wa]
-    pair = np.repeat(np.arange(len(wa)), tries)
-    within = np.arange(len(pair)) - np.repeat(np.cumsum(tries) - tries, tries)
-    trial_rows = by_code[np.repeat(first_of_code[wa], tries) + within]
-    open_trials = np.bincount(pair, weights=open_at(trial_rows, pair), minlength=len(wa))
+    pair, trial_rows = index_of.rows_of(wa)   # trials: every change of A for each of its pairs
+    open_trials = np.bincount(pair, weights=index_of.not_in_state(wb[pair], index_of.t[trial_rows]),
+                              minlength=len(wa))
     # hits: the occurrences of the pairs (each is one trial followed by B)
     space = PairSpace.of(changes)
     index = np.full(space.size, -1, dtype=np.int64)
@@ -196,7 +176,7 @@ def with_open_confidence(stats: pl.DataFrame, changes: pl.DataFrame, found: pl.D
     row_a, row_b = found["row_a"].to_numpy().astype(np.int64), found["row_b"].to_numpy().astype(np.int64)
     hit = index[space.key(code[row_a], code[row_b])]
     row_a, hit = row_a[hit >= 0], hit[hit >= 0]
-    open_hits = np.bincount(hit, weights=open_at(row_a, hit), minlength=len(wa))
+    open_hits = np.bincount(hit, weights=index_of.not_in_state(wb[hit], index_of.t[row_a]), minlength=len(wa))
     share = worth.select("code_a", "code_b").with_columns(
         open_confidence=pl.Series(np.where(open_trials > 0, open_hits / np.maximum(open_trials, 1), np.nan)))
     return (stats.join(share.with_columns(pl.col("open_confidence").fill_nan(None)), on=["code_a", "code_b"],

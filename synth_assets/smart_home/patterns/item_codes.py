@@ -19,11 +19,11 @@ import polars as pl
 CODE_COLUMNS = ("home", "code", "entity_code", "previous")
 
 
-def dense_codes(changes: pl.DataFrame, column: str) -> np.ndarray:
-    """0..k-1 per distinct (home_id, ``column``) value of ``changes``."""
-    physical = (changes.select(pl.concat_str("home_id", column, separator="|").cast(pl.Categorical).to_physical())
-                .to_series().to_numpy())
-    return np.unique(physical, return_inverse=True)[1].astype(np.int64)
+def _dense(values: np.ndarray) -> np.ndarray:
+    """0..k-1 for the k distinct non-negative integers of ``values``, in their order."""
+    present = np.zeros(int(values.max()) + 1, dtype=np.int64)
+    present[values] = 1
+    return (np.cumsum(present) - 1)[values]
 
 
 def with_item_codes(changes: pl.DataFrame) -> pl.DataFrame:
@@ -31,17 +31,20 @@ def with_item_codes(changes: pl.DataFrame) -> pl.DataFrame:
     n = changes.height
     if n == 0:
         return changes.with_columns(*(pl.lit(0, pl.Int64).alias(c) for c in CODE_COLUMNS))
-    code = dense_codes(changes, "item")
-    rows = np.arange(n, dtype=np.int64)
-    by_item = np.lexsort((rows, code))
+    home_id = changes["home_id"]
+    home = (home_id != home_id.shift(1)).fill_null(True).cast(pl.Int64).cum_sum().to_numpy() - 1
+    item = changes["item"].cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+    code = _dense(home * (int(item.max()) + 1) + item)     # (home, item): homes are contiguous
+    items = (pl.DataFrame({"code": code, "home": home, "entity_id": changes["entity_id"]})
+             .unique("code").sort("code"))                  # one row per item: its entity, cheaply
+    entity = items["entity_id"].cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+    entity_of_code = _dense(items["home"].to_numpy() * (int(entity.max()) + 1) + entity)
+    by_item = np.argsort(code, kind="stable")               # rows in order within each item
     same = code[by_item[1:]] == code[by_item[:-1]]
     previous = np.full(n, -1, dtype=np.int64)
     previous[by_item[1:][same]] = by_item[:-1][same]
-    home_id = changes["home_id"]
-    home = (home_id != home_id.shift(1)).fill_null(True).cast(pl.Int64).cum_sum().to_numpy() - 1
     return changes.with_columns(home=pl.Series(home), code=pl.Series(code),
-                                entity_code=pl.Series(dense_codes(changes, "entity_id")),
-                                previous=pl.Series(previous))
+                                entity_code=pl.Series(entity_of_code[code]), previous=pl.Series(previous))
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,55 @@ class PairSpace:
         within = key - self.offset[home]
         return (self.code_at[self.first[home] + within // self.width[home]],
                 self.code_at[self.first[home] + within % self.width[home]])
+
+
+class ChangeIndex:
+    """Lookups over the changes of one block (its ``code``, ``entity_code``, ``t``), each a sort or a
+    ``searchsorted`` instead of a join: the rows of an item, an entity's state before a moment."""
+
+    def __init__(self, changes: pl.DataFrame) -> None:
+        self.code, self.t = changes["code"].to_numpy(), changes["t"].to_numpy()
+        self.entity = changes["entity_code"].to_numpy()
+        codes = int(self.code.max()) + 1 if len(self.code) else 0
+        self.entity_of_code = np.zeros(codes, dtype=np.int64)
+        self.entity_of_code[self.code] = self.entity
+        self.by_code = np.argsort(self.code, kind="stable")
+        self.per_code = np.bincount(self.code, minlength=codes)
+        self.first_of_code = np.cumsum(self.per_code) - self.per_code
+        self.by_entity = np.lexsort((np.arange(len(self.t)), self.t, self.entity))
+        self.t0 = int(self.t.min()) if len(self.t) else 0
+        self.span = int(self.t.max()) - self.t0 + 1 if len(self.t) else 1
+        self.entity_axis = self.entity[self.by_entity] * self.span + (self.t[self.by_entity] - self.t0)
+
+    def rows_of(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each code ``codes[i]``, every row of its item: (i repeated, the rows)."""
+        tries = self.per_code[codes]
+        which = np.repeat(np.arange(len(codes)), tries)
+        within = np.arange(len(which)) - np.repeat(np.cumsum(tries) - tries, tries)
+        return which, self.by_code[np.repeat(self.first_of_code[codes], tries) + within]
+
+    def not_in_state(self, item: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Whether ``item``'s entity was not in ``item``'s state just before each moment ``t`` (its last change
+        strictly before ``t`` was to another state, or it had none)."""
+        entity = self.entity_of_code[item]
+        before = np.searchsorted(self.entity_axis, entity * self.span + (t - self.t0), side="left") - 1
+        last = self.by_entity[np.maximum(before, 0)]
+        known = (before >= 0) & (self.entity[last] == entity)
+        return ~known | (self.code[last] != item)
+
+
+def occurrence_keys(row: np.ndarray, code: np.ndarray, codes: int) -> np.ndarray:
+    """(row, item code) as one sorted integer array, for :func:`contains`."""
+    return np.sort(row.astype(np.int64) * codes + code)
+
+
+def contains(keys: np.ndarray, row: np.ndarray, code: np.ndarray, codes: int) -> np.ndarray:
+    """Whether each (row, code) is in ``keys`` (from :func:`occurrence_keys`)."""
+    if len(keys) == 0:
+        return np.zeros(len(row), dtype=bool)
+    query = row.astype(np.int64) * codes + code
+    position = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    return keys[position] == query
 
 
 def nearest_rank(counts: np.ndarray, quantile: float) -> np.ndarray:

@@ -12,6 +12,7 @@ no Dagster.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 TEMPERATURE = r"^sensor\.[a-z0-9_]*temperature"   # Home Assistant's entity ids of temperature sensors
@@ -24,7 +25,9 @@ BELOW, AT_OR_ABOVE = "<", ">="
 def crossing_changes(events: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
     """``home_id``, ``entity_id``, ``t``, ``item`` (``sensor.x=<19.5``): every reading that crosses a level
     a climate entity of its home reacts at. ``changes``: the discrete changes (:func:`.co_occurrence.
-    state_changes` columns), for the climate entities."""
+    state_changes` columns), for the climate entities. The readings are sorted once by (sensor, time);
+    the reading before a climate change and the readings of a sensor with a level are then found by
+    ``searchsorted`` on that order (no join over the readings)."""
     empty = pl.DataFrame(schema={"home_id": pl.String, "entity_id": pl.String, "t": pl.Int64, "item": pl.String})
     climate = changes.filter(pl.col("entity_id").str.starts_with(CLIMATE)).select(
         "home_id", climate="entity_id", t="t", state=pl.col("item").str.extract(r"=(.*)$", 1))
@@ -40,10 +43,22 @@ def crossing_changes(events: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
                 .drop_nulls("value").sort("sensor", "t").collect())   # integer keys: cheap to sort
     if readings.is_empty():
         return empty
-    sensors = readings.select("home_id", "entity_id").unique()
-    before = (climate.join(sensors, on="home_id").sort("t")
-              .join_asof(readings.sort("t").rename({"t": "t_reading"}), left_on="t", right_on="t_reading",
-                         by=["home_id", "entity_id"], strategy="backward", check_sortedness=False))
+    sensor, t, value = (readings[c].to_numpy() for c in ("sensor", "t", "value"))
+    first = np.flatnonzero(np.concatenate(([True], sensor[1:] != sensor[:-1])))
+    sensors = readings[first].select("home_id", "entity_id", "sensor").with_columns(
+        start=pl.Series(first), end=pl.Series(np.append(first[1:], len(sensor))))
+    t0, span = int(t.min()), int(t.max() - t.min()) + 1
+    axis = sensor.astype(np.int64) * span + (t - t0)   # sorted: by sensor, then time
+
+    def reading_before(sensor_of: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The value of each sensor's last reading at or before ``at`` (NaN: none)."""
+        last = np.searchsorted(axis, sensor_of.astype(np.int64) * span + (at - t0), side="right") - 1
+        ok = (last >= 0) & (sensor[np.maximum(last, 0)] == sensor_of)
+        return np.where(ok, value[np.maximum(last, 0)], np.nan)
+
+    before = climate.join(sensors.select("home_id", "entity_id", "sensor"), on="home_id")
+    before = before.with_columns(value=pl.Series(reading_before(before["sensor"].to_numpy(), before["t"].to_numpy()))
+                                 .fill_nan(None))
     # heat starts as it gets cold, cool as it gets warm; off is the way back (from heat when it ever heats)
     heats = climate.group_by("home_id", "climate").agg(heats=(pl.col("state") == "heat").any())
     falling = (pl.when(pl.col("state") == "heat").then(True).when(pl.col("state") == "cool").then(False)
@@ -55,13 +70,18 @@ def crossing_changes(events: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
               .select("home_id", "entity_id", "falling",
                       level=pl.when(pl.col("falling")).then(pl.col("high") + LEVEL_MARGIN)
                       .otherwise(pl.col("low") - LEVEL_MARGIN).round(1))
-              .unique())
-    previous = pl.col("value").shift(1).over("sensor")
-    crossed = (readings.with_columns(previous=previous).drop_nulls("previous")
-               .join(levels, on=["home_id", "entity_id"])
-               .filter(pl.when(pl.col("falling"))
-                       .then((pl.col("previous") >= pl.col("level")) & (pl.col("value") < pl.col("level")))
-                       .otherwise((pl.col("previous") < pl.col("level")) & (pl.col("value") >= pl.col("level")))))
-    return crossed.select("home_id", "entity_id", "t", item=pl.col("entity_id") + "="
-                          + pl.when(pl.col("falling")).then(pl.lit(BELOW)).otherwise(pl.lit(AT_OR_ABOVE))
-                          + pl.col("level").cast(pl.String))
+              .unique()
+              .join(sensors, on=["home_id", "entity_id"]))
+    # every reading of a sensor with a level against that level (a reading after its sensor's previous one)
+    tries = (levels["end"] - levels["start"]).to_numpy()
+    which = np.repeat(np.arange(levels.height), tries)
+    rows = np.repeat(levels["start"].to_numpy(), tries) + (np.arange(len(which)) - np.repeat(np.cumsum(tries) - tries,
+                                                                                               tries))
+    level, down = levels["level"].to_numpy()[which], levels["falling"].to_numpy()[which]
+    previous = value[np.maximum(rows - 1, 0)]
+    crossed = (rows > levels["start"].to_numpy()[which]) & np.where(
+        down, (previous >= level) & (value[rows] < level), (previous < level) & (value[rows] >= level))
+    found = levels[which[crossed]].with_columns(t=pl.Series(t[rows[crossed]]))
+    return found.select("home_id", "entity_id", "t", item=pl.col("entity_id") + "="
+                        + pl.when(pl.col("falling")).then(pl.lit(BELOW)).otherwise(pl.lit(AT_OR_ABOVE))
+                        + pl.col("level").cast(pl.String))
