@@ -12,7 +12,7 @@ import pytest
 from synth_assets.core.partitions import daily_partitions
 from synth_assets.definitions import defs
 from synth_assets.smart_home.patterns import schedule
-from synth_assets.smart_home.patterns.assets import CHAINS, CO_OCCURRENCE, TIME_OF_DAY
+from synth_assets.smart_home.patterns.assets import CHAINS, CO_OCCURRENCE, STATE_CHANGES, TIME_OF_DAY
 
 DAILY_JOB = "smart_home_patterns_daily"
 
@@ -72,7 +72,7 @@ def test_the_code_location_holds_the_job_and_schedule_over_the_day_and_its_patte
     selected = {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
     assert {"smart_home/events", "smart_home/calendar", "smart_home/weather", "smart_home/external_data",
             "smart_home/electricity_prices", "smart_home/carbon_intensity"} <= selected
-    assert {k.to_user_string() for k in (TIME_OF_DAY, CO_OCCURRENCE, CHAINS)} <= selected
+    assert {k.to_user_string() for k in (STATE_CHANGES, TIME_OF_DAY, CO_OCCURRENCE, CHAINS)} <= selected
     assert {"smart_home/anomalies", "smart_home/planted_anomalies", "smart_home/automation_suggestions"} <= selected
     assert not {"smart_home/homes", "smart_home/correlations", "smart_home/ha_export"} & selected
     scheduled = defs.resolve_schedule_def("smart_home_patterns_3am")

@@ -47,18 +47,19 @@ def mine_pairs_and_chains(events: pl.DataFrame, window_seconds: float, config: P
 
 
 def mine_in_blocks(events: pl.LazyFrame, home_ids: Sequence[str], window_seconds: float, config: PatternConfig,
-                   block_homes: int = BLOCK_HOMES, workers: int = 2) -> MinedPatterns:
+                   block_homes: int = BLOCK_HOMES, workers: int = 2, mined_rows_only: bool = False) -> MinedPatterns:
     """:func:`mine_pairs_and_chains` over ``events`` (a scan of the window's files) in blocks of
     ``block_homes`` consecutive homes of ``home_ids``, ``workers`` blocks at a time (polars and numpy
-    release the GIL). The result equals one pass over all homes."""
+    release the GIL). The result equals one pass over all homes. ``mined_rows_only``: ``events`` holds
+    :data:`MINED_ROWS` only already (``smart_home.state_changes``), not filtered again."""
     homes = sorted(home_ids)
     blocks = [homes[i:i + block_homes] for i in range(0, len(homes), block_homes)]
 
     def mine(block: list[str]) -> MinedPatterns:
         in_range = events.filter(pl.col("home_id").is_between(pl.lit(block[0]), pl.lit(block[-1])))  # row groups
-        rows = (in_range.filter(pl.col("home_id").is_in(block)).select(MINED_COLUMNS)   # of other homes are
-                .filter(MINED_ROWS).collect())                                          # skipped by statistics
-        return mine_pairs_and_chains(rows, window_seconds, config)
+        rows = in_range.filter(pl.col("home_id").is_in(block)).select(MINED_COLUMNS)  # of other homes are skipped
+        return mine_pairs_and_chains((rows if mined_rows_only else rows.filter(MINED_ROWS)).collect(),  # by their
+                                     window_seconds, config)                                            # statistics
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         parts = list(pool.map(mine, blocks))

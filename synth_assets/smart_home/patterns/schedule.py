@@ -2,8 +2,9 @@
 
 ``smart_home_patterns_daily`` materializes, for one daily partition, what a user wants to find each
 morning: the day's context tables, its events and every daily asset of the ``smart_home_patterns`` group
-(the pattern tables today; anything added to the group later, such as the anomalies, joins it without an
-edit here). The dimension tables and the planted rules are not daily: they are made once, before.
+(the day's ``state_changes``, which the pattern tables read for their window, and the pattern tables;
+anything added to the group later, such as the anomalies, joins it without an edit here). The dimension
+tables and the planted rules are not daily: they are made once, before.
 
 The schedule fires at 03:00 (cron ``0 3 * * *``) in the zone ``SYNTH_SMART_HOME_PATTERN_TIMEZONE`` (IANA
 name, default UTC), read when the code location loads (a schedule's zone is part of its definition), and
@@ -39,7 +40,8 @@ daily_job = dg.define_asset_job(
                                         PLANTED_ANOMALIES)   # the truth the anomaly scores read
                | dg.AssetSelection.groups(GROUP)),
     description="One day of the smart homes: its context tables, its events and every daily table of the "
-                "smart_home_patterns group (time of day, co-occurrence, chains, ...) for that analysis day.")
+                "smart_home_patterns group (the day's state changes; time of day, co-occurrence, chains, ... "
+                "for that analysis day).")
 
 
 def schedule_timezone(environ: Mapping[str, str] | None = None) -> tuple[str, str | None]:
