@@ -18,7 +18,7 @@ export UV_SYSTEM_CERTS := true
 # when there is one: pip 23.2 (Python 3.11's) has truststore only as a feature needing an extra package.
 SYSTEM_CA_FILE := $(shell $(PYTHON) -c "import ssl; print(ssl.get_default_verify_paths().cafile or '')" 2>/dev/null)
 
-.PHONY: help install demo test bench ui generate-data stream-simulator seed-from-gen-demo seed-from-gen-test lint clean
+.PHONY: help install demo test bench cluster-demo ui generate-data stream-simulator seed-from-gen-demo seed-from-gen-test lint clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ lint: install  ## ruff (pinned in pyproject's dev group, configured in [tool.ruf
 
 bench: install $(DAGSTER_HOME)/dagster.yaml  ## throughput and ratio against a naive per-row baseline
 	$(BIN)/python -m bench
+
+cluster-demo: install  ## PostgreSQL instance, code server, webserver, daemon as local processes; a multi-run backfill (docs/scale-out.md)
+	$(BIN)/python -m synth_assets.cluster.demo $(CLUSTER_ARGS)
 
 ui: install $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://localhost:3000
 	$(BIN)/dagster dev -w workspace.yaml -h 0.0.0.0 -p 3000
