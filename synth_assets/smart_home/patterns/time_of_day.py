@@ -105,10 +105,16 @@ def _circular_distance(minute: pl.Expr, centre: pl.Expr) -> pl.Expr:
 
 
 def _with_group_ids(changes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``gid`` (0..groups-1, in key order) for each (home, entity, state, day type): the changes with it instead
-    of the four strings, and the groups (``gid`` + key), so the histogram work runs on integers."""
-    groups = changes.select(_GROUP).unique().sort(_GROUP).with_row_index("gid")
-    return changes.join(groups, on=_GROUP).select("gid", "local_day", "minute"), groups
+    """``gid`` (0..groups-1) for each (home, entity, state, day type): the changes with it instead of the four
+    strings, and the groups (``gid`` + key), so the histogram work runs on integers. The number a group gets
+    does not matter (the table is sorted by its strings); it is made from the columns' categorical codes."""
+    key = np.zeros(changes.height, dtype=np.int64)
+    for column in _GROUP:
+        code = changes[column].cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+        key = key * (int(code.max()) + 1 if len(code) else 1) + code
+    gid = pl.Series("gid", np.unique(key, return_inverse=True)[1].ravel(), dtype=pl.UInt32)
+    with_gid = changes.with_columns(gid)
+    return with_gid.select("gid", "local_day", "minute"), with_gid.select("gid", *_GROUP).unique("gid")
 
 
 def _peaks(day_changes: pl.DataFrame, groups: int) -> pl.DataFrame:
