@@ -16,13 +16,12 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from synth_assets.core.identity import FileIdentity
@@ -88,12 +87,16 @@ def swap_in_directory(built: Path, target: Path) -> None:
 
 
 def write_parquet_atomic(table: pa.Table, path: Path | str, schema: pa.Schema | None = None,
-                         identity: FileIdentity | None = None) -> WrittenFile:
-    """Write ``table`` (cast to ``schema`` if given) to ``path`` atomically, stamped with ``identity``."""
+                         identity: FileIdentity | None = None,
+                         key_value: Mapping[str, str] | None = None) -> WrittenFile:
+    """Write ``table`` (cast to ``schema`` if given) to ``path`` atomically, stamped with ``identity``.
+
+    ``key_value`` adds metadata that describes this file's rows (written with them, in the same rename)."""
     path = Path(path)
     if schema is not None:
         table = table.select(schema.names).cast(schema)
-    table = table.replace_schema_metadata(identity.to_metadata() if identity is not None else None)
+    metadata = {**(identity.to_metadata() if identity is not None else {}), **(key_value or {})}
+    table = table.replace_schema_metadata(metadata or None)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, **_WRITER_OPTIONS)
     return WrittenFile(path=path, rows=table.num_rows, bytes=path.stat().st_size)
@@ -108,16 +111,20 @@ def check_identity(path: Path, found_metadata, expected: FileIdentity | None, fi
         raise CorruptFileError(f"{path} is not {expected.describe()}: {problem}. Fix: {fix}")
 
 
-def check_footer(path: Path, schema: pa.Schema, fix: str, identity: FileIdentity | None = None) -> None:
-    """Refuse a missing or unreadable file, another schema or another identity (reads the footer only)."""
+def check_footer(path: Path, schema: pa.Schema, fix: str, identity: FileIdentity | None = None) -> pq.FileMetaData:
+    """Refuse a missing or unreadable file, another schema or another identity (reads the footer only).
+
+    Returns the footer, whose key-value metadata (``footer.metadata``) a reader may use further."""
     if not path.exists():
         raise CorruptFileError(f"{path} is missing. Fix: {fix}")
     try:
-        stored = pq.read_schema(path)
+        footer = pq.read_metadata(path)
+        stored = footer.schema.to_arrow_schema()
     except (pa.ArrowException, OSError) as exc:
         raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix}") from exc
     _check_schema(path, stored.remove_metadata(), schema, fix)
     check_identity(path, stored.metadata, identity, fix)
+    return footer
 
 
 def read_parquet_checked(path: Path | str, schema: pa.Schema, *, fix: str,
@@ -136,22 +143,32 @@ def read_parquet_checked(path: Path | str, schema: pa.Schema, *, fix: str,
 
 def read_parquet_files_checked(paths: Sequence[Path | str], schema: pa.Schema, *, fix: Callable[[Path], str],
                                identity: FileIdentity | None = None) -> pa.Table:
-    """Read many files of one ``schema`` as one table, in the order given, with one multi-threaded scan.
+    """Read many files of one ``schema`` as one table, in the order given (one chunk per row group).
 
     Every file's footer is checked first (cheap: no data is read) as :func:`read_parquet_checked`
     checks it: missing, unreadable, another schema or another identity is a :class:`CorruptFileError`
-    naming the file and ``fix(path)``. A file whose data pages turn out unreadable during the scan is
-    named the same way.
+    naming the file and ``fix(path)``. A file whose data pages turn out unreadable is named the same way.
+    """
+    return read_parquet_files_with_footers(paths, schema, fix=fix, identity=identity)[0]
+
+
+def read_parquet_files_with_footers(paths: Sequence[Path | str], schema: pa.Schema, *, fix: Callable[[Path], str],
+                                    identity: FileIdentity | None = None) -> tuple[pa.Table, list[pq.FileMetaData]]:
+    """:func:`read_parquet_files_checked`, and each file's footer (for its key-value metadata).
+
+    Each footer is parsed once and the files are decoded one after the other in this thread: for many
+    small files that costs less CPU than a multi-threaded dataset scan (callers overlap files or years).
     """
     paths = [Path(p) for p in paths]
-    for path in paths:
-        check_footer(path, schema, fix(path), identity)
-    try:
-        return ds.dataset([str(p) for p in paths], format="parquet").to_table()
-    except (pa.ArrowException, OSError):
-        for path in paths:  # which file: read them one by one for the message
-            read_parquet_checked(path, schema, fix=fix(path), identity=identity)
-        raise
+    footers = [check_footer(path, schema, fix(path), identity) for path in paths]
+    tables = []
+    for path, footer in zip(paths, footers):
+        try:
+            with pq.ParquetFile(path, metadata=footer) as parquet:
+                tables.append(parquet.read(use_threads=False))
+        except (pa.ArrowException, OSError) as exc:
+            raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix(path)}") from exc
+    return (pa.concat_tables(tables) if tables else schema.empty_table()), footers
 
 
 def _check_schema(path: Path, actual: pa.Schema, schema: pa.Schema, fix: str) -> None:
