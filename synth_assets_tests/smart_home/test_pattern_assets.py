@@ -33,7 +33,11 @@ from synth_assets.smart_home.patterns.models import (
     PatternConfig,
 )
 from synth_assets.smart_home.patterns.scoring import SCORE_SCHEMA, planted_pairs, score
-from synth_assets.smart_home.patterns.state_change_days import state_changes_path
+from synth_assets.smart_home.patterns.state_change_days import (
+    STATE_CHANGES_SCHEMA,
+    state_changes_identity,
+    state_changes_path,
+)
 from synth_assets.smart_home.patterns.window import (
     MissingEventDaysError,
     MissingStateChangeDaysError,
@@ -326,6 +330,20 @@ def test_a_foreign_events_file_in_the_last_window_stops_the_range_before_any_day
     remake = "2024-01-14.parquet .*--select smart_home/events --partition 2024-01-14"
     with pytest.raises(CorruptFileError, match=remake):
         dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, tags=_range("2024-01-13", LAST))
+    for table in TABLES:
+        assert not layout.daily_dir(settings.data_path, table).exists()
+
+
+def test_a_foreign_state_changes_file_is_refused_with_the_command_that_remakes_it(world_copy, instance):
+    settings, resources = world_copy
+    for table in TABLES:
+        shutil.rmtree(layout.daily_dir(settings.data_path, table))
+    foreign = state_changes_path(settings.data_path, date(2024, 1, 12))
+    other_seed = SmartHomeSettings(homes=HOMES).config(SEED + 1)
+    write_parquet_atomic(pq.read_table(foreign), foreign, STATE_CHANGES_SCHEMA, state_changes_identity(other_seed))
+    with pytest.raises(CorruptFileError, match="2024-01-12.parquet .*--select smart_home/state_changes "
+                                               "--partition 2024-01-12"):
+        dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, partition_key=LAST)
     for table in TABLES:
         assert not layout.daily_dir(settings.data_path, table).exists()
 

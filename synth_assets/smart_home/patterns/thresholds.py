@@ -40,12 +40,13 @@ def crossing_changes(events: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFram
                         value=pl.col("state").cast(pl.Float64, strict=False),
                         sensor=pl.concat_str("home_id", "entity_id", separator="|").cast(pl.Categorical)
                         .to_physical())
-                .drop_nulls("value").sort("sensor", "t").collect())   # integer keys: cheap to sort
+                .drop_nulls("value").collect())
     if readings.is_empty():
         return empty
-    sensor, t, value = (readings[c].to_numpy() for c in ("sensor", "t", "value"))
+    order = np.lexsort((readings["t"].to_numpy(), readings["sensor"].to_numpy()))   # by sensor, then time: numpy
+    sensor, t, value = (readings[c].to_numpy()[order] for c in ("sensor", "t", "value"))  # sorts the integers only
     first = np.flatnonzero(np.concatenate(([True], sensor[1:] != sensor[:-1])))
-    sensors = readings[first].select("home_id", "entity_id", "sensor").with_columns(
+    sensors = readings[order[first]].select("home_id", "entity_id", "sensor").with_columns(
         start=pl.Series(first), end=pl.Series(np.append(first[1:], len(sensor))))
     t0, span = int(t.min()), int(t.max() - t.min()) + 1
     axis = sensor.astype(np.int64) * span + (t - t0)   # sorted: by sensor, then time
