@@ -40,8 +40,10 @@ SESSION_DATABASE = "synth_test"
 SUPERUSER = "postgres"
 RUN_AS = "postgres"  # system user that owns the cluster when the tests run as root
 _MISSING = "PostgreSQL server binaries not found; .ci/run installs Debian's postgresql package"
+# wal_level=minimal: a table the seed truncates and reloads in one transaction skips the WAL (the server's
+# choice; a user's server keeps its own, and `synth seed` reports it). No WAL senders are then allowed.
 _SERVER_OPTIONS = ("-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off")
+                   "-c full_page_writes=off -c wal_level=minimal -c max_wal_senders=0")
 # Variables that would redirect initdb/pg_ctl/libpq to some other cluster.
 _PG_ENV = ("PGDATA", "PGPORT", "PGHOST", "PGHOSTADDR", "PGUSER", "PGDATABASE", "PGPASSWORD",
            "PGSERVICE", "PGSERVICEFILE", "PGOPTIONS", "PGSSLMODE", "PGPASSFILE", "PGTZ")

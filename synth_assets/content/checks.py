@@ -24,6 +24,7 @@ from synth_assets.content.models import (
     TAGS_PER_ITEM,
     ContentConfig,
 )
+from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.core import checks
 from synth_assets.core.database import Database as Target
 
@@ -33,12 +34,22 @@ WINDOW = IN_WINDOW.format(a="t")
 USERS = f"{S}.users"
 
 
+# relation -> {check: the condition a violating row of the window meets}; filled by row_rule
+ROW_RULES: dict[str, dict[str, str]] = {}
+
+
+def row_rule(name: str, relation: str, condition: str, rule: str) -> checks.SqlCount:
+    """A check counting the window's rows of ``relation`` that meet ``condition``. The rules of one table
+    are counted together in one scan (:func:`sql_results`); each also stands alone as its own query."""
+    ROW_RULES.setdefault(relation, {})[name] = condition
+    return checks.sql_count(name, f"SELECT count(*) FROM {relation} t WHERE {WINDOW} AND ({condition})", rule)
+
+
 USER_CHECKS = [
     checks.in_database(checks.unique_key("unique_username", ["username"], "usernames are unique"), USERS),
     checks.in_database(checks.unique_key("unique_email", ["email"], "emails are unique"), USERS),
-    checks.sql_count("timestamps_in_range", f"SELECT count(*) FROM {USERS} t WHERE {WINDOW} AND "
-                     f"(t.updated_at < t.created_at OR t.updated_at >= :range_end)",
-                     "created_at in the window, created <= updated < end of range"),
+    row_rule("timestamps_in_range", USERS, "t.updated_at < t.created_at OR t.updated_at >= :range_end",
+             "created_at in the window, created <= updated < end of range"),
 ]
 
 
@@ -54,12 +65,10 @@ def content_checks(table: str) -> list[checks.SqlCount]:
         checks.sql_count("admin_items_total", f"SELECT greatest(count(*) - {ADMIN_ITEMS_PER_TABLE}, 0) FROM "
                          f"{relation} WHERE creator_id = CAST(:admin AS UUID)",
                          f"the admin owns at most {ADMIN_ITEMS_PER_TABLE} items (exactly, once loaded in full)"),
-        checks.sql_count("tag_count_in_range", f"SELECT count(*) FROM {relation} t WHERE {WINDOW} AND "
-                         f"coalesce({{len}}(t.tags), 0) > {TAGS_PER_ITEM[1]}",
-                         f"{TAGS_PER_ITEM[0]}-{TAGS_PER_ITEM[1]} tags per item"),
-        checks.sql_count("timestamps_in_range", f"SELECT count(*) FROM {relation} t WHERE {WINDOW} AND "
-                         f"(t.updated_at < t.created_at OR t.updated_at >= :range_end)",
-                         "created <= updated < end of range"),
+        row_rule("tag_count_in_range", relation, f"coalesce({{len}}(t.tags), 0) > {TAGS_PER_ITEM[1]}",
+                 f"{TAGS_PER_ITEM[0]}-{TAGS_PER_ITEM[1]} tags per item"),
+        row_rule("timestamps_in_range", relation, "t.updated_at < t.created_at OR t.updated_at >= :range_end",
+                 "created <= updated < end of range"),
     ]
 
 
@@ -71,6 +80,10 @@ def _per_content_table(query: str) -> str:
     parts = [f"({query.format(items=f'{S}.{table}', ref=ITEM_REFERENCE[table])})" for table in CONTENT_TABLES]
     return "SELECT " + " + ".join(parts)
 
+
+# a completed job (t) differs from its item (i)
+ITEM_MISMATCH = ("t.prompt <> i.prompt OR t.completed_at <> i.created_at OR t.user_id <> i.creator_id "
+                 "OR t.parameters <> i.item_metadata")
 
 JOB_CHECKS = [
     checks.in_database(checks.foreign_key("user_fk", "user_id", USERS, rule="every user_id is a user"),
@@ -87,27 +100,23 @@ JOB_CHECKS = [
     checks.sql_count(
         "prompt_and_time_match_item",
         _per_content_table(f"SELECT count(*) FROM {JOBS} t JOIN {{items}} i ON i.id = t.{{ref}} "
-                           f"WHERE {WINDOW} AND (t.prompt <> i.prompt OR t.completed_at <> i.created_at "
-                           f"OR t.user_id <> i.creator_id OR t.parameters <> i.item_metadata)"),
+                           f"WHERE {WINDOW} AND ({ITEM_MISMATCH})"),
         "a completed job has its item's prompt, settings, creator and creation time"),
-    checks.sql_count(
-        "timestamps_ordered",
-        f"SELECT count(*) FROM {JOBS} t WHERE {WINDOW} AND "
-        f"(t.started_at < t.created_at OR t.completed_at < t.started_at OR t.completed_at >= :range_end "
-        f"OR (t.status IN ('completed', 'failed') AND (t.started_at IS NULL OR t.completed_at IS NULL)) "
-        f"OR (t.status = 'running' AND (t.started_at IS NULL OR t.completed_at IS NOT NULL)) "
-        f"OR (t.status IN ('pending', 'cancelled') AND t.completed_at IS NOT NULL) "
-        f"OR (t.status = 'pending' AND t.started_at IS NOT NULL))",
+    row_rule(
+        "timestamps_ordered", JOBS,
+        "t.started_at < t.created_at OR t.completed_at < t.started_at OR t.completed_at >= :range_end "
+        "OR (t.status IN ('completed', 'failed') AND (t.started_at IS NULL OR t.completed_at IS NULL)) "
+        "OR (t.status = 'running' AND (t.started_at IS NULL OR t.completed_at IS NOT NULL)) "
+        "OR (t.status IN ('pending', 'cancelled') AND t.completed_at IS NOT NULL) "
+        "OR (t.status = 'pending' AND t.started_at IS NOT NULL)",
         "created <= started <= completed inside the range; which times are set follows the status"),
     checks.sql_count(
         "user_existed_first",
         f"SELECT count(*) FROM {JOBS} t JOIN {USERS} u ON u.id = t.user_id "
         f"WHERE {WINDOW} AND u.created_at >= t.created_at", "a job's user existed before the job"),
-    checks.sql_count(
-        "status_consistency",
-        f"SELECT count(*) FROM {JOBS} t WHERE {WINDOW} AND NOT ("
-        f"({ONE_ITEM_IFF_COMPLETED}) AND "
-        f"(t.status = 'failed') = (t.error_message IS NOT NULL) AND "
+    row_rule(
+        "status_consistency", JOBS,
+        f"NOT (({ONE_ITEM_IFF_COMPLETED}) AND (t.status = 'failed') = (t.error_message IS NOT NULL) AND "
         f"t.status IN ('pending', 'running', 'completed', 'failed', 'cancelled'))",
         "exactly one item (of either table) for a completed job, none for others; an error message exactly "
         "for failed jobs"),
@@ -184,9 +193,43 @@ def sql_results(target: Target, table: str, start: datetime, end: datetime,
     by_constraint = {check.name: check.result(0, database=target.description,
                                               enforced_by=f"PostgreSQL constraint {enforced[check.name]} (validated)")
                      for check in sql_checks(table) if check.name in enforced}
-    queried = iter(checks.database_results(target.scalar, [c for c in sql_checks(table) if c.name not in enforced],
+    relation = f"{S}.{table}"
+    counted = _row_counts(target, relation, [c.name for c in sql_checks(table)
+                                             if c.name in ROW_RULES.get(relation, {}) and c.name not in enforced],
+                          params)
+    if table == "generation_jobs" and start <= eastern_day_bounds(config.start)[0] and end >= range_end:
+        counted |= _item_job_counts(target, params)
+    by_count = {check.name: check.result(counted[check.name], database=target.description)
+                for check in sql_checks(table) if check.name in counted}
+    queried = iter(checks.database_results(target.scalar, [c for c in sql_checks(table) if c.name not in enforced
+                                                           and c.name not in counted],
                                            params, database=target.description))
-    return [by_constraint[c.name] if c.name in by_constraint else next(queried) for c in sql_checks(table)]
+    return [by_constraint[c.name] if c.name in by_constraint else by_count[c.name] if c.name in by_count
+            else next(queried) for c in sql_checks(table)]
+
+
+def _row_counts(target: Target, relation: str, names: list[str], params: dict) -> dict[str, int]:
+    """The counts of the row rules ``names`` of ``relation`` in one scan of the window."""
+    if not names:
+        return {}
+    rules = ROW_RULES[relation]
+    counts = " || ',' || ".join(f"CAST(count(*) FILTER (WHERE {rules[name]}) AS VARCHAR)" for name in names)
+    text = target.scalar(f"SELECT {counts} FROM {relation} t WHERE {WINDOW}", **params)
+    return dict(zip(names, (int(n) for n in text.split(",")), strict=True))
+
+
+def _item_job_counts(target: Target, params: dict) -> dict[str, int]:
+    """every_item_has_completed_job and prompt_and_time_match_item in one join per content table, for a window
+    that holds the whole range (a seed): the completed jobs with an item and every item, each join once.
+    (A partition's window keeps the two queries, which read only the window's rows.)"""
+    parts = [f"SELECT count(*) FILTER (WHERE {IN_WINDOW.format(a='i')} AND t.id IS NULL) AS missing, "
+             f"count(*) FILTER (WHERE {WINDOW} AND i.id IS NOT NULL AND ({ITEM_MISMATCH})) AS differing "
+             f"FROM {S}.{table} i FULL JOIN (SELECT * FROM {JOBS} WHERE status = 'completed' AND {ref} IS NOT NULL) "
+             f"t ON t.{ref} = i.id" for table, ref in ITEM_REFERENCE.items()]
+    text = target.scalar("SELECT CAST(sum(missing) AS VARCHAR) || ',' || CAST(sum(differing) AS VARCHAR) FROM ("
+                         + " UNION ALL ".join(parts) + ") s", **params)
+    missing, differing = (int(n) for n in text.split(","))
+    return {"every_item_has_completed_job": missing, "prompt_and_time_match_item": differing}
 
 
 def matches_generator(target: Target, table: str, expected: pl.DataFrame, start: datetime,

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-from synth_assets.content.load import clear_all
+from synth_assets.content.load import clear_all, wal_note
 from synth_assets.content.pipeline import generate_tables, load_and_check
 from synth_assets.content.settings import ContentSettings
 from synth_assets.content.timeline import eastern_day_bounds
@@ -62,6 +62,7 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print,
         with target.transaction():
             if target.kind == "postgres":
                 target.execute(f"SET LOCAL lock_timeout = '{round(lock_timeout_seconds * 1000)}ms'")
+                echo(wal_note(target))
             clear_all(target)  # a seed replaces the whole database, whatever the previous config was
             started = time.perf_counter()
             for table, rows_of_table in tables:

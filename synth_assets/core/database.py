@@ -124,11 +124,12 @@ class Database:
 
     # --- loading -----------------------------------------------------------------------------------
 
-    def insert(self, table: str, rows: pa.Table, casts: dict[str, str] | None = None) -> int:
+    def insert(self, table: str, rows: pa.Table, casts: dict[str, str] | None = None, freeze: bool = False) -> int:
         """Insert ``rows`` (columns matched by name) into ``table`` in the current transaction.
 
-        PostgreSQL: one COPY. DuckDB: the Arrow table is registered and inserted with one statement;
-        ``casts`` maps a column to the SQL type its values are cast to on the way (DuckDB only).
+        PostgreSQL: one COPY (``freeze``: COPY FREEZE, for a table truncated in this subtransaction).
+        DuckDB: the Arrow table is registered and inserted with one statement; ``casts`` maps a column to
+        the SQL type its values are cast to on the way (DuckDB only).
         """
         if rows.num_rows == 0:
             return 0
@@ -136,7 +137,7 @@ class Database:
             from synth_assets.core import postgres  # looked up per call: tests replace copy_arrow
 
             with self.connection.cursor() as cursor:
-                return postgres.copy_arrow(cursor, table, rows)
+                return postgres.copy_arrow(cursor, table, rows, freeze=freeze)
         casts = casts or {}
         names = ", ".join(quoted(c) for c in rows.column_names)
         values = ", ".join(f"CAST({quoted(c)} AS {casts[c]})" if c in casts else quoted(c) for c in rows.column_names)
@@ -155,7 +156,7 @@ class Database:
     def replace_window(self, table: str, rows: pa.Table, window: Window, *,
                        verify: Callable[[], list] | None = None, ddl: Sequence[str] = (),
                        before: Sequence[str] = (), after: Sequence[str] = (),
-                       casts: dict[str, str] | None = None) -> list:
+                       casts: dict[str, str] | None = None, freeze_when_empty: bool = False) -> list:
         """Delete ``window``'s rows of ``table``, insert ``rows`` and run ``verify`` in one transaction.
 
         Commits only if every result of ``verify()`` passed, else rolls back and raises
@@ -165,6 +166,10 @@ class Database:
         ``after`` after the insert (e.g. dropping and rebuilding constraints around a big COPY).
         Inside an outer :meth:`transaction` (a whole re-seed) a failure propagates and the outer one
         rolls everything back.
+
+        ``freeze_when_empty`` (PostgreSQL): when the table holds no row once the window is deleted (a
+        re-seed, which emptied every table first), it is truncated in this subtransaction and loaded with
+        COPY FREEZE. Nothing is lost (it is empty), and the caller must hold no foreign key pointing at it.
         """
         if self.kind == "postgres" and ddl:
             with self.transaction():
@@ -177,7 +182,11 @@ class Database:
                 self.execute(statement)
             self.execute(f"DELETE FROM {quoted(table)} WHERE {quoted(window.column)} >= {mark} "
                          f"AND {quoted(window.column)} < {mark}", [window.start, window.end])
-            self.insert(table, rows, casts)
+            freeze = (freeze_when_empty and self.kind == "postgres" and rows.num_rows > 0
+                      and not self.scalar(f"SELECT EXISTS (SELECT 1 FROM {quoted(table)})"))
+            if freeze:  # a new file for the table in this subtransaction: COPY FREEZE allowed
+                self.execute(f"TRUNCATE {quoted(table)}")
+            self.insert(table, rows, casts, freeze=freeze)
             for statement in after:
                 self.execute(statement)
             return verify_or_abort(verify)

@@ -41,7 +41,7 @@ class ColumnType(NamedTuple):
     element_typname: str | None = None
 
 
-Encoder = Callable[[pa.Array], pa.LargeBinaryArray]
+Encoder = Callable[[pa.Array], "pa.LargeBinaryArray | list[pa.Array | pa.Scalar]"]
 
 
 # --- building blocks ------------------------------------------------------------------------------------
@@ -92,27 +92,34 @@ def _join(*parts: pa.Array | pa.Scalar) -> pa.LargeBinaryArray:
     return pc.binary_join_element_wise(*parts, _EMPTY)
 
 
-def _prefixed(payload: pa.Array, valid: np.ndarray, extra: bytes = b"") -> pa.LargeBinaryArray:
-    """Variable-width fields: length, ``extra`` (e.g. jsonb's version byte), then the payload bytes."""
+def _prefixed_parts(payload: pa.Array, valid: np.ndarray, extra: bytes = b"") -> list[pa.Array | pa.Scalar]:
+    """Variable-width fields as parts that joined give them: length, ``extra`` (e.g. jsonb's version byte),
+    then the payload bytes. :func:`encode_rows` joins the parts of every field at once, so the payload is
+    copied once instead of twice."""
     payload = payload.cast(pa.large_binary())
     lengths = pc.binary_length(payload).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64) + len(extra)
     prefixes = _rows_of_matrix(_length_prefixes(lengths, valid))
     if valid.all():
-        return _join(prefixes, pa.scalar(extra, pa.large_binary()), payload) if extra else _join(prefixes, payload)
+        return [prefixes, pa.scalar(extra, pa.large_binary()), payload] if extra else [prefixes, payload]
     body = pc.if_else(pa.array(valid), payload, _EMPTY)  # NULL: the -1 length alone
     if extra:
         body = pc.if_else(pa.array(valid), _join(pa.scalar(extra, pa.large_binary()), body), _EMPTY)
-    return _join(prefixes, body)
+    return [prefixes, body]
+
+
+def _prefixed(payload: pa.Array, valid: np.ndarray, extra: bytes = b"") -> pa.LargeBinaryArray:
+    return _join(*_prefixed_parts(payload, valid, extra))
 
 
 # --- encoders per (Arrow type, PostgreSQL type) ---------------------------------------------------------
+# An encoder returns the column's fields as one binary array, or as a list of parts that joined give them.
 
-def _text(array: pa.Array) -> pa.LargeBinaryArray:
-    return _prefixed(array, _valid(array))
+def _text(array: pa.Array) -> list[pa.Array | pa.Scalar]:
+    return _prefixed_parts(array, _valid(array))
 
 
-def _jsonb(array: pa.Array) -> pa.LargeBinaryArray:
-    return _prefixed(array, _valid(array), b"\x01")  # jsonb_send: format version 1, then the JSON text
+def _jsonb(array: pa.Array) -> list[pa.Array | pa.Scalar]:
+    return _prefixed_parts(array, _valid(array), b"\x01")  # jsonb_send: format version 1, then the JSON text
 
 
 def _uuid_from_text(array: pa.Array) -> pa.LargeBinaryArray:
@@ -238,9 +245,11 @@ def encoder_for(arrow_type: pa.DataType, column: ColumnType) -> Encoder | None:
     return None
 
 
-def encode_rows(fields: list[pa.LargeBinaryArray]) -> memoryview:
-    """The rows of a batch in binary COPY form (without the file header and trailer)."""
+def encode_rows(fields: list[pa.LargeBinaryArray | list[pa.Array | pa.Scalar]]) -> memoryview:
+    """The rows of a batch in binary COPY form (without the file header and trailer); ``fields``: what the
+    encoders returned, one per column (an array, or the parts of one)."""
     count = pa.scalar(len(fields).to_bytes(2, "big"), pa.large_binary())
-    rows = _join(count, *fields)
+    parts = [part for field in fields for part in (field if isinstance(field, list) else [field])]
+    rows = _join(count, *parts)
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64, count=len(rows) + 1)
     return memoryview(rows.buffers()[2])[offsets[0]:offsets[-1]]

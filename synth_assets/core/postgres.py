@@ -171,7 +171,7 @@ def _qualified(name: str) -> sql.Composable:
 
 
 def copy_arrow(cursor: psycopg.Cursor, qualified_table: str, table: pa.Table, batch_rows: int = 100_000,
-               binary: bool = True) -> int:
+               binary: bool = True, freeze: bool = False) -> int:
     """``COPY qualified_table (columns of table) FROM STDIN`` in blocks; returns the rows copied.
 
     Binary format (:mod:`synth_assets.core.pg_binary`) when every column has a binary encoder for its
@@ -181,6 +181,10 @@ def copy_arrow(cursor: psycopg.Cursor, qualified_table: str, table: pa.Table, ba
     as an identifier). The Arrow column names are the target columns. Runs in the cursor's current
     transaction and does not commit: a failing row aborts the whole COPY, and rolling back leaves
     the table as it was.
+
+    ``freeze``: ``COPY ... (FREEZE)``, for a table created or truncated in the current (sub)transaction
+    (the server refuses it otherwise). The rows are written frozen and their pages marked all-visible,
+    so the checks and foreign keys that follow can read the indexes alone (index-only scans).
     """
     if batch_rows < 1:
         raise ValueError(f"batch_rows must be positive, got {batch_rows}")
@@ -188,12 +192,14 @@ def copy_arrow(cursor: psycopg.Cursor, qualified_table: str, table: pa.Table, ba
         raise ValueError("cannot COPY a table without columns")
     columns = sql.SQL(", ").join(sql.Identifier(n) for n in table.column_names)
     encoders = _binary_encoders(cursor, qualified_table, table.schema) if binary else None
+    frozen = sql.SQL(", FREEZE" if freeze else "")
     if encoders is not None:
-        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(_qualified(qualified_table), columns)
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary{})").format(_qualified(qualified_table), columns,
+                                                                               frozen)
         blocks = (_render_binary(table, encoders, start, batch_rows) for start in range(0, table.num_rows, batch_rows))
     else:
-        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, NULL {}, ENCODING 'UTF8')").format(
-            _qualified(qualified_table), columns, sql.Literal(_NULL_MARKER))
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, NULL {}, ENCODING 'UTF8'{})").format(
+            _qualified(qualified_table), columns, sql.Literal(_NULL_MARKER), frozen)
         blocks = (_render_csv(table, start, batch_rows) for start in range(0, table.num_rows, batch_rows))
     # A worker renders block k+1 while this thread sends block k (Arrow, Polars and libpq release the GIL).
     with cursor.copy(statement) as copy, prefetched(blocks) as rendered:
