@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from contextlib import contextmanager
@@ -73,18 +74,48 @@ def copy_rate(server, n: int, table: str) -> dict:
     return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "mb": size / 1e6}
 
 
-def seed_end_to_end(n: int, database_url: str | None) -> dict:
-    """`synth seed` in process: generate, load and check all four tables at ``n`` rows per table."""
+def server_cpu_seconds(server) -> float:
+    """CPU seconds the throw-away server has used so far: the postmaster, its ended children (backends,
+    parallel workers) and its running ones (checkpointer, WAL writer...), from Linux's /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def fields(pid: int | str) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    postmaster = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+    total = sum(int(f) for f in fields(postmaster)[11:15])  # utime, stime, cutime, cstime
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = fields(pid)
+        except OSError:  # ended meanwhile
+            continue
+        if int(stat[1]) == postmaster:
+            total += int(stat[11]) + int(stat[12])
+    return total / ticks
+
+
+def seed_end_to_end(n: int, database_url: str | None, server=None) -> dict:
+    """`synth seed` in process: generate, load and check all four tables at ``n`` rows per table.
+
+    Also the CPU seconds of this process (generation, encoding; ``client_cpu_s``) and, given the local
+    ``server``, of the PostgreSQL server (COPY, index builds, constraint validation, checks; ``server_cpu_s``):
+    on a machine shared with other work they say more than the wall time."""
     from synth_assets.content.seed import seed
 
     _clear_caches()
     with tempfile.TemporaryDirectory(prefix="synth-bench-") as tmp:
         content = ContentSettings(users=n, content_items=n, content_items_auto=n, database_url=database_url)
+        server_before = server_cpu_seconds(server) if server is not None else 0.0
+        client_before = time.process_time()
         started = time.perf_counter()
         reports = seed(content, SynthSettings(data_dir=str(Path(tmp))), echo=lambda *_: None)
         seconds = time.perf_counter() - started
+        client = time.process_time() - client_before
+        time.sleep(0.2)  # the backend's exit, so the postmaster has counted its CPU
+        server_cpu = server_cpu_seconds(server) - server_before if server is not None else None
     rows = sum(r.rows for r in reports)
-    return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds}
+    return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "client_cpu_s": client,
+            "server_cpu_s": server_cpu}
 
 
 def naive(server, n: int) -> dict:
