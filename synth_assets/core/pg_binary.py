@@ -122,8 +122,39 @@ def _jsonb(array: pa.Array) -> list[pa.Array | pa.Scalar]:
     return _prefixed_parts(array, _valid(array), b"\x01")  # jsonb_send: format version 1, then the JSON text
 
 
+_HEX_VALUE = np.full(256, 255, dtype=np.uint8)  # ASCII byte -> its hex digit's value, 255 if none
+_HEX_VALUE[np.frombuffer(b"0123456789abcdef", np.uint8)] = np.arange(16)
+_HEX_VALUE[np.frombuffer(b"ABCDEF", np.uint8)] = np.arange(10, 16)
+_DASHES = np.array([8, 13, 18, 23])
+_DIGITS = np.setdiff1d(np.arange(36), _DASHES)
+_NIL_TEXT = np.frombuffer(b"00000000-0000-0000-0000-000000000000", np.uint8)
+
+
+def _uuid_bytes_of_canonical(array: pa.Array, valid: np.ndarray) -> np.ndarray | None:
+    """The ``(n, 16)`` bytes of uuid texts in the canonical 8-4-4-4-12 form (either case), read straight from
+    the Arrow buffers with numpy; None if some value has another form (the caller then takes the general path)."""
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets = np.frombuffer(array.buffers()[1], dtype=offset_type, count=len(array) + 1, offset=array.offset
+                            * np.dtype(offset_type).itemsize).astype(np.int64)
+    if not (np.diff(offsets)[valid] == 36).all():
+        return None
+    chars = np.broadcast_to(_NIL_TEXT, (len(array), 36)).copy()  # NULLs read as the nil uuid, sent as -1
+    if valid.any():
+        data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+        chars[valid] = data[offsets[:-1][valid, None] + np.arange(36)]
+    digits = _HEX_VALUE[chars[:, _DIGITS]]
+    if (chars[:, _DASHES] != ord("-")).any() or (digits == 255).any():
+        return None
+    return (digits[:, 0::2] << 4) | digits[:, 1::2]
+
+
 def _uuid_from_text(array: pa.Array) -> pa.LargeBinaryArray:
     valid = _valid(array)
+    canonical = _uuid_bytes_of_canonical(array, valid)
+    if canonical is not None:
+        return _fixed_bytes(canonical, valid)
     hexed = pl.from_arrow(array).cast(pl.String).str.replace_all(r"[-{}]", "").fill_null("0" * 32)
     raw = hexed.str.decode("hex", strict=False).to_arrow()  # not hex: null
     if raw.null_count or not pc.all(pc.equal(pc.binary_length(raw), 16)).as_py():

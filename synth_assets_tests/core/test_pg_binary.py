@@ -223,3 +223,18 @@ def test_edge_inputs_review():
     braces = pa.array(["{" + str(uuid.UUID(int=7)) + "}"])
     assert bytes(encode_rows([encoder_for(braces.type, ColumnType("uuid"))(braces)]))[-16:] == uuid.UUID(int=7).bytes
     assert encoder_for(pa.timestamp("ns", "UTC"), ColumnType("timestamptz")) is None
+
+
+def test_canonical_uuid_text_read_from_the_buffers_equals_the_general_path():
+    texts = [str(uuid.UUID(int=(i * 0x9E3779B97F4A7C15) % (1 << 128))) for i in range(1, 40)]
+    column = pa.array([t.upper() if i % 3 == 0 else None if i % 7 == 0 else t for i, t in enumerate(texts)],
+                      pa.large_string()).slice(3)  # either case, NULLs, an offset into the buffers
+    valid = pg_binary._valid(column)
+    fast = pg_binary._uuid_bytes_of_canonical(column, valid)
+    assert fast is not None
+    assert [bytes(row) for row, ok in zip(fast, valid) if ok] == \
+           [uuid.UUID(t).bytes for t in column.to_pylist() if t is not None]
+    assert pg_binary._uuid_bytes_of_canonical(pa.array(["{" + texts[0] + "}"]), valid[:1]) is None  # general path
+    braces = pa.array(["{" + texts[0] + "}", texts[1]])
+    assert bytes(encode_rows([pg_binary._uuid_from_text(braces)])) == \
+           bytes(encode_rows([pg_binary._uuid_from_text(pa.array([texts[0], texts[1]]))]))
