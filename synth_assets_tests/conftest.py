@@ -16,10 +16,10 @@ warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
 pytest_plugins = ["synth_assets_tests.postgres_fixture"]
 
-LONG_FIRST = ("smart_home/test_smart_home_assets.py::test_the_demo", "test_runs_cli.py",
-              "reliability/test_killed_runs.py")
-"""The longest tests (a whole demo, a real webserver, killed runs): run first, so that neither xdist worker
-ends the suite alone with one of them."""
+LONG_FIRST = ("cluster/test_local_cluster.py", "smart_home/test_smart_home_assets.py::test_the_demo",
+              "test_runs_cli.py", "reliability/test_killed_runs.py")
+"""The longest tests (a local cluster, a whole demo, a real webserver, killed runs): run first, so that
+neither xdist worker ends the suite alone with one of them."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dagster as dg
 import duckdb
 import polars as pl
@@ -10,7 +12,13 @@ import pytest
 from synth_assets.core.storage import CorruptFileError
 from synth_assets.smart_home import assets, layout
 from synth_assets.smart_home.checks import CHECKS
-from synth_assets.smart_home.demo import DEMO_HOMES, run_demo
+from synth_assets.smart_home.demo import (
+    DEMO_ANALYSIS_DAY,
+    DEMO_EVENT_DAYS,
+    DEMO_HOMES,
+    PATTERN_TABLES,
+    run_demo,
+)
 from synth_assets.smart_home.settings import SmartHomeSettings
 from synth_assets_tests.conftest import make_resources, make_settings, sha256_tree
 
@@ -101,13 +109,28 @@ def test_settings_come_from_the_environment_and_a_bad_value_names_the_variable()
         SmartHomeSettings.from_env({"SYNTH_SMART_HOME_HOMES": "0"})
 
 
-def test_the_demo_materializes_the_four_tables_through_the_code_location(tmp_path, monkeypatch):
+def test_the_demo_makes_every_table_it_names_through_the_code_location(tmp_path, monkeypatch):
+    """``make demo``'s smart-home part, as the CLI runs it: every view it lists holds the demo's homes, every
+    events day is there, the analysis day has patterns, suggestions and prompt pairs, and the model is saved."""
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     settings = make_settings(tmp_path / "data", seed=5)
     lines = run_demo(settings, tmp_path / "logs")
     assert f"{DEMO_HOMES} homes" in lines[0] and "smart_home.entities" in lines[1]
+    first, last = (date.fromisoformat(day) for day in DEMO_EVENT_DAYS)
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         entity_rows, per_home = con.execute(
             "select count(*), count(distinct home_id) from smart_home.entities").fetchone()
         assert con.execute("select count(*) from smart_home.homes").fetchone() == (DEMO_HOMES,)
+        for table in ("entities", "correlations", "events", "automations", "home_descriptions"):
+            homes = con.execute(f"select count(distinct home_id) from smart_home.{table}").fetchone()[0]
+            assert homes == DEMO_HOMES, f"smart_home.{table} holds {homes} of the {DEMO_HOMES} demo homes"
+        event_days = con.execute("select count(distinct cast(timestamp as date)) from smart_home.events").fetchone()[0]
+        assert event_days >= (last - first).days + 1
+        # anomalies: a view over the day's file, which may rightly be empty (a few planted in 560 home-days)
+        con.execute("select count(*) from smart_home.anomalies where analysis_day = ?", [DEMO_ANALYSIS_DAY])
+        for table in (*PATTERN_TABLES, "automation_suggestions", "prompt_automation_pairs"):
+            rows = con.execute(f"select count(*) from smart_home.{table} where analysis_day = ?",
+                               [DEMO_ANALYSIS_DAY]).fetchone()[0]
+            assert rows > 0, f"smart_home.{table} is empty on the demo's analysis day"
     assert per_home == DEMO_HOMES and entity_rows > DEMO_HOMES * 15
+    assert "accuracy" in lines[4] and (layout.family_path(settings.data_path) / "ha" / "home_00001").is_dir()
