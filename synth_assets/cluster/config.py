@@ -22,8 +22,6 @@ PG_SCHEME = "postgresql+psycopg2"
 dagster-postgres's ``NOTIFY run_events, %s`` (PostgreSQL: syntax error at or near "$1"); dagster-postgres is
 written for psycopg2 (its dependency psycopg2-binary), so the instance names that driver."""
 LOCATION_NAME = "synth_assets"
-DUCKDB_FILE_TAG = "synth/duckdb_file"
-"""A run tag naming the DuckDB file a run writes: the run coordinator starts one such run per file."""
 CONNECT_TIMEOUT_SECONDS = 5
 
 
@@ -79,8 +77,6 @@ def instance_config(limits: QueueLimits) -> dict:
                     # one backfill cannot take every run slot
                     {"key": "dagster/backfill", "value": {"applyLimitPerUniqueValue": True},
                      "limit": limits.runs_per_backfill},
-                    # DuckDB allows one writer process per database file
-                    {"key": DUCKDB_FILE_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
                 ],
             },
             # the duckdb pool: one writer per DuckDB file, held per step (op); no run is started whose steps
@@ -115,7 +111,8 @@ def check_instance_database(database: InstanceDatabase) -> None:
                              connect_timeout=CONNECT_TIMEOUT_SECONDS):
             pass
     except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+        reason = "; ".join(lines[:2]) if lines else type(exc).__name__   # what failed, then libpq's hint
         raise InstanceDatabaseUnreachable(
             f"the Dagster instance database {database.describe()} does not answer ({reason}). Start PostgreSQL "
             f"there and create the database, or point {', '.join(PG_ENV.values())} at yours; no Dagster "

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -50,7 +51,10 @@ def instance_database() -> Iterator[InstanceDatabase]:
     """Yours (``DAGSTER_PG_HOST`` set), else a throw-away server of the test suite's fixture (needs PostgreSQL's
     server binaries, as `make test` does), stopped and removed at the end."""
     if os.environ.get("DAGSTER_PG_HOST"):
-        yield InstanceDatabase(host=os.environ["DAGSTER_PG_HOST"], port=int(os.environ.get("DAGSTER_PG_PORT", 5432)),
+        port = os.environ.get("DAGSTER_PG_PORT", "5432")
+        if not port.strip().isdigit():
+            raise ClusterError(f"DAGSTER_PG_PORT={port!r} is not a port number (e.g. 5432)")
+        yield InstanceDatabase(host=os.environ["DAGSTER_PG_HOST"], port=int(port),
                                user=os.environ.get("DAGSTER_PG_USER", "postgres"),
                                password=os.environ.get("DAGSTER_PG_PASSWORD", ""),
                                database=os.environ.get("DAGSTER_PG_DB", "dagster"))
@@ -80,11 +84,13 @@ def run_demo(first: date, last: date, chunk_days: int, max_runs: int, keep: bool
     settings_env.setdefault("SYNTH_DATA_DIR", str(Path("data").resolve()))
     settings_env |= {POLICY_ENV: "multi_run", CHUNK_ENV: str(chunk_days)}
     BackfillSettings.from_env(settings_env)   # a chunk <= 0 is refused here, before anything starts
+    if max_runs < 1:
+        raise ClusterError(f"--max-runs {max_runs}: at least one run must be able to run")
+    limits = QueueLimits(max_concurrent_runs=max_runs, runs_per_backfill=max_runs)
     home = Path(tempfile.mkdtemp(prefix="synth-cluster-"))
     try:
         with instance_database() as database, running_cluster(
-                home, database, settings_env, QueueLimits(max_concurrent_runs=max_runs, runs_per_backfill=max_runs),
-                cwd=Path.cwd()) as cluster:
+                home, database, settings_env, limits, cwd=Path.cwd()) as cluster:
             print(f"cluster up: UI and GraphQL at {cluster.url}; DAGSTER_HOME {home} (logs there)")
             begun = time.monotonic()
             backfill_id = backfills.launch_backfill(cluster.url, ASSETS, days, title=f"cluster demo {first}..{last}")
@@ -108,8 +114,16 @@ def run_demo(first: date, last: date, chunk_days: int, max_runs: int, keep: bool
         shutil.rmtree(home, ignore_errors=True)
 
 
+def _stop_on_signal(signum, _frame) -> None:
+    """SIGTERM/SIGHUP (a closed terminal, `timeout`, a CI cancel) unwind like Ctrl-C, so the cluster's
+    processes and the throw-away PostgreSQL are stopped, not orphaned with their ports."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop_on_signal)
     try:
         return run_demo(args.first, args.last, args.chunk_days, args.max_runs, args.keep)
     except (ClusterError, InstanceDatabaseUnreachable, ValueError) as exc:

@@ -170,16 +170,24 @@ def start_cluster(home: Path, database: InstanceDatabase, settings_env: Mapping[
 
 
 def stop_cluster(cluster: LocalCluster) -> None:
-    """SIGTERM to each process group (a code server's run workers are in its group), SIGKILL after 30 s."""
+    """SIGTERM to each process group (a code server's run workers are in its group), then SIGKILL to what is
+    left of it: after 30 s for a leader still running, at once for children that outlived their leader."""
     for process in cluster.processes.values():
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+        _signal_group(process.pid, signal.SIGTERM)
     for process in cluster.processes.values():
         try:
             process.wait(timeout=STOP_SECONDS)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            pass
+        _signal_group(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    try:
+        os.killpg(pid, signum)
+    except ProcessLookupError:   # the whole group is gone
+        pass
 
 
 @contextmanager
