@@ -1,12 +1,16 @@
 """Air-quality assets: thin wrappers that read settings, call the pure generators and write files."""
 
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import dagster as dg
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from synth_assets.air_quality import checks as aq_checks
 from synth_assets.air_quality import effects, layout
@@ -14,6 +18,7 @@ from synth_assets.air_quality.cities import select_cities
 from synth_assets.air_quality.measurements import HOURS_PER_DAY, day_slices, iter_hourly_chunks
 from synth_assets.air_quality.models import CITY_SCHEMA, COLUMN_DESCRIPTIONS, MEASUREMENT_SCHEMA
 from synth_assets.core import metadata as md
+from synth_assets.core import object_store
 from synth_assets.core.backfill import daily_backfill_policy
 from synth_assets.core.concurrency import prefetch, prefetched
 from synth_assets.core.partitions import (
@@ -28,7 +33,7 @@ from synth_assets.core.storage import (
     CorruptFileError,
     create_parquet_view,
     read_parquet_checked,
-    read_parquet_files_checked,
+    read_parquet_files_with_footers,
     remove_stale_temp_files,
     write_parquet_atomic,
 )
@@ -94,13 +99,16 @@ def hourly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
     plot = (end - start).days <= PLOT_MAX_DAYS
     files = total_bytes = 0
     preview = None
-    for first_day, n_days, chunk in prefetch(iter_hourly_chunks(cities, start, end, settings.seed)):
+    for first_day, n_days, chunk, grid in prefetch(_chunks_and_grids(cities, start, end, settings.seed)):
         tally.add(chunk)
         if plot:
-            hour_sums += effects.sums_by_local_hour(effects.to_grid(chunk, cities))
-        for day, day_table in day_slices(chunk, first_day, n_days, cities.height):
-            written = write_parquet_atomic(day_table, layout.daily_path(data_dir, mode, day), MEASUREMENT_SCHEMA,
-                                           identity)
+            hour_sums += effects.sums_by_local_hour(grid)
+        # each day's effect sums go into its file, so the yearly roll-up adds them up instead of re-measuring
+        day_sums, day_fingerprints = effects.effect_sums(grid, n_days), effects.fingerprints(chunk, n_days)
+        for i, (day, day_table) in enumerate(day_slices(chunk, first_day, n_days, cities.height)):
+            written = write_parquet_atomic(
+                day_table, layout.daily_path(data_dir, mode, day), MEASUREMENT_SCHEMA, identity,
+                {effects.EFFECT_SUMS_KEY: effects.effect_sums_record(day_sums[i], day_fingerprints[i])})
             files, total_bytes = files + 1, total_bytes + written.bytes
         preview = preview if preview is not None else pl.from_arrow(chunk.slice(0, 8))
         if first_day.year != (first_day + timedelta(days=n_days)).year or files == (end - start).days:
@@ -120,7 +128,14 @@ def hourly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
     )
 
 
+def _chunks_and_grids(cities: pl.DataFrame, start: date, end: date, seed: int):
+    """The generator's chunks, each with its grid (made in the prefetch thread too)."""
+    for first_day, n_days, chunk in iter_hourly_chunks(cities, start, end, seed):
+        yield first_day, n_days, chunk, effects.to_grid(chunk, cities)
+
+
 def _diurnal_plot(cities: pl.DataFrame, mean_by_hour: np.ndarray) -> dg.MarkdownMetadataValue:
+    """``mean_by_hour`` has one row per row of ``cities``; the most populous of them are drawn."""
     order = np.argsort(-cities["population"].to_numpy(), kind="stable")[:PLOTTED_CITIES]
     names = cities["name"].to_list()
     return md.line_plot(range(24), {names[i]: mean_by_hour[i] for i in order},
@@ -133,8 +148,9 @@ def year_days(year: int, today: date | None = None) -> list[date]:
     return days_in_window(date(year, 1, 1), end)
 
 
-def read_year(settings: SynthSettings, year: int) -> pa.Table:
-    """Concatenate the daily files of ``year``; a missing or corrupt file is a clear error."""
+def read_year(settings: SynthSettings, year: int) -> tuple[pa.Table, list]:
+    """Concatenate the daily files of ``year`` (and return their footers); a missing or corrupt file is a
+    clear error."""
     mode, data_dir = settings.air_quality_mode, settings.data_path
     days = year_days(year)
     missing = [d for d in days if not layout.daily_path(data_dir, mode, d).exists()]
@@ -144,16 +160,46 @@ def read_year(settings: SynthSettings, year: int) -> pa.Table:
             f"{HOURLY.to_user_string()} has no file for {shown} (mode {mode!r}, under "
             f"{layout.hourly_dir(data_dir, mode)}). Fix: {_SELECT} {HOURLY.to_user_string()} "
             f"--partition-range {missing[0]}...{missing[-1]}")
-    return read_parquet_files_checked(  # one multi-threaded scan; each file's footer checked first
+    return read_parquet_files_with_footers(  # each file's footer checked before any is decoded
         [layout.daily_path(data_dir, mode, d) for d in days], MEASUREMENT_SCHEMA,
         fix=lambda path: _fix(settings, f"{HOURLY.to_user_string()} --partition {path.stem}"),
         identity=layout.hourly_identity(settings.seed, mode))
 
 
-def year_and_grid(settings: SynthSettings, year: int, cities: pl.DataFrame) -> tuple[pa.Table, effects.Grid]:
-    """A year's rows in (timestamp, city_id) order and as a grid with its local calendar."""
-    table = sorted_by_time_and_city(read_year(settings, year))
-    return table, effects.to_grid(table, cities)
+@dataclass(frozen=True)
+class Year:
+    """A year's rows in (timestamp, city_id) order and what its checks and metadata need."""
+
+    table: pa.Table
+    observed_effects: dict[str, float | None]
+    pm25_by_city: np.ndarray  # mean PM2.5 of every city, in city_id order
+    plotted: effects.Grid  # the most populous cities only, for the monthly and diurnal plots
+    days_measured_anew: list[date]  # days whose file held no effect sums valid for its rows
+
+
+def read_and_measure_year(settings: SynthSettings, year: int, cities: pl.DataFrame) -> Year:
+    """Read a year and measure its effects: summed from each day's stored sums when every day has sums
+    that match its rows (fingerprint), else measured on the year's rows (older files, edited files)."""
+    table, footers = read_year(settings, year)
+    rows_per_day = HOURS_PER_DAY * cities.height
+    records = [(f.metadata or {}).get(effects.EFFECT_SUMS_KEY.encode()) if f.num_rows == rows_per_day else None
+               for f in footers]
+    if table.num_rows == rows_per_day * len(footers) and any(r is not None for r in records):
+        day_sums, valid = effects.stored_effect_sums(records, effects.fingerprints(table, len(footers)))
+    else:
+        day_sums, valid = None, np.zeros(len(footers), dtype=bool)
+    table = sorted_by_time_and_city(table)
+    if valid.all():
+        observed = effects.effects_from_sums(day_sums.sum(axis=0))
+    else:
+        observed = effects.measure_effects(effects.to_grid(table, cities))
+    if table.num_rows % cities.height:
+        raise ValueError("table is not a complete (timestamp, city_id) grid")
+    top = cities.sort("population", descending=True).head(PLOTTED_CITIES)["city_id"]
+    columns = ["timestamp", "city_id", *effects.GRID_COLUMNS, *effects.POLLUTANTS[1:]]
+    plotted = table.select(columns).filter(pc.is_in(table["city_id"], value_set=top.to_arrow()))
+    return Year(table, observed, effects.pm25_means_by_city(table, cities.height),
+                effects.to_grid(plotted, cities), [d for d, ok in zip(year_days(year), valid) if not ok])
 
 
 def sorted_by_time_and_city(table: pa.Table) -> pa.Table:
@@ -161,6 +207,22 @@ def sorted_by_time_and_city(table: pa.Table) -> pa.Table:
     if aq_checks.in_time_and_city_order(table):
         return table
     return table.sort_by([("timestamp", "ascending"), ("city_id", "ascending")])
+
+
+@contextmanager
+def arrow_memory_pool(pool: pa.MemoryPool) -> Iterator[None]:
+    """Arrow allocates from ``pool`` inside the block (the previous default pool is restored after it).
+
+    The roll-up decodes and encodes about 300 MB of Arrow buffers per year. Arrow's default mimalloc pool
+    hands freed pages back to the system at once, so every year faults them in again, and with transparent
+    huge pages the kernel zeroes 2 MB per fault: 15-20 % of the roll-up's CPU in `perf` (bench/rollup.py).
+    The system allocator keeps and reuses them. Buffers remember their pool: freeing later is safe."""
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 @dg.asset(
@@ -177,7 +239,7 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
     cities = read_city_profiles(settings)
     years = range(window.start.year, window.end.year)
     per_check: dict[str, list[tuple[int, dg.AssetCheckResult]]] = {}
-    written_files, monthly, hour_sums = [], [], np.zeros((cities.height, 24))
+    written_files, monthly, hour_sums = [], [], np.zeros((min(PLOTTED_CITIES, cities.height), 24))
     pm25_vs_published = []  # per year: generated against published annual mean PM2.5 (issue 13)
 
     def published(writing: Future) -> None:
@@ -187,13 +249,23 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
     # Year y + 1 is read (and gridded) and year y - 1 written while year y is checked: Parquet decoding and
     # encoding and numpy release the GIL. A year is written only after its checks passed, and waited for
     # before failing.
-    with prefetched(year_and_grid(settings, year, cities) for year in years) as grids, \
+    with arrow_memory_pool(pa.system_memory_pool()), \
+            prefetched(read_and_measure_year(settings, year, cities) for year in years) as prepared, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="write") as writer:
         writing = None
-        for year, (table, grid) in zip(years, grids):
+        for year, measured in zip(years, prepared):
+            table, plotted = measured.table, measured.plotted
+            if measured.days_measured_anew:
+                days = measured.days_measured_anew
+                context.log.warning(
+                    f"{len(days)} daily file(s) of {year} hold no effect sums valid for their rows (written by an "
+                    f"older version, or edited): the distribution checks measured the year's rows instead (slower). "
+                    f"Fix: {_fix(settings, f'{HOURLY.to_user_string()} --partition-range {days[0]}...{days[-1]}')}")
             tally = aq_checks.IntegrityTally(cities["city_id"])
             tally.add(table)
-            results = tally.results() + aq_checks.distribution_results(grid)
+            worst = effects.worst_pm25_ratio(cities, measured.pm25_by_city, table.num_rows // cities.height)
+            results = tally.results() + aq_checks.distribution_results_of(measured.observed_effects, worst,
+                                                                          rows=table.num_rows)
             for result in results:
                 per_check.setdefault(result.check_name, []).append((year, result))
             if writing is not None:
@@ -208,17 +280,23 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
                     metadata={"year": year})
             writing = writer.submit(write_parquet_atomic, table, layout.yearly_path(data_dir, mode, year),
                                     MEASUREMENT_SCHEMA, layout.yearly_identity(settings.seed, mode))
-            monthly.append(_monthly_means(table, grid))
-            pm25_vs_published.append(effects.annual_pm25_vs_published(grid).with_columns(year=pl.lit(year)))
-            hour_sums = hour_sums + effects.sums_by_local_hour(grid) / (grid.values["pm25"].shape[1] / 24)
+            monthly.append(_monthly_means(plotted))
+            pm25_vs_published.append(effects.annual_pm25_vs_published(cities, measured.pm25_by_city)
+                                     .with_columns(year=pl.lit(year)))
+            hour_sums = hour_sums + effects.sums_by_local_hour(plotted) / (plotted.values["pm25"].shape[1] / 24)
         if writing is not None:
             published(writing)
-    with duckdb_resource(settings).get_connection() as connection:  # the run's data dir, not the import's
-        create_parquet_view(connection, GROUP, "measurements", layout.yearly_glob(data_dir, mode), MEASUREMENT_SCHEMA,
-                            layout.yearly_identity(settings.seed, mode),
-                            fix=_fix(settings, f"{YEARLY.to_user_string()} --partition <that year>"))
-        create_parquet_view(connection, GROUP, "city_profiles", layout.city_profiles_path(data_dir, mode), CITY_SCHEMA,
-                            layout.city_profiles_identity(mode), fix=_fix(settings, CITY_PROFILES.to_user_string()))
+    views_problem = object_store.duckdb_views_problem(data_dir)  # None on local disk; on S3 httpfs is needed
+    if views_problem:
+        context.log.warning(views_problem)
+    else:
+        with duckdb_resource(settings).get_connection() as connection:  # the run's data dir, not the import's
+            create_parquet_view(connection, GROUP, "measurements", layout.yearly_glob(data_dir, mode),
+                                MEASUREMENT_SCHEMA, layout.yearly_identity(settings.seed, mode),
+                                fix=_fix(settings, f"{YEARLY.to_user_string()} --partition <that year>"))
+            create_parquet_view(connection, GROUP, "city_profiles", layout.city_profiles_path(data_dir, mode),
+                                CITY_SCHEMA, layout.city_profiles_identity(mode),
+                                fix=_fix(settings, CITY_PROFILES.to_user_string()))
     monthly_frame = pl.concat(monthly)
     yield dg.MaterializeResult(
         metadata={
@@ -228,10 +306,10 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
             "bytes_in_run": sum(f.bytes for f in written_files),
             "files": dg.MetadataValue.md("\n".join(f"- `{f.path}` ({f.rows:,} rows, {f.bytes:,} bytes)"
                                                    for f in written_files)),
-            "duckdb_view": f"{GROUP}.measurements in {settings.duckdb_path}",
+            "duckdb_view": views_problem or f"{GROUP}.measurements in {settings.duckdb_path}",
             "mode": mode, "seed": settings.seed,
             "monthly_pm25": _monthly_plot(monthly_frame, cities),
-            "diurnal_profile": _diurnal_plot(cities, hour_sums / len(written_files)),
+            "diurnal_profile": _diurnal_plot(plotted.cities, hour_sums / len(written_files)),
             "annual_pm25_vs_published": md.markdown_preview(pl.concat(pm25_vs_published),
                                                             rows=cities.height * len(pm25_vs_published)),
         },
@@ -239,9 +317,9 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
     )
 
 
-def _monthly_means(table: pa.Table, grid: effects.Grid) -> pl.DataFrame:
+def _monthly_means(grid: effects.Grid) -> pl.DataFrame:
     """Mean PM2.5 per city and UTC month, summed over the grid's hour columns month by month."""
-    months = table["timestamp"].to_numpy()[:: grid.cities.height].astype("datetime64[M]")
+    months = grid.hours.astype("datetime64[M]")
     starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
     means = np.add.reduceat(grid.values["pm25"], starts, axis=1) / np.diff(np.r_[starts, len(months)])
     n_cities, n_months = means.shape

@@ -53,6 +53,8 @@ def distribution_specs(asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
 
 UNIQUE_CITY_TIMESTAMP = next(c for c in INTEGRITY if isinstance(c, checks.UniqueKey)
                              and set(c.columns) == {"city_id", "timestamp"})
+ROWS_PER_CITY_DAY = next(c for c in INTEGRITY if isinstance(c, checks.RowsPerKey))
+_US_PER_DAY = 86_400_000_000
 
 
 def in_time_and_city_order(table: pa.Table) -> bool:
@@ -70,21 +72,53 @@ class IntegrityTally(checks.Tally):
         super().__init__(INTEGRITY, {CITIES: city_ids})
 
     def add(self, table: pa.Table) -> None:  # type: ignore[override]
-        frame = pl.from_arrow(table, rechunk=False)  # a year read from daily files: one chunk per file
         if not in_time_and_city_order(table):
-            return super().add(frame)
+            return super().add(pl.from_arrow(table, rechunk=False))
         # Strictly ordered keys are distinct: the same zero the hash count would find, without hashing.
+        # Text columns are only checked for nulls, which Arrow counts without converting them to polars.
+        text = [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        frame = pl.from_arrow(table.drop_columns(text), rechunk=False)  # a year: one chunk per daily file
         self.rows += frame.height
         for check in self.checks:
-            counts = (Counter({"duplicates": 0}) if check is UNIQUE_CITY_TIMESTAMP
-                      else check.count(frame, self.parents))
+            if check is UNIQUE_CITY_TIMESTAMP:
+                counts = Counter({"duplicates": 0})
+            elif check is ROWS_PER_CITY_DAY and (
+                    grid_counts := _rows_per_city_day_on_grid(table, self.parents[CITIES])) is not None:
+                counts = grid_counts
+            elif isinstance(check, checks.NotNull):
+                counts = checks.count_nulls(frame, [c for c in check.columns if c not in text])
+                counts.update({c: table[c].null_count for c in check.columns if c in text and table[c].null_count})
+            else:
+                counts = check.count(frame, self.parents)
             self.counts[check.name].update(counts)
 
 
+def _rows_per_city_day_on_grid(table: pa.Table, city_ids: pl.Series) -> Counter | None:
+    """:data:`ROWS_PER_CITY_DAY`'s counts when every hour of the ordered table holds exactly the selected
+    cities: then each city has as many rows on a day as the day has hours, and nothing needs grouping.
+    ``None`` when the table is not such a grid (the generic count decides)."""
+    n = city_ids.len()
+    if n == 0 or table.num_rows % n:
+        return None
+    ids = table["city_id"].to_numpy().reshape(-1, n)
+    stamps = table["timestamp"].to_numpy().view(np.int64).reshape(-1, n)
+    if not (np.array_equal(ids, np.broadcast_to(city_ids.to_numpy(), ids.shape)) and (stamps == stamps[:, :1]).all()):
+        return None
+    _, hours = np.unique(stamps[:, 0] // _US_PER_DAY, return_counts=True)  # UTC days, as timestamp.dt.epoch("d")
+    return Counter({"wrong_group_size": n * int((hours != ROWS_PER_CITY_DAY.expected).sum()), "missing_keys": 0})
+
+
 def distribution_results(grid: effects.Grid) -> list[dg.AssetCheckResult]:
-    observed = {**effects.measure_effects(grid),
-                PM25_PUBLISHED.name.removeprefix("distribution_"): effects.worst_pm25_ratio(grid)}
-    rows = grid.values["pm25"].size
+    """The distribution checks measured on a grid."""
+    pm25 = grid.values["pm25"]
+    worst = effects.worst_pm25_ratio(grid.cities, pm25.mean(axis=1), pm25.shape[1])
+    return distribution_results_of(effects.measure_effects(grid), worst, rows=pm25.size)
+
+
+def distribution_results_of(observed_effects: dict[str, float | None], worst_pm25_ratio: float | None,
+                            rows: int) -> list[dg.AssetCheckResult]:
+    """The distribution checks from measured effects (e.g. summed from each day's stored sums)."""
+    observed = {**observed_effects, PM25_PUBLISHED.name.removeprefix("distribution_"): worst_pm25_ratio}
     return [check.result(observed[check.name.removeprefix("distribution_")], rows_measured=rows)
             for check in DISTRIBUTION]
 

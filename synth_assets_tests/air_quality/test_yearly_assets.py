@@ -10,10 +10,12 @@ import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
 from synth_assets.air_quality import assets, effects, layout
+from synth_assets.air_quality import checks as aq_checks
 from synth_assets.air_quality.checks import CITIES, DISTRIBUTION_RULES, INTEGRITY, INTEGRITY_RULES, IntegrityTally
 from synth_assets.air_quality.cities import select_cities
 from synth_assets.air_quality.measurements import iter_hourly_chunks
@@ -184,15 +186,24 @@ def test_the_roll_up_tally_counts_what_the_generic_tally_counts():
     repeated = pa.concat_tables([table, table.slice(100, 5)]).sort_by([("timestamp", "ascending"),
                                                                       ("city_id", "ascending")])
     shuffled = pa.concat_tables([table.slice(3000), table.slice(0, 3000), table.slice(10, 2)])
-    duplicates = []
-    for case in (table, repeated, shuffled):
+    # ordered grids with an hour missing (a day of 23 rows per city), a row missing, a city missing
+    hour_gone = pa.concat_tables([table.slice(0, 300), table.slice(310)])
+    row_gone = pa.concat_tables([table.slice(0, 300), table.slice(301)])
+    city_gone = table.filter(pc.not_equal(table["city_id"], cities["city_id"][4]))
+    duplicates, wrong_sizes = [], []
+    for case in (table, repeated, shuffled, hour_gone, row_gone, city_gone):
         ours = IntegrityTally(cities["city_id"])
         ours.add(case)
         generic = checks.Tally(INTEGRITY, {CITIES: cities["city_id"]})
         generic.add(pl.from_arrow(case))
         assert ours.counts == generic.counts and ours.rows == generic.rows == case.num_rows
         duplicates.append(ours.counts["unique_city_timestamp"]["duplicates"])
-    assert duplicates == [0, 5, 2]
+        wrong_sizes.append(ours.counts["rows_per_city_day"]["wrong_group_size"])
+    assert duplicates == [0, 5, 2, 0, 0, 0]
+    assert wrong_sizes[3:] == [10, 1, 0] and ours.counts["rows_per_city_day"]["missing_keys"] == 3
+    # the grid shortcut counted the first and the hour-less table, the generic count the others
+    assert [aq_checks._rows_per_city_day_on_grid(case, cities["city_id"]) is not None
+            for case in (table, hour_gone, row_gone, city_gone)] == [True, True, False, False]
 
 
 @pytest.mark.parametrize("rows_per_chunk", [240, 77, 10_000])
