@@ -3,7 +3,8 @@
 Environment variables (all optional):
 
 - ``SYNTH_SEED``                 master seed (default 42)
-- ``SYNTH_DATA_DIR``             where generated files go (default ``data`` in the working dir)
+- ``SYNTH_DATA_DIR``             where generated files go (default ``data`` in the working dir); an
+                                 ``s3://bucket/prefix`` works too (:mod:`synth_assets.core.object_store`)
 - ``SYNTH_AIR_QUALITY_MODE``     ``sample`` (10 cities, default) or ``full`` (300 cities)
 
 Each value can also be overridden for a single run in run config, e.g.
@@ -21,6 +22,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from synth_assets.core import object_store
 from synth_assets.core.env import FromEnv, parse_int, resolve_from_env
 from synth_assets.core.modes import (  # noqa: F401 (UnknownModeError re-exported)
     AIR_QUALITY_MODES,
@@ -81,16 +83,33 @@ class SynthSettings(EnvSettings):
     def _known_mode(cls, mode: str) -> str:
         return check_air_quality_mode(mode)
 
+    @field_validator("data_dir")
+    @classmethod
+    def _known_location(cls, data_dir: str) -> str:
+        if object_store.is_object_url(data_dir):
+            object_store.parse_s3_url(data_dir)  # a malformed s3:// URL is refused by name
+        return data_dir
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """An S3 data directory without credentials, endpoint or bucket stops the run before any step."""
+        if isinstance(self.data_path, object_store.S3Path):
+            object_store.check_reachable(self.data_path)
+
     @property
-    def data_path(self) -> Path:
-        return Path(self.data_dir).resolve()
+    def data_path(self) -> object_store.Location:
+        """A local absolute path, or an ``S3Path`` for ``s3://bucket/prefix``."""
+        return object_store.location(self.data_dir)
 
     @property
     def duckdb_path(self) -> Path:
+        """The DuckDB file: in the data directory, or ``data/`` of the working dir when that is on S3
+        (DuckDB writes its database file to local disk only)."""
+        if isinstance(self.data_path, object_store.S3Path):
+            return Path(DEFAULT_DATA_DIR).resolve() / DUCKDB_FILE_NAME
         return self.data_path / DUCKDB_FILE_NAME
 
 
 
 def duckdb_resource(settings: SynthSettings) -> DuckDBResource:
-    settings.data_path.mkdir(parents=True, exist_ok=True)
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     return DuckDBResource(database=str(settings.duckdb_path))

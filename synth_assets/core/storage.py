@@ -17,14 +17,16 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synth_assets.core import object_store
 from synth_assets.core.identity import FileIdentity
+from synth_assets.core.object_store import Location, S3Path, as_location
 
 PARQUET_COMPRESSION = "snappy"
 _WRITER_OPTIONS = dict(
@@ -43,16 +45,21 @@ class CorruptFileError(RuntimeError):
 
 @dataclass(frozen=True)
 class WrittenFile:
-    path: Path
+    path: Location
     rows: int
     bytes: int
 
 
 @contextmanager
-def atomic_path(path: Path | str) -> Iterator[Path]:
+def atomic_path(path: Location | str) -> Iterator[Path]:
     """A hidden temporary name beside ``path`` to write; renamed over ``path`` when the block ends, removed
-    if it raises (a reader sees the old file or the new one, never half of one)."""
-    path = Path(path)
+    if it raises (a reader sees the old file or the new one, never half of one). For an ``s3://`` path, a
+    local temporary file uploaded whole when the block ends (:func:`object_store.atomic_upload`)."""
+    path = as_location(path)
+    if isinstance(path, S3Path):
+        with object_store.atomic_upload(path) as tmp:
+            yield tmp
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -92,17 +99,23 @@ def write_parquet_atomic(table: pa.Table, path: Path | str, schema: pa.Schema | 
     """Write ``table`` (cast to ``schema`` if given) to ``path`` atomically, stamped with ``identity``.
 
     ``key_value`` adds metadata that describes this file's rows (written with them, in the same rename)."""
-    path = Path(path)
+    path = as_location(path)
     if schema is not None:
         table = table.select(schema.names).cast(schema)
     metadata = {**(identity.to_metadata() if identity is not None else {}), **(key_value or {})}
     table = table.replace_schema_metadata(metadata or None)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, **_WRITER_OPTIONS)
-    return WrittenFile(path=path, rows=table.num_rows, bytes=path.stat().st_size)
+        size = tmp.stat().st_size
+    return WrittenFile(path=path, rows=table.num_rows, bytes=size)
 
 
-def check_identity(path: Path, found_metadata, expected: FileIdentity | None, fix: str) -> None:
+def _opened(path: Location):
+    """What pyarrow reads ``path`` from: the local path itself, or an open S3 object (closed after the block)."""
+    return object_store.open_input(path) if isinstance(path, S3Path) else nullcontext(path)
+
+
+def check_identity(path: Location, found_metadata, expected: FileIdentity | None, fix: str) -> None:
     """Refuse a file whose stored identity is not ``expected`` (no-op when nothing is expected)."""
     if expected is None:
         return
@@ -111,14 +124,15 @@ def check_identity(path: Path, found_metadata, expected: FileIdentity | None, fi
         raise CorruptFileError(f"{path} is not {expected.describe()}: {problem}. Fix: {fix}")
 
 
-def check_footer(path: Path, schema: pa.Schema, fix: str, identity: FileIdentity | None = None) -> pq.FileMetaData:
+def check_footer(path: Location, schema: pa.Schema, fix: str, identity: FileIdentity | None = None) -> pq.FileMetaData:
     """Refuse a missing or unreadable file, another schema or another identity (reads the footer only).
 
     Returns the footer, whose key-value metadata (``footer.metadata``) a reader may use further."""
     if not path.exists():
         raise CorruptFileError(f"{path} is missing. Fix: {fix}")
     try:
-        footer = pq.read_metadata(path)
+        with _opened(path) as source:
+            footer = pq.read_metadata(source)
         stored = footer.schema.to_arrow_schema()
     except (pa.ArrowException, OSError) as exc:
         raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix}") from exc
@@ -133,10 +147,11 @@ def read_parquet_checked(path: Path | str, schema: pa.Schema, *, fix: str,
 
     ``fix`` tells the user how to repair the file (usually: re-materialize its partition).
     """
-    path = Path(path)
+    path = as_location(path)
     check_footer(path, schema, fix, identity)
     try:
-        return pq.read_table(path)
+        with _opened(path) as source:
+            return pq.read_table(source)
     except (pa.ArrowException, OSError) as exc:
         raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix}") from exc
 
@@ -159,12 +174,12 @@ def read_parquet_files_with_footers(paths: Sequence[Path | str], schema: pa.Sche
     Each footer is parsed once and the files are decoded one after the other in this thread: for many
     small files that costs less CPU than a multi-threaded dataset scan (callers overlap files or years).
     """
-    paths = [Path(p) for p in paths]
+    paths = [as_location(p) for p in paths]
     footers = [check_footer(path, schema, fix(path), identity) for path in paths]
     tables = []
     for path, footer in zip(paths, footers):
         try:
-            with pq.ParquetFile(path, metadata=footer) as parquet:
+            with _opened(path) as source, pq.ParquetFile(source, metadata=footer) as parquet:
                 tables.append(parquet.read(use_threads=False))
         except (pa.ArrowException, OSError) as exc:
             raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix(path)}") from exc
@@ -189,9 +204,9 @@ YEAR_FILE_GLOB = "[0-9][0-9][0-9][0-9].parquet"
 """Only files named like a day or a year belong to a dataset; a stray ``notes.parquet`` is not read."""
 
 
-def family_dir(data_dir: Path, family: str, *parts: str) -> Path:
+def family_dir(data_dir: Location | str, family: str, *parts: str) -> Location:
     """``<data_dir>/<family>/<parts...>``: every family keeps its files under its own name."""
-    return Path(data_dir, family, *parts)
+    return as_location(data_dir).joinpath(family, *parts)
 
 
 def day_file(directory: Path, day) -> Path:
@@ -206,9 +221,10 @@ def year_file(directory: Path, year: int) -> Path:
 def remove_stale_temp_files(directory: Path, older_than_seconds: float = STALE_TEMP_SECONDS) -> int:
     """Delete temporary files an interrupted writer left under ``directory`` more than an hour ago.
 
-    Younger ones may belong to a writer that is still running, so they are left alone.
+    Younger ones may belong to a writer that is still running, so they are left alone. An object store
+    has none: its objects are uploaded whole from local temporary files.
     """
-    if not directory.exists():
+    if isinstance(directory, S3Path) or not directory.exists():
         return 0
     cutoff = time.time() - older_than_seconds
     stale = [p for p in directory.rglob(".*.tmp") if p.stat().st_mtime < cutoff]
@@ -230,7 +246,10 @@ def create_parquet_view(connection, schema: str, view: str, glob: Path | str,
     With ``expected``, every matching file's footer is checked first (cheap: no data is read), so a
     file the view could not read with the others is refused by name and the previous view stays.
     """
-    glob = Path(glob)
+    glob = as_location(glob)
+    problem = object_store.duckdb_views_problem(glob)
+    if problem:
+        raise object_store.ObjectStoreError(f"{problem}; the view {schema}.{view} was not changed")
     if expected is not None:
         for path in sorted(glob.parent.glob(glob.name)):
             try:
