@@ -36,7 +36,7 @@ PURE_MODULES = [
         "automation_events", "descriptions")),
     *(f"synth_assets.core.{name}" for name in (
         "rng", "days", "modes", "bounds", "env", "errors", "ids", "concurrency", "database_guard",
-        "calendar", "climate", "sun", "database")),
+        "calendar", "climate", "sun", "database", "object_store")),
 ]
 
 FORBIDDEN = "dagster"
