@@ -14,6 +14,7 @@ warnings.filterwarnings("ignore")
 
 from bench import (  # noqa: E402
     air_quality,
+    cluster_backfill,
     content,
     smart_home_anomalies,
     smart_home_dimensions,
@@ -36,12 +37,16 @@ def _row(label: str, result: dict, target: str = "") -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="skip the five-year CLI backfill and 1M seeding")
-    parser.add_argument("--only", choices=["air_quality", "content", "stream", "smart_home"], help="one part")
+    parser.add_argument("--only", choices=["air_quality", "cluster", "content", "stream", "smart_home"],
+                        help="one part")
     args = parser.parse_args()
     print(f"synth_assets bench on {platform.machine()}, {platform.python_version()}, "
           f"{__import__('os').cpu_count()} cores\n")
     if args.only in (None, "air_quality"):
         bench_air_quality(args)
+    if args.only in (None, "cluster") and not args.quick:
+        print("\nscale-out: the same backfill on three instances (docs/scale-out.md)")
+        print(*cluster_backfill.report(cluster_backfill.backfills_three_ways("full")), sep="\n")
     if args.only in (None, "stream"):
         bench_stream()
     if args.only in (None, "content"):
