@@ -2,8 +2,10 @@
 
 Usage: ``python -m bench.rollup DATA_DIR [--mode full] [--years 2020 2024] [--repeat 3] [--profile]``.
 DATA_DIR holds ``air_quality/<mode>/hourly/...`` from ``synth generate-data --mode <mode>`` (with
-SYNTH_DATA_DIR=DATA_DIR). Prints each run's seconds and the sha256 of every yearly file, so two
-versions of the roll-up can be compared for speed and for identical bytes.
+SYNTH_DATA_DIR=DATA_DIR). Prints each run's seconds (and the CPU seconds of this process, all threads:
+on a shared machine the wall time mostly measures the others) and the sha256 of every yearly file, so
+two versions of the roll-up can be compared for speed and for identical bytes. Daily files made before
+the stored effect sums exist roll up too, by measuring each year's rows (the slower path).
 """
 
 from __future__ import annotations
