@@ -17,6 +17,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,10 @@ from synth_assets.core.identity import FileIdentity
 from synth_assets.core.object_store import Location, S3Path, as_location
 
 PARQUET_COMPRESSION = "snappy"
+OBJECT_STORE_READERS = 16
+"""Objects read at once from S3 by one reader: requests overlap their round trips (an estimate, not tuned
+against a real S3; against the local moto server, on 2 busy cores, 365 small files took 3.8 s instead of 8.1 s
+with one thread: ``python -m bench.object_store --days 365``)."""
 _WRITER_OPTIONS = dict(
     compression=PARQUET_COMPRESSION,
     version="2.6",
@@ -128,12 +133,15 @@ def check_footer(path: Location, schema: pa.Schema, fix: str, identity: FileIden
     """Refuse a missing or unreadable file, another schema or another identity (reads the footer only).
 
     Returns the footer, whose key-value metadata (``footer.metadata``) a reader may use further."""
-    if not path.exists():
-        raise CorruptFileError(f"{path} is missing. Fix: {fix}")
+    missing = CorruptFileError(f"{path} is missing. Fix: {fix}")
+    if not isinstance(path, S3Path) and not path.exists():  # on S3 opening says so: one request less
+        raise missing
     try:
         with _opened(path) as source:
             footer = pq.read_metadata(source)
         stored = footer.schema.to_arrow_schema()
+    except FileNotFoundError:
+        raise missing from None
     except (pa.ArrowException, OSError) as exc:
         raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix}") from exc
     _check_schema(path, stored.remove_metadata(), schema, fix)
@@ -173,16 +181,26 @@ def read_parquet_files_with_footers(paths: Sequence[Path | str], schema: pa.Sche
 
     Each footer is parsed once and the files are decoded one after the other in this thread: for many
     small files that costs less CPU than a multi-threaded dataset scan (callers overlap files or years).
+    Objects on S3 are fetched by :data:`OBJECT_STORE_READERS` threads (each costs a few round trips);
+    the result and the first error reported are the same as in order.
     """
     paths = [as_location(p) for p in paths]
-    footers = [check_footer(path, schema, fix(path), identity) for path in paths]
-    tables = []
-    for path, footer in zip(paths, footers):
+
+    def footer_of(path: Location) -> pq.FileMetaData:
+        return check_footer(path, schema, fix(path), identity)
+
+    def table_of(path: Location, footer: pq.FileMetaData) -> pa.Table:
         try:
             with _opened(path) as source, pq.ParquetFile(source, metadata=footer) as parquet:
-                tables.append(parquet.read(use_threads=False))
+                return parquet.read(use_threads=False)
         except (pa.ArrowException, OSError) as exc:
             raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix(path)}") from exc
+
+    remote = any(isinstance(path, S3Path) for path in paths)
+    with ThreadPoolExecutor(OBJECT_STORE_READERS, "s3-read") if remote else nullcontext() as pool:
+        each = pool.map if remote else map
+        footers = list(each(footer_of, paths))
+        tables = list(each(table_of, paths, footers))
     return (pa.concat_tables(tables) if tables else schema.empty_table()), footers
 
 
