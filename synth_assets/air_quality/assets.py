@@ -189,7 +189,7 @@ def read_and_measure_year(settings: SynthSettings, year: int, cities: pl.DataFra
     else:
         day_sums, valid = None, np.zeros(len(footers), dtype=bool)
     table = sorted_by_time_and_city(table)
-    if valid.all():
+    if len(valid) and valid.all():
         observed = effects.effects_from_sums(day_sums.sum(axis=0))
     else:
         observed = effects.measure_effects(effects.to_grid(table, cities))
