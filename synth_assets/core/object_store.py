@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 from pyarrow import fs as pafs
 
 S3_SCHEME = "s3://"
-DEFAULT_REGION = "us-east-1"  # boto3's and pyarrow's own default when no region is configured
-CONNECT_TIMEOUT_SECONDS = 5.0
+DEFAULT_REGION = "us-east-1"  # pyarrow's S3FileSystem default (S3Options); a MinIO/moto endpoint ignores it
+CONNECT_TIMEOUT_SECONDS = 5.0  # our choice: the start-up check answers within seconds, not the SDK's 60 s
 CREDENTIAL_VARIABLES = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)"
 ENDPOINT_VARIABLES = "AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_S3) for an S3-compatible server, AWS_REGION"
 
@@ -268,7 +268,7 @@ def atomic_upload(path: S3Path) -> Iterator[Path]:
 def upload_file(local: Path, path: S3Path) -> None:
     """The complete local file as the object ``path``: one PUT, or above 8 MiB a multipart upload that S3
     publishes only when it completes and that boto3 aborts if a part fails. (pyarrow's output stream is
-    not used: closing it after an error would publish what was written so far.)"""
+    not used: closing it after an error published what was written so far, tried against moto.)"""
     _uploader(connection_from_env()).upload_file(str(local), path.bucket, path.key)
 
 
