@@ -169,7 +169,8 @@ class Database:
 
         ``freeze_when_empty`` (PostgreSQL): when the table holds no row once the window is deleted (a
         re-seed, which emptied every table first), it is truncated in this subtransaction and loaded with
-        COPY FREEZE. Nothing is lost (it is empty), and the caller must hold no foreign key pointing at it.
+        COPY FREEZE (the table is locked first, so nothing is lost). No foreign key may point at the table
+        then (drop them in ``before``), else the TRUNCATE fails.
         """
         if self.kind == "postgres" and ddl:
             with self.transaction():
@@ -182,8 +183,10 @@ class Database:
                 self.execute(statement)
             self.execute(f"DELETE FROM {quoted(table)} WHERE {quoted(window.column)} >= {mark} "
                          f"AND {quoted(window.column)} < {mark}", [window.start, window.end])
-            freeze = (freeze_when_empty and self.kind == "postgres" and rows.num_rows > 0
-                      and not self.scalar(f"SELECT EXISTS (SELECT 1 FROM {quoted(table)})"))
+            freeze = freeze_when_empty and self.kind == "postgres" and rows.num_rows > 0
+            if freeze:  # locked first: no other session adds a row between the look and the TRUNCATE
+                self.execute(f"LOCK TABLE {quoted(table)} IN ACCESS EXCLUSIVE MODE")
+                freeze = not self.scalar(f"SELECT EXISTS (SELECT 1 FROM {quoted(table)})")
             if freeze:  # a new file for the table in this subtransaction: COPY FREEZE allowed
                 self.execute(f"TRUNCATE {quoted(table)}")
             self.insert(table, rows, casts, freeze=freeze)
