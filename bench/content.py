@@ -17,7 +17,7 @@ from synth_assets.core.resources import SynthSettings
 @contextmanager
 def postgres_server():
     """A throw-away PostgreSQL cluster (the test fixture's), or None if the server is not installed."""
-    from synth_assets_tests.postgres_fixture import find_server_binaries, start_server, stop_server
+    from synth_assets.core.throwaway_postgres import find_server_binaries, start_server, stop_server
 
     binaries = find_server_binaries()
     if binaries is None:

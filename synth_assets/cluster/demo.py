@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 @contextmanager
 def instance_database() -> Iterator[InstanceDatabase]:
-    """Yours (``DAGSTER_PG_HOST`` set), else a throw-away server of the test suite's fixture (needs PostgreSQL's
+    """Yours (``DAGSTER_PG_HOST`` set), else a throw-away server (``core.throwaway_postgres``, as the tests use) (needs PostgreSQL's
     server binaries, as `make test` does), stopped and removed at the end."""
     if os.environ.get("DAGSTER_PG_HOST"):
         port = os.environ.get("DAGSTER_PG_PORT", "5432")
@@ -59,7 +59,7 @@ def instance_database() -> Iterator[InstanceDatabase]:
                                password=os.environ.get("DAGSTER_PG_PASSWORD", ""),
                                database=os.environ.get("DAGSTER_PG_DB", "dagster"))
         return
-    from synth_assets_tests.postgres_fixture import find_server_binaries, start_server, stop_server
+    from synth_assets.core.throwaway_postgres import find_server_binaries, start_server, stop_server
 
     bin_dir = find_server_binaries()
     if bin_dir is None:

@@ -6,8 +6,10 @@ Each module is imported in a fresh interpreter (another test's imports cannot hi
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +96,16 @@ def test_pure_module_does_not_import_dagster(module: str):
     if run.stdout.strip().splitlines()[-1] == "True":
         chain = _import_chain(run.stderr, FORBIDDEN) or [module, "...", FORBIDDEN]
         pytest.fail(f"{module} imports {FORBIDDEN} (a pure module must not): {' -> '.join(chain)}")
+
+
+def test_the_package_never_imports_the_tests():
+    """The image installs synth_assets without its tests (and without pytest): no module may reach for them."""
+    root = Path(__file__).resolve().parents[2] / "synth_assets"
+    importers = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            importers += [f"{path.relative_to(root.parent)}: {name}" for name in names
+                          if name.split(".")[0] in ("synth_assets_tests", "pytest")]
+    assert importers == []
