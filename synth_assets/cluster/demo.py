@@ -48,8 +48,8 @@ def _parser() -> argparse.ArgumentParser:
 
 @contextmanager
 def instance_database() -> Iterator[InstanceDatabase]:
-    """Yours (``DAGSTER_PG_HOST`` set), else a throw-away server (``core.throwaway_postgres``, as the tests use) (needs PostgreSQL's
-    server binaries, as `make test` does), stopped and removed at the end."""
+    """Yours (``DAGSTER_PG_HOST`` set), else a throw-away server (``core.throwaway_postgres``, as the tests use;
+    it needs PostgreSQL's server binaries, as `make test` does), stopped and removed at the end."""
     if os.environ.get("DAGSTER_PG_HOST"):
         port = os.environ.get("DAGSTER_PG_PORT", "5432")
         if not port.strip().isdigit():
