@@ -20,7 +20,7 @@ from synth_assets.content.settings import ContentSettings
 from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.core.concurrency import prefetched
 from synth_assets.core.database import open_database
-from synth_assets.core.resources import SynthSettings, duckdb_resource
+from synth_assets.core.resources import SynthSettings
 from synth_assets.deployment import content_days
 
 
@@ -39,7 +39,7 @@ class TableReport:
         return f"  {self.table:<22} {self.rows:>12,} rows {self.seconds:>8.2f} s {rate:>14,.0f} rows/s"
 
 
-LOCK_TIMEOUT_SECONDS = 30.0  # PostgreSQL: how long the seed waits for a table another session holds
+LOCK_TIMEOUT_SECONDS = 30.0  # how long the seed waits for a table (PostgreSQL) or file (DuckDB) held elsewhere
 
 
 def seed(content: ContentSettings, settings: SynthSettings, echo=print,
@@ -47,8 +47,9 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print,
          days: tuple[date, date] | None = None) -> list[TableReport]:
     """Load every content table; stops at the first table whose checks fail.
 
-    On PostgreSQL a table held by another session (an open transaction reading it) is waited for at
-    most ``lock_timeout_seconds``; then the seed stops with nothing changed."""
+    On PostgreSQL a table held by another session (an open transaction reading it), and on DuckDB a file
+    another process has open, is waited for at most ``lock_timeout_seconds``; then the seed stops with
+    nothing changed."""
     first, last = days or content_days()  # the partitions' range unless the caller narrows it
     config = content.config(first, last, settings.seed)  # validated before anything is written
     start, end = eastern_day_bounds(first)[0], eastern_day_bounds(last)[1]
@@ -57,7 +58,7 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print,
          f"{config.generation_jobs:,} jobs over {first}..{last} (US-Eastern)")
     reports = []
     generated = generate_tables(config, start, end)
-    with open_database(content.database_url, duckdb_resource(settings)) as target, \
+    with open_database(content.database_url, settings.duckdb_path, lock_timeout_seconds) as target, \
             prefetched(generated) as tables:  # each table is generated while the previous one loads
         with target.transaction():
             if target.kind == "postgres":

@@ -23,6 +23,7 @@ import dagster). The DDL of each family's tables stays in the family.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -225,11 +226,22 @@ def duckdb_transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 # --- opening ---------------------------------------------------------------------------------------
 
-def connect_duckdb(path: str | Path) -> Database:
-    """A DuckDB file (its directory is made); the caller closes it (:meth:`Database.close`)."""
+def connect_duckdb(path: str | Path, wait_seconds: float = 0.0) -> Database:
+    """A DuckDB file (its directory is made); the caller closes it (:meth:`Database.close`).
+
+    A file another process holds (DuckDB allows one writer) is tried again for up to ``wait_seconds``, then
+    its ``IOException`` is raised (the CLI says "open in another process")."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return Database("duckdb", duckdb.connect(str(path)))
+    deadline, delay = time.monotonic() + wait_seconds, 0.1
+    while True:
+        try:
+            return Database("duckdb", duckdb.connect(str(path)))
+        except duckdb.IOException:
+            if time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def connect_postgres(url: str, **options) -> Database:
@@ -245,8 +257,9 @@ def connect_postgres(url: str, **options) -> Database:
 
 
 @contextmanager
-def open_duckdb(source: str | Path | object) -> Iterator[Database]:
-    """A DuckDB file by path, or a resource's ``get_connection()`` (the Dagster DuckDB resource)."""
+def open_duckdb(source: str | Path | object, wait_seconds: float = 0.0) -> Iterator[Database]:
+    """A DuckDB file by path (held elsewhere: waited for up to ``wait_seconds``), or a resource's
+    ``get_connection()`` (the Dagster DuckDB resource, which retries for about 100 s)."""
     if hasattr(source, "get_connection"):
         with source.get_connection() as connection:
             try:
@@ -254,7 +267,7 @@ def open_duckdb(source: str | Path | object) -> Iterator[Database]:
             finally:  # the Dagster resource does not close it when the body raises
                 connection.close()
         return
-    with closing(connect_duckdb(source)) as database:
+    with closing(connect_duckdb(source, wait_seconds)) as database:
         yield database
 
 
@@ -266,8 +279,9 @@ def open_postgres(url: str, **options) -> Iterator[Database]:
 
 
 @contextmanager
-def open_database(database_url: str | None, duckdb: str | Path | object) -> Iterator[Database]:
+def open_database(database_url: str | None, duckdb: str | Path | object,
+                  duckdb_wait_seconds: float = 0.0) -> Iterator[Database]:
     """PostgreSQL if ``database_url`` is set (refused unless ``*_demo``/``*_test``), else DuckDB."""
-    opened = open_postgres(database_url) if database_url else open_duckdb(duckdb)
+    opened = open_postgres(database_url) if database_url else open_duckdb(duckdb, duckdb_wait_seconds)
     with opened as database:
         yield database

@@ -25,7 +25,7 @@ from synth_assets.air_quality.stream.config import StreamConfig
 from synth_assets.air_quality.stream.postgres_sink import LEDGER_TABLE, PostgresSink
 from synth_assets.air_quality.stream.records import SinkError
 from synth_assets.air_quality.stream.simulator import run
-from synth_assets_tests import postgres_fixture as pgf
+from synth_assets.core import throwaway_postgres as pgf
 
 CITIES = select_cities("full")
 START = datetime(2024, 2, 10, tzinfo=timezone.utc)
@@ -115,7 +115,7 @@ def running(server: pgf.PostgresServer) -> bool:
 def own_server():
     bin_dir = pgf.find_server_binaries()
     if bin_dir is None:
-        pytest.skip(pgf._MISSING)
+        pytest.skip(pgf.MISSING_BINARIES)
     server = pgf.start_server(bin_dir)
     try:
         yield server

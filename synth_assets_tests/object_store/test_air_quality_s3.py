@@ -27,19 +27,6 @@ SEED = 7
 PREFIX = "run/data"
 
 
-@pytest.fixture(scope="module")
-def endpoint():
-    server, url = moto_s3.start_moto()
-    yield url
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def fake_aws(monkeypatch, tmp_path, endpoint):
-    moto_s3.isolate_aws(monkeypatch, tmp_path, endpoint)
-    monkeypatch.chdir(tmp_path)  # the DuckDB file of an S3 data directory stays in ./data
-
-
 def test_a_year_over_s3_has_the_local_bytes_refuses_a_foreign_file_and_replaces_a_day(tmp_path, endpoint, instance):
     local = make_settings(tmp_path / "local", seed=SEED)
     _materialize_year(local, instance)

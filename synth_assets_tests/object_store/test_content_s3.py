@@ -13,19 +13,6 @@ from synth_assets_tests.content.test_content_assets import EVERYTHING, SMALL, du
 from synth_assets_tests.object_store import moto_s3
 
 
-@pytest.fixture(scope="module")
-def endpoint():
-    server, url = moto_s3.start_moto()
-    yield url
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def fake_aws(monkeypatch, tmp_path, endpoint):
-    moto_s3.isolate_aws(monkeypatch, tmp_path, endpoint)
-    monkeypatch.chdir(tmp_path)
-
-
 def test_content_with_an_s3_data_dir_fills_the_local_duckdb_file(monkeypatch, tmp_path, endpoint, instance):
     bucket = moto_s3.new_bucket(endpoint)
     remote = SynthSettings(seed=7, data_dir=f"s3://{bucket}/data", air_quality_mode="sample")

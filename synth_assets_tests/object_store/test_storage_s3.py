@@ -31,18 +31,6 @@ IDENTITY = FileIdentity("test.values", 1, 7, "sample")
 FIX = "re-make it"
 
 
-@pytest.fixture(scope="module")
-def endpoint():
-    server, url = moto_s3.start_moto()
-    yield url
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def fake_aws(monkeypatch, tmp_path, endpoint):
-    moto_s3.isolate_aws(monkeypatch, tmp_path, endpoint)
-
-
 @pytest.fixture
 def bucket(endpoint) -> str:
     return moto_s3.new_bucket(endpoint)
@@ -130,8 +118,10 @@ def _writes_a_file(settings: SynthSettings) -> None:
 
 
 def _run_error(settings: SynthSettings) -> str:
-    with pytest.raises(Exception) as raised:
-        dg.materialize([_writes_a_file], resources={"settings": settings})
+    # an instance of the test's own that outlives the failed run: with materialize's implicit ephemeral
+    # instance, the run's failure can surface as "Attempted to resolve undefined DagsterInstance weakref"
+    with dg.instance_for_test() as instance, pytest.raises(Exception) as raised:
+        dg.materialize([_writes_a_file], resources={"settings": settings}, instance=instance)
     chain, error = [], raised.value
     while error is not None:
         chain.append(str(error))
