@@ -18,8 +18,9 @@ pytest_plugins = ["synth_assets_tests.postgres_fixture"]
 
 LONG_FIRST = ("cluster/test_local_cluster.py", "smart_home/test_smart_home_assets.py::test_the_demo",
               "test_runs_cli.py", "reliability/test_killed_runs.py")
-"""The longest tests (a local cluster, a whole demo, a real webserver, killed runs): run first, so that
-neither xdist worker ends the suite alone with one of them."""
+"""The longest tests (a local cluster, a whole demo, a real webserver, killed runs): their modules are
+queued first (`make test`: --dist loadscope --no-loadscope-reorder), so that neither xdist worker ends the
+suite alone with one of them."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
