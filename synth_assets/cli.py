@@ -80,7 +80,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
                                    database_url=args.database_url).items() if v is not None}
     content = ContentSettings(**given)  # what is not given comes from the environment
     settings = SynthSettings(**({} if args.seed is None else {"seed": args.seed}))  # --seed, else SYNTH_SEED
-    seed(content, settings, days=days)
+    if args.lock_timeout is not None and args.lock_timeout < 0:
+        raise ValueError(f"--lock-timeout {args.lock_timeout}: give the seconds to wait, 0 or more")
+    seed(content, settings, days=days,
+         **({} if args.lock_timeout is None else {"lock_timeout_seconds": args.lock_timeout}))
     return 0
 
 
@@ -156,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     seeder.add_argument("--items-auto", type=int, help="content_items_auto (default 10,000)")
     seeder.add_argument("--start", help="first US-Eastern day (default 2025-05-01)")
     seeder.add_argument("--end", help="last US-Eastern day (default 2025-09-21)")
+    seeder.add_argument("--lock-timeout", type=float, help="seconds to wait for a table (PostgreSQL) or the DuckDB "
+                                                           "file held elsewhere before stopping (default 30)")
     seeder.set_defaults(handler=cmd_seed)
     stream = commands.add_parser(
         "stream", help="simulate live air-quality sensors (JSON lines, DuckDB, PostgreSQL, Kinesis)",

@@ -64,3 +64,11 @@ def test_seed_help_explains_every_option(tmp_path):
     assert done.returncode == 0
     for option in ("--database-url", "--seed", "--users", "--items", "--items-auto", "--start", "--end"):
         assert option in done.stdout
+
+
+def test_a_negative_lock_timeout_is_refused_before_anything_runs(tmp_path):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SYNTH_")}, "SYNTH_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([str(Path(sys.executable).with_name("synth")), "seed", "--lock-timeout", "-1"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "--lock-timeout -1.0: give the seconds to wait, 0 or more" in done.stderr
+    assert not (tmp_path / "synth.duckdb").exists()

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -195,10 +196,13 @@ def test_duckdb_reseed_while_another_process_has_the_file_open_changes_nothing(t
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
-        failed = run_seed(BIG, env)
+        began = time.monotonic()
+        failed = run_seed([*BIG, "--lock-timeout", "2"], env)
+        waited = time.monotonic() - began
     finally:
         holder.kill()
         holder.wait()
     assert failed.returncode == 1
     assert "open in another process" in failed.stderr and "Traceback" not in failed.stderr
     assert fingerprint_duckdb(path) == before
+    assert waited < 25   # --lock-timeout 2, not dagster-duckdb's ~100 s nor the default 30 s
