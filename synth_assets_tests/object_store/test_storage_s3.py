@@ -117,10 +117,11 @@ def _writes_a_file(settings: SynthSettings) -> None:
     write_text_atomic(settings.data_path / "written.txt", "ran")
 
 
-def _run_error(settings: SynthSettings) -> str:
-    # an instance of the test's own that outlives the failed run: with materialize's implicit ephemeral
-    # instance, the run's failure can surface as "Attempted to resolve undefined DagsterInstance weakref"
-    with dg.instance_for_test() as instance, pytest.raises(Exception) as raised:
+def _run_error(settings: SynthSettings, instance: dg.DagsterInstance) -> str:
+    # every run here names the test's instance: Dagster keeps the last instance's definitions-state storage
+    # as a process global, so a run on an implicit instance after another was disposed fails with
+    # "Attempted to resolve undefined DagsterInstance weakref" (seen in the full suite)
+    with pytest.raises(Exception) as raised:
         dg.materialize([_writes_a_file], resources={"settings": settings}, instance=instance)
     chain, error = [], raised.value
     while error is not None:
@@ -129,18 +130,21 @@ def _run_error(settings: SynthSettings) -> str:
     return "\n".join(chain)
 
 
-def test_without_credentials_the_run_stops_before_any_step(monkeypatch, tmp_path, endpoint, bucket):
+def test_without_credentials_the_run_stops_before_any_step(monkeypatch, tmp_path, endpoint, bucket, instance):
     moto_s3.isolate_aws(monkeypatch, tmp_path, endpoint, keys=False)
-    message = _run_error(SynthSettings(data_dir=f"s3://{bucket}/data"))
+    message = _run_error(SynthSettings(data_dir=f"s3://{bucket}/data"), instance)
     assert "needs AWS credentials and none were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in message
     assert moto_s3.client(endpoint).list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
-def test_an_unreachable_endpoint_or_a_missing_bucket_stops_the_run(monkeypatch, tmp_path, endpoint, bucket):
-    assert "does not exist; create it first" in _run_error(SynthSettings(data_dir="s3://no-such-bucket-here/data"))
+def test_an_unreachable_endpoint_or_a_missing_bucket_stops_the_run(monkeypatch, tmp_path, endpoint, bucket,
+                                                                    instance):
+    missing = SynthSettings(data_dir="s3://no-such-bucket-here/data")
+    assert "does not exist; create it first" in _run_error(missing, instance)
     moto_s3.isolate_aws(monkeypatch, tmp_path, f"http://127.0.0.1:{moto_s3.closed_port()}")
-    message = _run_error(SynthSettings(data_dir=f"s3://{bucket}/data"))
+    message = _run_error(SynthSettings(data_dir=f"s3://{bucket}/data"), instance)
     assert "cannot be reached" in message and "AWS_ENDPOINT_URL" in message
     moto_s3.isolate_aws(monkeypatch, tmp_path, endpoint)
-    result = dg.materialize([_writes_a_file], resources={"settings": SynthSettings(data_dir=f"s3://{bucket}/data")})
+    result = dg.materialize([_writes_a_file], resources={"settings": SynthSettings(data_dir=f"s3://{bucket}/data")},
+                            instance=instance)
     assert result.success and moto_s3.object_bytes(endpoint, bucket, "data/written.txt") == b"ran"
