@@ -22,15 +22,10 @@ from synth_assets.air_quality.stream import sinks
 from synth_assets.air_quality.stream.config import StreamConfig
 from synth_assets.air_quality.stream.kinesis import CITY_INDEX, AwsConfigurationError, KinesisSink
 from synth_assets.air_quality.stream.simulator import run
+from synth_assets_tests.object_store.moto_s3 import start_moto
 
 REGION = "us-east-1"
 
-
-def _start_moto() -> tuple[ThreadedMotoServer, str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host}:{port}"
 
 
 def _stop_moto(server: ThreadedMotoServer) -> None:
@@ -39,7 +34,7 @@ def _stop_moto(server: ThreadedMotoServer) -> None:
 
 @pytest.fixture(scope="module")
 def moto_endpoint():
-    server, endpoint = _start_moto()
+    server, endpoint = start_moto()
     yield endpoint
     _stop_moto(server)
 
@@ -217,7 +212,7 @@ def test_kinesis_entries_that_keep_failing_raise(moto_endpoint):
 
 
 def test_a_dead_endpoint_raises_sink_error_naming_the_operation():
-    server, endpoint = _start_moto()
+    server, endpoint = start_moto()
     sink = KinesisSink(endpoint_url=endpoint, **_names())
     _stop_moto(server)
     config = StreamConfig(count=20, start=datetime(2024, 1, 1, tzinfo=timezone.utc), speedup=1e6, seed=1)
