@@ -52,6 +52,17 @@ def _no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_definitions_state_storage_left_by_an_earlier_test() -> None:
+    """Dagster keeps the entered instance's definitions-state storage in a process-wide context variable; an
+    instance left entered, or two exited out of order, leaves it pointing at a disposed instance, and the next
+    `Definitions.get_repository_def()` in this worker fails with "undefined DagsterInstance weakref". Each test
+    starts with none, as a fresh process does."""
+    from dagster._core.storage.defs_state.base import _current_storage
+
+    _current_storage.set(None)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> SynthSettings:
     return make_settings(tmp_path / "data")
