@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -72,6 +72,9 @@ class S3Path:
 
     def with_name(self, name: str) -> S3Path:
         return S3Path(str(self._path.with_name(name)))
+
+    def with_suffix(self, suffix: str) -> S3Path:
+        return S3Path(str(self._path.with_suffix(suffix)))
 
     @property
     def name(self) -> str:
@@ -290,6 +293,62 @@ def glob_objects(directory: S3Path, pattern: str) -> list[S3Path]:
                 fnmatchcase(part, level) for part, level in zip(relative, levels)):
             found.append(S3Path(info.path))
     return sorted(found)
+
+
+# --- local directories and S3 prefixes alike ----------------------------------------------------------
+
+def missing_files(paths: Sequence[Location]) -> list[Location]:
+    """The files of ``paths`` that are not there, in the order given. On S3 one listing per directory (a
+    window of days is one request per year, not one per day); on disk ``exists()`` per file."""
+    listed: set[S3Path] = set()
+    for directory in sorted({path.parent for path in paths if isinstance(path, S3Path)}):
+        selector = pafs.FileSelector(directory.store_path, allow_not_found=True)
+        listed |= {S3Path(info.path) for info in s3_filesystem().get_file_info(selector)
+                   if info.type == pafs.FileType.File}
+    return [path for path in paths if (path not in listed if isinstance(path, S3Path) else not path.exists())]
+
+
+def read_text(path: Location) -> str:
+    """A UTF-8 text file or object, whole."""
+    if not isinstance(path, S3Path):
+        return path.read_text(encoding="utf-8")
+    with s3_filesystem().open_input_stream(path.store_path) as stream:
+        return stream.read().decode("utf-8")
+
+
+def scan_parquet(paths: Sequence[Location]):
+    """A polars scan of the Parquet files ``paths``, rows in the order of the files (only the columns a query
+    selects are read). On S3 through pyarrow's S3 filesystem, as the checked readers read; callers check
+    the files' footers (identity) first."""
+    import polars as pl
+
+    if not any(isinstance(path, S3Path) for path in paths):
+        return pl.scan_parquet([str(path) for path in paths])
+    import pyarrow.dataset as pads
+
+    dataset = pads.dataset([_as_s3(path).store_path for path in paths], format="parquet", filesystem=s3_filesystem())
+    return pl.scan_pyarrow_dataset(dataset)
+
+
+def _as_s3(path: Location) -> S3Path:
+    if not isinstance(path, S3Path):
+        raise ObjectStoreError(f"{path} is a local file, and these files are on an object store: give every file "
+                               f"of one read the same data directory")
+    return path
+
+
+def replace_objects(files: Mapping[str, str], directory: S3Path) -> None:
+    """``directory`` holding exactly ``files`` (name -> UTF-8 text): each object uploaded whole (one PUT), then
+    the objects of an earlier version that are not among ``files`` deleted. Each object is whole at any
+    moment; unlike a local directory swap, a reader listing the prefix during the replacement may see new
+    objects beside old ones (S3 has no rename of a prefix)."""
+    uploader = _uploader(connection_from_env())
+    for name, text in sorted(files.items()):
+        uploader.put_object(Bucket=directory.bucket, Key=(directory / name).key, Body=text.encode("utf-8"))
+    selector = pafs.FileSelector(directory.store_path, allow_not_found=True)
+    for info in s3_filesystem().get_file_info(selector):
+        if info.type == pafs.FileType.File and PurePosixPath(info.path).name not in files:
+            s3_filesystem().delete_file(info.path)
 
 
 # --- DuckDB views -----------------------------------------------------------------------------------

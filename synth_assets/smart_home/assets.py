@@ -9,8 +9,8 @@ import polars as pl
 
 from synth_assets.air_quality.cities import select_cities
 from synth_assets.core import metadata as md
-from synth_assets.core.resources import SynthSettings, duckdb_resource
-from synth_assets.core.storage import create_parquet_view, write_parquet_atomic
+from synth_assets.core.resources import SynthSettings
+from synth_assets.core.storage import write_parquet_atomic
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.areas import generate_areas
 from synth_assets.smart_home.checks import check_specs, evaluate
@@ -18,6 +18,7 @@ from synth_assets.smart_home.devices import generate_devices, generate_entities
 from synth_assets.smart_home.homes import generate_homes
 from synth_assets.smart_home.models import TABLE_SCHEMAS, SmartHomeConfig
 from synth_assets.smart_home.settings import SmartHomeSettings
+from synth_assets.smart_home.views import publish_view
 
 GROUP = layout.FAMILY
 CITY_MODE = "full"  # homes are placed in the 300 real cities
@@ -39,13 +40,11 @@ def _publish(context: dg.AssetExecutionContext, settings: SynthSettings, config:
     schema, identity = TABLE_SCHEMAS[table], layout.table_identity(table, config)
     path = layout.table_path(settings.data_path, table)
     written = write_parquet_atomic(frame.to_arrow(), path, schema=schema, identity=identity)
-    with duckdb_resource(settings).get_connection() as connection:
-        create_parquet_view(connection, GROUP, table, path, expected=schema, identity=identity,
-                            fix=layout.remake_hint(table))
+    view = publish_view(settings, table, path, expected=schema, identity=identity, fix=layout.remake_hint(table))
     context.log.info(f"smart_home.{table}: {written.rows:,} rows -> {path}")
     return dg.MaterializeResult(
         metadata={**md.table_metadata(schema, written.rows, frame.head(8)), "path": str(path),
-                  "table": f"{GROUP}.{table}", **extra},
+                  "table": f"{GROUP}.{table}", "duckdb_view": view, **extra},
         check_results=results)
 
 

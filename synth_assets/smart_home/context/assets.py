@@ -15,13 +15,14 @@ import pyarrow as pa
 
 from synth_assets.core import metadata as md
 from synth_assets.core.partitions import daily_partitions, days_in_window
-from synth_assets.core.resources import SynthSettings, duckdb_resource
-from synth_assets.core.storage import create_parquet_view, remove_stale_temp_files, write_parquet_atomic
+from synth_assets.core.resources import SynthSettings
+from synth_assets.core.storage import remove_stale_temp_files, write_parquet_atomic
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.context import calendar, carbon, external, pricing, weather
 from synth_assets.smart_home.context import models as m
 from synth_assets.smart_home.context.checks import REGIONAL_TABLES, TABLES, context_specs, context_tally
 from synth_assets.smart_home.settings import SmartHomeSettings
+from synth_assets.smart_home.views import publish_view
 
 GROUP = layout.FAMILY
 HOMES = dg.AssetKey([GROUP, "homes"])
@@ -88,14 +89,13 @@ def materialize_context(table: str, context: dg.AssetExecutionContext, settings:
         preview = frame.head(8) if preview is None else preview
         if table in PROFILES and len(days) <= PLOT_MAX_DAYS:
             plotted.append(frame.select(PROFILES[table][1], "local_hour", PROFILES[table][0]))
-    with duckdb_resource(settings).get_connection() as connection:
-        create_parquet_view(connection, GROUP, table, layout.daily_glob(settings.data_path, table), expected=schema,
-                            identity=identity, fix=layout.remake_hint(table))
+    view = publish_view(settings, table, layout.daily_glob(settings.data_path, table), expected=schema,
+                        identity=identity, fix=layout.remake_hint(table))
     context.log.info(f"smart_home.{table}: {tally.rows:,} rows in {len(days)} day file(s)")
     metadata: dict[str, object] = {
         **md.table_metadata(schema, tally.rows, preview), "days_in_run": len(days), "bytes_in_run": total_bytes,
         "homes": homes.height, "directory": dg.MetadataValue.path(str(layout.daily_dir(settings.data_path, table))),
-        "table": f"{GROUP}.{table}"}
+        "table": f"{GROUP}.{table}", "duckdb_view": view}
     if table in REGIONAL_TABLES:
         metadata["grid_regions"] = regions.height
     plot = _profile_plot(table, plotted)

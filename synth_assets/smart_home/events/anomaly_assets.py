@@ -16,14 +16,15 @@ import polars as pl
 from synth_assets.core import metadata as md
 from synth_assets.core.checks import Check, Tally, foreign_key, specs, unique_key
 from synth_assets.core.partitions import daily_partitions, days_in_window
-from synth_assets.core.resources import SynthSettings, duckdb_resource
-from synth_assets.core.storage import create_parquet_view, remove_stale_temp_files, write_parquet_atomic
+from synth_assets.core.resources import SynthSettings
+from synth_assets.core.storage import remove_stale_temp_files, write_parquet_atomic
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.events import anomalies
 from synth_assets.smart_home.events.assets import CORRELATIONS, read_correlations
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.models import PLANTED_ANOMALIES_SCHEMA
 from synth_assets.smart_home.settings import SmartHomeSettings
+from synth_assets.smart_home.views import publish_view
 
 GROUP = layout.FAMILY
 TABLE = "planted_anomalies"
@@ -94,9 +95,8 @@ def planted_anomalies(context: dg.AssetExecutionContext, settings: SynthSettings
         write_parquet_atomic(table, layout.daily_path(settings.data_path, TABLE, day), PLANTED_ANOMALIES_SCHEMA,
                              identity)
         frames.append(pl.from_arrow(table))
-    with duckdb_resource(settings).get_connection() as connection:
-        create_parquet_view(connection, GROUP, TABLE, layout.daily_glob(settings.data_path, TABLE),
-                            expected=PLANTED_ANOMALIES_SCHEMA, identity=identity, fix=layout.remake_hint(TABLE))
+    view = publish_view(settings, TABLE, layout.daily_glob(settings.data_path, TABLE),
+                        expected=PLANTED_ANOMALIES_SCHEMA, identity=identity, fix=layout.remake_hint(TABLE))
     planted = pl.concat(frames)
     home_days = candidates["home_id"].n_unique() * len(days)
     context.log.info(f"smart_home.planted_anomalies: {planted.height} in {len(days)} day(s)")
@@ -105,7 +105,7 @@ def planted_anomalies(context: dg.AssetExecutionContext, settings: SynthSettings
                   "days_in_run": len(days), "anomaly_rate": config.anomaly_rate,
                   "by_kind": md.markdown_preview(planted.group_by("kind").len().sort("kind"), rows=10),
                   "directory": dg.MetadataValue.path(str(layout.daily_dir(settings.data_path, TABLE))),
-                  "table": f"{GROUP}.{TABLE}"},
+                  "table": f"{GROUP}.{TABLE}", "duckdb_view": view},
         check_results=[*tally.results(), RATE_CHECK.result(planted.height, home_days, config.anomaly_rate)])
 
 

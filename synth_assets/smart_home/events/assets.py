@@ -15,13 +15,13 @@ import dagster as dg
 import polars as pl
 
 from synth_assets.core import metadata as md
+from synth_assets.core import object_store
 from synth_assets.core.backfill import daily_backfill_policy
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.partitions import daily_partitions, days_in_window
-from synth_assets.core.resources import SynthSettings, duckdb_resource
+from synth_assets.core.resources import SynthSettings
 from synth_assets.core.storage import (
     CorruptFileError,
-    create_parquet_view,
     read_parquet_checked,
     remove_stale_temp_files,
     write_parquet_atomic,
@@ -43,6 +43,7 @@ from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.events.rules import generate_correlations
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, EVENTS_SCHEMA, SmartHomeConfig
 from synth_assets.smart_home.settings import SmartHomeSettings
+from synth_assets.smart_home.views import publish_view
 
 GROUP = layout.FAMILY
 CORRELATIONS = dg.AssetKey([GROUP, "correlations"])
@@ -61,18 +62,20 @@ def context_command(table: str, day: date) -> str:
             f"--partition {day.isoformat()}")
 
 
-def require_context(settings: SynthSettings, table: str, day: date) -> None:
-    """A missing context partition: an error that names it and the command that makes it."""
-    path = layout.daily_path(settings.data_path, table, day)
-    if not path.exists():
+def require_context(settings: SynthSettings, days: list[date]) -> None:
+    """Every context day the events of ``days`` read is there (one listing per directory on S3), else an error
+    naming the first missing one (by day, then table) and the command that makes it."""
+    needed = {layout.daily_path(settings.data_path, table, day): (table, day)
+              for day in days for table in CONTEXT_TABLES}
+    for path in object_store.missing_files(list(needed))[:1]:
+        table, day = needed[path]
         raise MissingContextPartitionError(
             f"smart_home.{table} has no partition {day.isoformat()} ({path}), which smart_home/events needs for "
             f"that day. Make it with: {context_command(table, day)}")
 
 
 def read_context(settings: SynthSettings, config: SmartHomeConfig, table: str, day: date) -> pl.DataFrame:
-    """One day of a context table, checked (missing: :func:`require_context`'s error)."""
-    require_context(settings, table, day)
+    """One day of a context table, checked (the events asset calls :func:`require_context` first)."""
     path = layout.daily_path(settings.data_path, table, day)
     identity = layout.table_identity(table, config, context_models.SCHEMA_VERSION)
     return pl.from_arrow(read_parquet_checked(path, CONTEXT_SCHEMAS[table], identity=identity,
@@ -112,13 +115,13 @@ def correlations(context: dg.AssetExecutionContext, settings: SynthSettings,
     path = layout.table_path(settings.data_path, "correlations")
     identity = layout.table_identity("correlations", config)
     written = write_parquet_atomic(frame.to_arrow(), path, schema=CORRELATIONS_SCHEMA, identity=identity)
-    with duckdb_resource(settings).get_connection() as connection:
-        create_parquet_view(connection, GROUP, "correlations", path, expected=CORRELATIONS_SCHEMA, identity=identity,
-                            fix=layout.remake_hint("correlations"))
+    view = publish_view(settings, "correlations", path, expected=CORRELATIONS_SCHEMA, identity=identity,
+                        fix=layout.remake_hint("correlations"))
     per_home = frame.group_by("home_id").len().join(homes.select("home_id", "home_type"), on="home_id")
     context.log.info(f"smart_home.correlations: {written.rows:,} rules -> {path}")
     return dg.MaterializeResult(
         metadata={**md.table_metadata(CORRELATIONS_SCHEMA, written.rows, frame.head(8)), "path": str(path),
+                  "duckdb_view": view,
                   "rules_by_kind": md.markdown_preview(frame.group_by("kind").len().sort("kind"), rows=10),
                   "rules_per_home_by_type": md.markdown_preview(per_home.group_by("home_type").agg(
                       min=pl.col("len").min(), mean=pl.col("len").mean().round(1), max=pl.col("len").max())
@@ -139,9 +142,7 @@ def events(context: dg.AssetExecutionContext, settings: SynthSettings,
     window = context.partition_time_window
     days = days_in_window(window.start.date(), window.end.date())
     config = smart_home.config(settings.seed)
-    for day in days:   # every day's context is there before any day is written
-        for table in CONTEXT_TABLES:
-            require_context(settings, table, day)
+    require_context(settings, days)   # every day's context is there before any day is written
     homes, areas, devices, entities = (layout.read_made(settings.data_path, t, config) for t in DIMENSIONS)
     rules = read_correlations(settings, config)
     identity = layout.table_identity("events", config, EVENTS_SCHEMA_VERSION)
@@ -165,9 +166,8 @@ def events(context: dg.AssetExecutionContext, settings: SynthSettings,
         rows += table.num_rows
         preview = frame.head(8) if preview is None else preview
         per_home_day.append(frame.group_by("home_id").len())
-    with duckdb_resource(settings).get_connection() as connection:
-        create_parquet_view(connection, GROUP, "events", layout.daily_glob(settings.data_path, "events"),
-                            expected=EVENTS_SCHEMA, identity=identity, fix=layout.remake_hint("events"))
+    view = publish_view(settings, "events", layout.daily_glob(settings.data_path, "events"), expected=EVENTS_SCHEMA,
+                        identity=identity, fix=layout.remake_hint("events"))
     results = [check.result(counts[check.name], rules=rules) if isinstance(check, RulesMeasuredBack)
                else check.result(counts[check.name], rows_checked=rows) for check in EVENT_CHECKS]
     by_type = (pl.concat(per_home_day).join(homes.select("home_id", "home_type"), on="home_id")
@@ -179,7 +179,7 @@ def events(context: dg.AssetExecutionContext, settings: SynthSettings,
         metadata={**md.table_metadata(EVENTS_SCHEMA, rows, preview), "days_in_run": len(days),
                   "homes": homes.height, "events_per_home_day_by_type": md.markdown_preview(by_type, rows=10),
                   "directory": dg.MetadataValue.path(str(layout.daily_dir(settings.data_path, "events"))),
-                  "table": f"{GROUP}.events"},
+                  "table": f"{GROUP}.events", "duckdb_view": view},
         check_results=results)
 
 

@@ -16,9 +16,11 @@ import polars as pl
 
 from synth_assets.air_quality.cities import select_cities
 from synth_assets.core import metadata as md
+from synth_assets.core import object_store
+from synth_assets.core.object_store import S3Path
 from synth_assets.core.partitions import daily_partitions, days_in_window
-from synth_assets.core.resources import SynthSettings, duckdb_resource
-from synth_assets.core.storage import create_parquet_view, read_parquet_checked, write_parquet_atomic
+from synth_assets.core.resources import SynthSettings
+from synth_assets.core.storage import read_parquet_checked, write_parquet_atomic
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.assets import CITY_MODE
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
@@ -42,6 +44,7 @@ from synth_assets.smart_home.export.recorder import DATABASE_NAME
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, EVENTS_SCHEMA, SmartHomeConfig
 from synth_assets.smart_home.people import occupants
 from synth_assets.smart_home.settings import SmartHomeSettings
+from synth_assets.smart_home.views import publish_view
 
 GROUP = layout.FAMILY
 KEYS = {name: dg.AssetKey([GROUP, name]) for name in ("ha_export", "automations", "home_descriptions")}
@@ -52,6 +55,10 @@ EXPORT_DIR = "ha"
 
 class MissingEventsPartitionError(FileNotFoundError):
     """Days of ``smart_home.events`` the export needs have not been materialized."""
+
+
+class ExportNeedsLocalDirectoryError(ValueError):
+    """``ha_export`` asked to write its directories to an object store."""
 
 
 class UnknownHomeError(ValueError):
@@ -77,7 +84,8 @@ def read_events(settings: SynthSettings, config: SmartHomeConfig, days: list[dat
                 home_ids: list[str]) -> pl.DataFrame:
     """The chosen homes' events over ``days``; every missing day is named before anything is read."""
     paths = [layout.daily_path(settings.data_path, "events", day) for day in days]
-    missing = [day for day, path in zip(days, paths, strict=True) if not path.exists()]
+    absent = set(object_store.missing_files(paths))
+    missing = [day for day, path in zip(days, paths, strict=True) if path in absent]
     if missing:
         raise MissingEventsPartitionError(
             f"smart_home.events has no partition for {', '.join(d.isoformat() for d in missing)}, which "
@@ -87,6 +95,20 @@ def read_events(settings: SynthSettings, config: SmartHomeConfig, days: list[dat
                                                  fix=f"re-run: {events_command([day])}"))
               .filter(pl.col("home_id").is_in(home_ids)) for day, path in zip(days, paths, strict=True)]
     return pl.concat(frames)
+
+
+def refuse_object_store(settings: SynthSettings) -> None:
+    """A Home Assistant export is a directory per home (a SQLite recorder database, ``.storage`` files, YAML)
+    replaced as a unit by a rename, which an object store has no equivalent of: refused, before anything is
+    read or written, when the data directory is on S3."""
+    if isinstance(settings.data_path, S3Path):
+        raise ExportNeedsLocalDirectoryError(
+            f"smart_home/ha_export writes Home Assistant configuration directories (a SQLite database and files "
+            f"swapped in together by a rename), which an object store cannot replace as a unit, and the data "
+            f"directory is {settings.data_path} (SYNTH_DATA_DIR). Run the export with a local SYNTH_DATA_DIR: copy "
+            f"the smart-home tables there first (`aws s3 sync {layout.family_path(settings.data_path)} "
+            f"<local dir>/{layout.FAMILY}`), or make them there with the same seed and smart-home settings "
+            f"(the same bytes); see docs/scale-out.md, 'Object storage'")
 
 
 def chosen_homes(homes: pl.DataFrame, wanted: list[str] | None) -> pl.DataFrame:
@@ -108,6 +130,7 @@ def chosen_homes(homes: pl.DataFrame, wanted: list[str] | None) -> pl.DataFrame:
                       "for the run's span of event days, under <data_dir>/smart_home/ha/<home_id>/.")
 def ha_export(context: dg.AssetExecutionContext, settings: SynthSettings,
               smart_home: SmartHomeSettings) -> dg.MaterializeResult:
+    refuse_object_store(settings)
     window = context.partition_time_window
     days = check_days(days_in_window(window.start.date(), window.end.date()))
     config = smart_home.config(settings.seed)
@@ -150,10 +173,9 @@ def _publish(settings: SynthSettings, config: SmartHomeConfig, table: str, frame
     path = layout.table_path(settings.data_path, table)
     written = write_parquet_atomic(frame.to_arrow(), path, identity=identity)
     schema = frame.to_arrow().schema
-    with duckdb_resource(settings).get_connection() as connection:
-        create_parquet_view(connection, GROUP, table, path, expected=schema, identity=identity,
-                            fix=layout.remake_hint(table))
-    return {**md.table_metadata(schema, written.rows, frame.head(8)), "path": str(path), "table": f"{GROUP}.{table}"}
+    view = publish_view(settings, table, path, expected=schema, identity=identity, fix=layout.remake_hint(table))
+    return {**md.table_metadata(schema, written.rows, frame.head(8)), "path": str(path), "table": f"{GROUP}.{table}",
+            "duckdb_view": view}
 
 
 @dg.asset(key=KEYS["automations"], group_name=GROUP, kinds={"polars", "parquet", "yaml"}, pool="duckdb",

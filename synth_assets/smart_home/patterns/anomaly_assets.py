@@ -16,13 +16,13 @@ import dagster as dg
 import polars as pl
 
 from synth_assets.core import metadata as md
+from synth_assets.core import object_store
 from synth_assets.core.checks import Check, Tally, foreign_key, specs, unique_key
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.partitions import daily_partitions, days_in_window
-from synth_assets.core.resources import SynthSettings, duckdb_resource
+from synth_assets.core.resources import SynthSettings
 from synth_assets.core.storage import (
     check_footer,
-    create_parquet_view,
     read_parquet_checked,
     remove_stale_temp_files,
     write_parquet_atomic,
@@ -37,6 +37,7 @@ from synth_assets.smart_home.patterns.layout import pattern_command, pattern_ide
 from synth_assets.smart_home.patterns.models import ANOMALIES_SCHEMA, ANOMALY_KINDS, GROUP
 from synth_assets.smart_home.patterns.window import events_command, require_event_days, window_days
 from synth_assets.smart_home.settings import SmartHomeSettings
+from synth_assets.smart_home.views import publish_view
 
 FAMILY = layout.FAMILY
 TABLE = "anomalies"
@@ -70,7 +71,7 @@ def _window_reader(settings: SynthSettings, identity: FileIdentity, days: list[d
     paths = [layout.daily_path(settings.data_path, "events", day) for day in days]
     for day, path in zip(days, paths, strict=True):
         check_footer(path, EVENTS_SCHEMA, f"re-make it: {events_command(day, day)}", identity)
-    scan = pl.scan_parquet([str(p) for p in paths]).select(list(READ_COLUMNS))
+    scan = object_store.scan_parquet(paths).select(list(READ_COLUMNS))
 
     def read(home_ids: list[str]) -> pl.DataFrame:   # a range first: row groups are skipped by their statistics
         block = scan.filter(pl.col("home_id").is_between(pl.lit(min(home_ids)), pl.lit(max(home_ids))))
@@ -161,10 +162,9 @@ def anomalies(context: dg.AssetExecutionContext, settings: SynthSettings,
         else:
             scores.append(score(detected, planted))
         found.append(detected)
-    with duckdb_resource(settings).get_connection() as connection:
-        create_parquet_view(connection, FAMILY, TABLE, layout.daily_glob(settings.data_path, TABLE),
-                            expected=ANOMALIES_SCHEMA, identity=identity,
-                            fix=f"re-make its days with this run's settings ({pattern_command(TABLE, windows[0][0])})")
+    view = publish_view(settings, TABLE, layout.daily_glob(settings.data_path, TABLE), expected=ANOMALIES_SCHEMA,
+                        identity=identity,
+                        fix=f"re-make its days with this run's settings ({pattern_command(TABLE, windows[0][0])})")
     frame = pl.concat(found)
     context.log.info(f"smart_home.anomalies: {frame.height} in {len(windows)} analysis day(s)")
     return dg.MaterializeResult(
@@ -172,7 +172,7 @@ def anomalies(context: dg.AssetExecutionContext, settings: SynthSettings,
                   "analysis_days": len(windows), "window_days": patterns.window_days,
                   "by_kind": md.markdown_preview(frame.group_by("kind").len().sort("kind"), rows=10),
                   "directory": dg.MetadataValue.path(str(layout.daily_dir(settings.data_path, TABLE))),
-                  "table": f"{FAMILY}.{TABLE}"},
+                  "table": f"{FAMILY}.{TABLE}", "duckdb_view": view},
         check_results=[*tally.results(), score_result(pl.concat(scores) if scores and not missing else None,
                                                       missing)])
 

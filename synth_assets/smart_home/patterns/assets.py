@@ -21,8 +21,8 @@ from synth_assets.core import metadata as md
 from synth_assets.core.checks import Tally
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.partitions import daily_partitions, days_in_window
-from synth_assets.core.resources import SynthSettings, duckdb_resource
-from synth_assets.core.storage import create_parquet_view, remove_stale_temp_files, write_parquet_atomic
+from synth_assets.core.resources import SynthSettings
+from synth_assets.core.storage import remove_stale_temp_files, write_parquet_atomic
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, SmartHomeConfig
@@ -48,6 +48,7 @@ from synth_assets.smart_home.patterns.window import (
     window_days,
 )
 from synth_assets.smart_home.settings import SmartHomeSettings
+from synth_assets.smart_home.views import publish_view
 
 FAMILY = layout.FAMILY
 TIME_OF_DAY = dg.AssetKey([FAMILY, "time_of_day_patterns"])
@@ -102,20 +103,19 @@ class AnalysisRun:
 
 
 
-def _view(settings: SynthSettings, run: AnalysisRun, table: str, schema: pa.Schema) -> None:
+def _view(settings: SynthSettings, run: AnalysisRun, table: str, schema: pa.Schema) -> str:
     fix = f"re-make its days with this run's settings ({pattern_command(table, run.windows[0][0])})"
-    with duckdb_resource(settings).get_connection() as connection:
-        create_parquet_view(connection, FAMILY, table, layout.daily_glob(settings.data_path, table), expected=schema,
-                            identity=run.identity(table), fix=fix)
+    return publish_view(settings, table, layout.daily_glob(settings.data_path, table), expected=schema,
+                        identity=run.identity(table), fix=fix)
 
 
 def _common_metadata(settings: SynthSettings, run: AnalysisRun, table: str, schema: pa.Schema, rows: int,
-                     preview: pl.DataFrame | None) -> dict:
+                     preview: pl.DataFrame | None, view: str) -> dict:
     return {**md.table_metadata(schema, rows, preview), "analysis_days": len(run.windows),
             "window_days": run.patterns.window_days,
             "first_window": f"{run.windows[0][1][0]}..{run.windows[0][1][-1]}",
             "directory": dg.MetadataValue.path(str(layout.daily_dir(settings.data_path, table))),
-            "table": f"{FAMILY}.{table}"}
+            "table": f"{FAMILY}.{table}", "duckdb_view": view}
 
 
 @dg.asset(key=TIME_OF_DAY, group_name=GROUP, kinds={"polars", "parquet", "duckdb"}, pool="duckdb",
@@ -140,13 +140,13 @@ def time_of_day_patterns_asset(context: dg.AssetExecutionContext, settings: Synt
         frame = found.with_columns(analysis_day=pl.lit(day, pl.Date)).select(TIME_OF_DAY_SCHEMA.names)
         tally.add(frame)
         frames.append(frame)
-    _view(settings, run, "time_of_day_patterns", TIME_OF_DAY_SCHEMA)
+    view = _view(settings, run, "time_of_day_patterns", TIME_OF_DAY_SCHEMA)
     every = pl.concat(frames)
     profile = activity_profile(every)
     context.log.info(f"smart_home.time_of_day_patterns: {every.height:,} rows over {len(frames)} analysis day(s)")
     return dg.MaterializeResult(
         metadata={**_common_metadata(settings, run, "time_of_day_patterns", TIME_OF_DAY_SCHEMA, every.height,
-                                     every.head(8)),
+                                     every.head(8), view),
                   "rows_by_day_type": md.markdown_preview(every.group_by("day_type").agg(
                       rows=pl.len(), homes=pl.col("home_id").n_unique(), mean_share=pl.col("share").mean().round(3))
                       .sort("day_type")),
@@ -202,8 +202,8 @@ def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings
             frame = found.with_columns(analysis_day=pl.lit(day, pl.Date)).select(schema.names)
             tally.add(frame)
             kept.append(frame)
-    _view(settings, run, "co_occurrence_patterns", CO_OCCURRENCE_SCHEMA)
-    _view(settings, run, "chain_patterns", CHAIN_SCHEMA)
+    views = {table: _view(settings, run, table, schema) for table, schema in
+             (("co_occurrence_patterns", CO_OCCURRENCE_SCHEMA), ("chain_patterns", CHAIN_SCHEMA))}
     all_pairs, all_chains = pl.concat(pairs), pl.concat(chains)
     scored = checks.combine_scores(scores)
     pair_score, chain_score = checks.score_results(scored, CO_OCCURRENCE, CHAINS)
@@ -213,13 +213,13 @@ def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings
     yield dg.MaterializeResult(
         asset_key=CO_OCCURRENCE,
         metadata={**_common_metadata(settings, run, "co_occurrence_patterns", CO_OCCURRENCE_SCHEMA, all_pairs.height,
-                                     all_pairs.head(8)),
+                                     all_pairs.head(8), views["co_occurrence_patterns"]),
                   "pairs_by_domain": md.markdown_preview(_pair_counts(all_pairs), rows=12), "scores": scores_md},
         check_results=[*checks.tally_results(pair_tally, CO_OCCURRENCE), pair_score])
     yield dg.MaterializeResult(
         asset_key=CHAINS,
         metadata={**_common_metadata(settings, run, "chain_patterns", CHAIN_SCHEMA, all_chains.height,
-                                     all_chains.head(8)),
+                                     all_chains.head(8), views["chain_patterns"]),
                   "chains_by_length": md.markdown_preview(all_chains.group_by("length").agg(
                       chains=pl.len(), homes=pl.col("home_id").n_unique(), median_support=pl.col("support").median())
                       .sort("length")), "scores": scores_md},

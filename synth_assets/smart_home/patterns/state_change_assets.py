@@ -10,10 +10,9 @@ of these files instead of scanning every event of it.
 
 
 import dagster as dg
-import polars as pl
-import pyarrow.parquet as pq
 
 from synth_assets.core import metadata as md
+from synth_assets.core import object_store
 from synth_assets.core.checks import Tally, unique_key
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings
@@ -57,9 +56,9 @@ def state_changes(context: dg.AssetExecutionContext, settings: SynthSettings,
     events_rows = 0
     for day in days:
         path = layout.daily_path(settings.data_path, "events", day)
-        check_footer(path, EVENTS_SCHEMA, f"re-make it: {events_command(day, day)}", events_identity)
-        events_rows += pq.ParquetFile(path).metadata.num_rows
-        rows = state_change_rows(pl.scan_parquet(path))   # only the mined columns are read
+        footer = check_footer(path, EVENTS_SCHEMA, f"re-make it: {events_command(day, day)}", events_identity)
+        events_rows += footer.num_rows
+        rows = state_change_rows(object_store.scan_parquet([path]))   # only the mined columns are read
         write_parquet_atomic(rows.to_arrow(), state_changes_path(settings.data_path, day), STATE_CHANGES_SCHEMA,
                              state_changes_identity(config))
         tally.add(rows)

@@ -23,11 +23,12 @@ import polars as pl
 import pyarrow as pa
 
 from synth_assets.core import metadata as md
+from synth_assets.core import object_store
 from synth_assets.core.checks import Check, Tally, foreign_key, in_model_ranges, specs, unique_key
+from synth_assets.core.object_store import Location, S3Path
 from synth_assets.core.partitions import daily_partitions, days_in_window
-from synth_assets.core.resources import SynthSettings, duckdb_resource
+from synth_assets.core.resources import SynthSettings
 from synth_assets.core.storage import (
-    create_parquet_view,
     remove_stale_temp_files,
     swap_in_directory,
     write_parquet_atomic,
@@ -54,6 +55,7 @@ from synth_assets.smart_home.patterns.models import (
 )
 from synth_assets.smart_home.patterns.suggestions import SuggestionBounds, suggest_automations
 from synth_assets.smart_home.settings import SmartHomeSettings
+from synth_assets.smart_home.views import publish_view
 
 FAMILY = layout.FAMILY
 TABLE = "automation_suggestions"
@@ -78,8 +80,13 @@ FRAME_CHECKS = [in_model_ranges(SuggestionBounds, "confidence_and_support_in_ran
                             "YAML names is one of its home's smart_home.entities")]
 
 
-def replace_directory(files: dict[str, str], target: Path) -> None:
-    """``target`` holding exactly ``files`` (name -> text): built aside, then swapped in with renames."""
+def replace_directory(files: dict[str, str], target: Location) -> None:
+    """``target`` holding exactly ``files`` (name -> text): built aside, then swapped in with renames; on S3
+    each file an object uploaded whole and the earlier version's other objects deleted
+    (:func:`object_store.replace_objects`: no swap of the whole prefix)."""
+    if isinstance(target, S3Path):
+        object_store.replace_objects(files, target)
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     built = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
@@ -92,7 +99,7 @@ def replace_directory(files: dict[str, str], target: Path) -> None:
         raise
 
 
-def yaml_dir(data_dir: Path, day: date) -> Path:
+def yaml_dir(data_dir: Location, day: date) -> Location:
     """``<data_dir>/smart_home/automation_suggestions/<yyyy>/<yyyy-mm-dd>/``: one ``<home_id>.yaml`` per home."""
     return layout.daily_path(data_dir, TABLE, day).with_suffix("")
 
@@ -156,10 +163,9 @@ def automation_suggestions(context: dg.AssetExecutionContext, settings: SynthSet
                           yaml_dir(settings.data_path, day))
         frames.append(frame)
         skipped.update(found.skipped)
-    with duckdb_resource(settings).get_connection() as connection:
-        create_parquet_view(connection, FAMILY, TABLE, layout.daily_glob(settings.data_path, TABLE),
-                            expected=AUTOMATION_SUGGESTIONS_SCHEMA, identity=identity,
-                            fix=f"re-make its days with this run's settings ({pattern_command(TABLE, days[0])})")
+    view = publish_view(settings, TABLE, layout.daily_glob(settings.data_path, TABLE),
+                        expected=AUTOMATION_SUGGESTIONS_SCHEMA, identity=identity,
+                        fix=f"re-make its days with this run's settings ({pattern_command(TABLE, days[0])})")
     every = pl.concat(frames)
     context.log.info(f"smart_home.automation_suggestions: {every.height:,} suggestions over {len(days)} day(s)")
     by_kind = every.group_by("kind").agg(suggestions=pl.len(), homes=pl.col("home_id").n_unique(),
@@ -173,7 +179,7 @@ def automation_suggestions(context: dg.AssetExecutionContext, settings: SynthSet
                                                  rows=len(skipped)),
                   "skipped_duplicates": skipped["pair_duplicate_exact"] + skipped["pair_duplicate_variant"]
                   + skipped["time_target_automated"],
-                  "analysis_days": len(days), "table": f"{FAMILY}.{TABLE}",
+                  "analysis_days": len(days), "table": f"{FAMILY}.{TABLE}", "duckdb_view": view,
                   "directory": dg.MetadataValue.path(str(layout.daily_dir(settings.data_path, TABLE)))},
         check_results=judge(every, existing, entity_keys(dims["entities"])))
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from pathlib import Path
 
 import polars as pl
 
+from synth_assets.core import object_store
 from synth_assets.core.days import check_daily_window, check_not_in_future
 from synth_assets.core.identity import FileIdentity
+from synth_assets.core.object_store import Location
 from synth_assets.core.storage import check_footer
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.models import EVENTS_SCHEMA, SmartHomeConfig
@@ -92,24 +93,30 @@ def _missing(analysis_day: date, days: Sequence[date], missing: Sequence[date], 
                  f"({len(days)} days); {len(missing)} missing: {listed}. Make them with:\n{commands}")
 
 
-def require_event_days(data_dir: Path, analysis_day: date, days: Sequence[date],
+def require_event_days(data_dir: Location, analysis_day: date, days: Sequence[date],
                        state_changes: bool = False) -> None:
     """Every day of the window has its events file (and, with ``state_changes``, its state-changes file),
     else one error naming them all and how to make them (the state changes after their events)."""
-    missing = [day for day in days if not layout.daily_path(data_dir, EVENTS_TABLE, day).exists()]
+    missing = _missing_days(days, [layout.daily_path(data_dir, EVENTS_TABLE, day) for day in days])
     if missing:
         def make(first: date, last: date) -> str:
             then = f" && {state_changes_command(first, last)}" if state_changes else ""
             return events_command(first, last) + then
         raise _missing(analysis_day, days, missing, EVENTS_TABLE, make, MissingEventDaysError)
     if state_changes:
-        missing = [day for day in days if not state_changes_path(data_dir, day).exists()]
+        missing = _missing_days(days, [state_changes_path(data_dir, day) for day in days])
         if missing:
             raise _missing(analysis_day, days, missing, STATE_CHANGES, state_changes_command,
                            MissingStateChangeDaysError)
 
 
-def check_window(data_dir: Path, analysis_day: date, days: Sequence[date], identity: FileIdentity) -> list[Path]:
+def _missing_days(days: Sequence[date], paths: Sequence[Location]) -> list[date]:
+    absent = set(object_store.missing_files(paths))   # on S3 one listing per year, not a request per day
+    return [day for day, path in zip(days, paths, strict=True) if path in absent]
+
+
+def check_window(data_dir: Location, analysis_day: date, days: Sequence[date],
+                 identity: FileIdentity) -> list[Location]:
     """The window's event files, every one there and its footer checked (schema, seed, smart-home config: a
     foreign or corrupt file is named with the command that re-makes it). Reads no data."""
     require_event_days(data_dir, analysis_day, days)
@@ -119,13 +126,13 @@ def check_window(data_dir: Path, analysis_day: date, days: Sequence[date], ident
     return paths
 
 
-def scan_window(data_dir: Path, analysis_day: date, days: Sequence[date], identity: FileIdentity) -> pl.LazyFrame:
+def scan_window(data_dir: Location, analysis_day: date, days: Sequence[date], identity: FileIdentity) -> pl.LazyFrame:
     """A polars scan of the window's event files, checked first (:func:`check_window`)."""
-    return pl.scan_parquet([str(p) for p in check_window(data_dir, analysis_day, days, identity)])
+    return object_store.scan_parquet(check_window(data_dir, analysis_day, days, identity))
 
 
-def check_state_changes(data_dir: Path, analysis_day: date, days: Sequence[date],
-                        config: SmartHomeConfig) -> list[Path]:
+def check_state_changes(data_dir: Location, analysis_day: date, days: Sequence[date],
+                        config: SmartHomeConfig) -> list[Location]:
     """The window's ``smart_home.state_changes`` files, every one there (after its events) and its footer
     checked (schema, seed, smart-home config, events version). Reads no data."""
     require_event_days(data_dir, analysis_day, days, state_changes=True)
@@ -136,10 +143,10 @@ def check_state_changes(data_dir: Path, analysis_day: date, days: Sequence[date]
     return paths
 
 
-def scan_state_changes(data_dir: Path, analysis_day: date, days: Sequence[date],
+def scan_state_changes(data_dir: Location, analysis_day: date, days: Sequence[date],
                        config: SmartHomeConfig) -> pl.LazyFrame:
     """A polars scan of the window's state-changes files (what the miners read), checked first."""
-    return pl.scan_parquet([str(p) for p in check_state_changes(data_dir, analysis_day, days, config)])
+    return object_store.scan_parquet(check_state_changes(data_dir, analysis_day, days, config))
 
 
 def causal_rows(scan: pl.LazyFrame, home_ids: Sequence[str] | None = None) -> pl.DataFrame:

@@ -17,12 +17,12 @@ import dagster as dg
 import polars as pl
 
 from synth_assets.core import metadata as md
+from synth_assets.core import object_store
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.partitions import daily_partitions
-from synth_assets.core.resources import SynthSettings, duckdb_resource
+from synth_assets.core.resources import SynthSettings
 from synth_assets.core.storage import (
     check_footer,
-    create_parquet_view,
     read_parquet_checked,
     write_parquet_atomic,
     write_text_atomic,
@@ -36,6 +36,7 @@ from synth_assets.smart_home.patterns.models import CHAIN_SCHEMA, CO_OCCURRENCE_
 from synth_assets.smart_home.settings import SmartHomeSettings
 from synth_assets.smart_home.training import classifier, graph
 from synth_assets.smart_home.training.checks import edge_results, graph_specs, node_results
+from synth_assets.smart_home.views import publish_view
 
 FAMILY = layout.FAMILY
 GROUP = graph.GROUP
@@ -63,7 +64,7 @@ def window_activity(settings: SynthSettings, config: SmartHomeConfig, day: date,
     paths = [layout.daily_path(settings.data_path, "events", d) for d in window_days]
     for d, path in zip(window_days, paths, strict=True):
         check_footer(path, EVENTS_SCHEMA, f"re-make it: {window.events_command(d, d)}", identity)
-    events = pl.scan_parquet([str(p) for p in paths]).select(ACTIVITY_COLUMNS)
+    events = object_store.scan_parquet(paths).select(ACTIVITY_COLUMNS)
     return graph.entity_activity(events, len(window_days))
 
 
@@ -91,10 +92,10 @@ def _publish(settings: SynthSettings, table: str, schema, frame: pl.DataFrame, d
              identity: FileIdentity) -> dict:
     path = layout.daily_path(settings.data_path, table, day)
     written = write_parquet_atomic(frame.to_arrow(), path, schema=schema, identity=identity)
-    with duckdb_resource(settings).get_connection() as connection:
-        create_parquet_view(connection, FAMILY, table, layout.daily_glob(settings.data_path, table), expected=schema,
-                            identity=identity, fix=f"materialize smart_home/{table} with this run's settings")
-    return {**md.table_metadata(schema, written.rows, frame.head(8)), "path": str(path), "table": f"{FAMILY}.{table}"}
+    view = publish_view(settings, table, layout.daily_glob(settings.data_path, table), expected=schema,
+                        identity=identity, fix=f"materialize smart_home/{table} with this run's settings")
+    return {**md.table_metadata(schema, written.rows, frame.head(8)), "path": str(path), "table": f"{FAMILY}.{table}",
+            "duckdb_view": view}
 
 
 @dg.multi_asset(
@@ -178,7 +179,7 @@ def home_type_classifier(context: dg.AssetExecutionContext, settings: SynthSetti
     path = model_path(settings.data_path, day)
     size = write_json_atomic({"identity": asdict(identity), "analysis_day": day.isoformat(), **trained.model,
                               "metrics": trained.metrics}, path)
-    stored = classifier.predict(json.loads(path.read_text(encoding="utf-8")), features)
+    stored = classifier.predict(json.loads(object_store.read_text(path)), features)
     fitted = trained.fitted_predictions
     differ = sum(a != b for a, b in zip(stored, fitted, strict=True))
     metrics = trained.metrics

@@ -20,9 +20,8 @@ import yaml
 from synth_assets.core import metadata as md
 from synth_assets.core.checks import Check, Tally, share_within, specs, unique_key
 from synth_assets.core.partitions import daily_partitions, days_in_window
-from synth_assets.core.resources import SynthSettings, duckdb_resource
+from synth_assets.core.resources import SynthSettings
 from synth_assets.core.storage import (
-    create_parquet_view,
     remove_stale_temp_files,
     write_parquet_atomic,
     write_text_atomic,
@@ -40,6 +39,7 @@ from synth_assets.smart_home.training.prompt_pairs import (
     SPLITS,
     prompt_pairs,
 )
+from synth_assets.smart_home.views import publish_view
 
 FAMILY = layout.FAMILY
 TABLE = "prompt_automation_pairs"
@@ -127,10 +127,9 @@ def prompt_automation_pairs(context: dg.AssetExecutionContext, settings: SynthSe
             write_text_atomic(jsonl_path(settings.data_path, day, split),
                               _jsonl(frame.filter(pl.col("split") == split)))
         frames.append(frame)
-    with duckdb_resource(settings).get_connection() as connection:
-        create_parquet_view(connection, FAMILY, TABLE, layout.daily_glob(settings.data_path, TABLE),
-                            expected=PROMPT_PAIRS_SCHEMA, identity=identity,
-                            fix=f"re-make its days with this run's settings ({pattern_command(TABLE, days[0])})")
+    view = publish_view(settings, TABLE, layout.daily_glob(settings.data_path, TABLE), expected=PROMPT_PAIRS_SCHEMA,
+                        identity=identity,
+                        fix=f"re-make its days with this run's settings ({pattern_command(TABLE, days[0])})")
     every = pl.concat(frames)
     by_split = every.group_by("split", "source").agg(pairs=pl.len(), homes=pl.col("home_id").n_unique(),
                                                      automations=pl.struct("home_id", "automation_id").n_unique())
@@ -139,7 +138,7 @@ def prompt_automation_pairs(context: dg.AssetExecutionContext, settings: SynthSe
         metadata={**md.table_metadata(PROMPT_PAIRS_SCHEMA, every.height,
                                       every.select("home_id", "source", "split", "prompt").head(8)),
                   "by_split": md.markdown_preview(by_split.sort("split", "source")),
-                  "analysis_days": len(days), "table": f"{FAMILY}.{TABLE}",
+                  "analysis_days": len(days), "table": f"{FAMILY}.{TABLE}", "duckdb_view": view,
                   "jsonl": dg.MetadataValue.path(str(jsonl_path(settings.data_path, days[-1], "train"))),
                   "directory": dg.MetadataValue.path(str(layout.daily_dir(settings.data_path, TABLE)))},
         check_results=judge(every))
