@@ -15,7 +15,13 @@ import pyarrow.compute as pc
 from synth_assets.air_quality import checks as aq_checks
 from synth_assets.air_quality import effects, layout
 from synth_assets.air_quality.cities import select_cities
-from synth_assets.air_quality.measurements import HOURS_PER_DAY, day_slices, iter_hourly_chunks
+from synth_assets.air_quality.measurements import (
+    HOURS_PER_DAY,
+    MEASURED_COLUMNS,
+    day_slices,
+    iter_hourly_chunks,
+    with_city_columns,
+)
 from synth_assets.air_quality.models import CITY_SCHEMA, COLUMN_DESCRIPTIONS, MEASUREMENT_SCHEMA
 from synth_assets.core import metadata as md
 from synth_assets.core import object_store
@@ -148,9 +154,13 @@ def year_days(year: int, today: date | None = None) -> list[date]:
     return days_in_window(date(year, 1, 1), end)
 
 
-def read_year(settings: SynthSettings, year: int) -> tuple[pa.Table, list]:
+def read_year(settings: SynthSettings, year: int, cities: pl.DataFrame) -> tuple[pa.Table, list]:
     """Concatenate the daily files of ``year`` (and return their footers); a missing or corrupt file is a
-    clear error."""
+    clear error.
+
+    Only the measured columns are decoded (the city's name, country and position take a third of the
+    decoding): they are taken from the city profiles, and checked against the year's first file, which
+    holds every city."""
     mode, data_dir = settings.air_quality_mode, settings.data_path
     days = year_days(year)
     missing = [d for d in days if not layout.daily_path(data_dir, mode, d).exists()]
@@ -160,10 +170,24 @@ def read_year(settings: SynthSettings, year: int) -> tuple[pa.Table, list]:
             f"{HOURLY.to_user_string()} has no file for {shown} (mode {mode!r}, under "
             f"{layout.hourly_dir(data_dir, mode)}). Fix: {_SELECT} {HOURLY.to_user_string()} "
             f"--partition-range {missing[0]}...{missing[-1]}")
-    return read_parquet_files_with_footers(  # each file's footer checked before any is decoded
-        [layout.daily_path(data_dir, mode, d) for d in days], MEASUREMENT_SCHEMA,
-        fix=lambda path: _fix(settings, f"{HOURLY.to_user_string()} --partition {path.stem}"),
-        identity=layout.hourly_identity(settings.seed, mode))
+    paths = [layout.daily_path(data_dir, mode, d) for d in days]
+    identity = layout.hourly_identity(settings.seed, mode)
+
+    def fix(path) -> str:
+        return _fix(settings, f"{HOURLY.to_user_string()} --partition {path.stem}")
+
+    measured, footers = read_parquet_files_with_footers(  # each file's footer checked before any is decoded
+        paths, MEASUREMENT_SCHEMA, fix=fix, identity=identity, columns=MEASURED_COLUMNS)
+    table = with_city_columns(measured, cities)
+    if not paths:
+        return table, footers
+    first = read_parquet_checked(paths[0], MEASUREMENT_SCHEMA, fix=fix(paths[0]), identity=identity)
+    if not table.slice(0, first.num_rows).equals(first):
+        raise CorruptFileError(
+            f"{paths[0]} does not hold the city columns of {layout.city_profiles_path(data_dir, mode)} (or its "
+            f"rows are out of order). Fix: {_fix(settings, CITY_PROFILES.to_user_string())}, then "
+            f"{_fix(settings, f'{HOURLY.to_user_string()} --partition-range {days[0]}...{days[-1]}')}")
+    return table, footers
 
 
 @dataclass(frozen=True)
@@ -173,14 +197,14 @@ class Year:
     table: pa.Table
     observed_effects: dict[str, float | None]
     pm25_by_city: np.ndarray  # mean PM2.5 of every city, in city_id order
-    plotted: effects.Grid  # the most populous cities only, for the monthly and diurnal plots
+    plotted: effects.Grid | None  # the most populous cities, for the plots; None unless a complete grid
     days_measured_anew: list[date]  # days whose file held no effect sums valid for its rows
 
 
 def read_and_measure_year(settings: SynthSettings, year: int, cities: pl.DataFrame) -> Year:
     """Read a year and measure its effects: summed from each day's stored sums when every day has sums
     that match its rows (fingerprint), else measured on the year's rows (older files, edited files)."""
-    table, footers = read_year(settings, year)
+    table, footers = read_year(settings, year, cities)
     rows_per_day = HOURS_PER_DAY * cities.height
     records = [(f.metadata or {}).get(effects.EFFECT_SUMS_KEY.encode()) if f.num_rows == rows_per_day else None
                for f in footers]
@@ -189,17 +213,19 @@ def read_and_measure_year(settings: SynthSettings, year: int, cities: pl.DataFra
     else:
         day_sums, valid = None, np.zeros(len(footers), dtype=bool)
     table = sorted_by_time_and_city(table)
-    if len(valid) and valid.all():
-        observed = effects.effects_from_sums(day_sums.sum(axis=0))
-    else:
-        observed = effects.measure_effects(effects.to_grid(table, cities))
-    if table.num_rows % cities.height:
-        raise ValueError("table is not a complete (timestamp, city_id) grid")
     top = cities.sort("population", descending=True).head(PLOTTED_CITIES)["city_id"]
     columns = ["timestamp", "city_id", *effects.GRID_COLUMNS, *effects.POLLUTANTS[1:]]
-    plotted = table.select(columns).filter(pc.is_in(table["city_id"], value_set=top.to_arrow()))
-    return Year(table, observed, effects.pm25_means_by_city(table, cities.height),
-                effects.to_grid(plotted, cities), [d for d, ok in zip(year_days(year), valid) if not ok])
+    plotted_rows = table.select(columns).filter(pc.is_in(table["city_id"], value_set=top.to_arrow()))
+    try:
+        if len(valid) and valid.all():
+            observed = effects.effects_from_sums(day_sums.sum(axis=0))
+        else:
+            observed = effects.measure_effects(effects.to_grid(table, cities))
+        plotted, pm25_by_city = effects.to_grid(plotted_rows, cities), effects.pm25_means_by_city(table, cities.height)
+    except effects.IncompleteGridError:  # a row missing, doubled or of another city: the integrity checks fail
+        observed, plotted = dict.fromkeys(effects.expected_effects()), None
+        pm25_by_city = np.full(cities.height, np.nan)
+    return Year(table, observed, pm25_by_city, plotted, [d for d, ok in zip(year_days(year), valid) if not ok])
 
 
 def sorted_by_time_and_city(table: pa.Table) -> pa.Table:
@@ -271,6 +297,8 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
             if writing is not None:
                 published(writing)
                 writing = None
+            if plotted is None and not aq_checks.failed(results):
+                raise ValueError(f"year {year} is not a complete (timestamp, city_id) grid, yet its checks passed")
             if aq_checks.failed(results):
                 for result in _combine(per_check):
                     yield result

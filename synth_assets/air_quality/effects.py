@@ -44,6 +44,10 @@ class Grid:
         return self.cities[name].to_numpy()[:, None]
 
 
+class IncompleteGridError(ValueError):
+    """Rows are missing, doubled or of a city without a profile: there is no (cities, hours) grid."""
+
+
 def to_grid(table: pa.Table, cities: pl.DataFrame) -> Grid:
     """Reshape a (timestamp, city_id)-ordered table with every city at every hour into a grid."""
     city_ids = table["city_id"]
@@ -52,7 +56,7 @@ def to_grid(table: pa.Table, cities: pl.DataFrame) -> Grid:
     n_cities = cities.height
     if n_cities == 0 or table.num_rows % n_cities or not np.array_equal(
             city_ids.slice(0, n_cities).to_numpy(), cities["city_id"].to_numpy()):
-        raise ValueError("table is not a complete (timestamp, city_id) grid")
+        raise IncompleteGridError("table is not a complete (timestamp, city_id) grid")
     n_hours = table.num_rows // n_cities
     values = {name: _cities_by_hours(table[name], n_cities, n_hours) for name in GRID_COLUMNS}
     totals = {name: table[name].to_numpy().reshape(n_hours, n_cities).sum(axis=1) for name in POLLUTANTS}
@@ -224,6 +228,8 @@ def sums_by_local_hour(grid: Grid, column: str = "pm25") -> np.ndarray:
 
 def pm25_means_by_city(table: pa.Table, n_cities: int) -> np.ndarray:
     """Mean PM2.5 per city of a (timestamp, city_id)-ordered table with every city at every hour."""
+    if table.num_rows % n_cities:
+        raise IncompleteGridError(f"{table.num_rows:,} rows are not a whole number of hours of {n_cities} cities")
     return table["pm25"].to_numpy().reshape(-1, n_cities).mean(axis=0)
 
 

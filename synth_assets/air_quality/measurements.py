@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from synth_assets.air_quality import models as m
 from synth_assets.air_quality import patterns
@@ -29,6 +30,11 @@ POLLUTANTS = ("pm25", "pm10", "no2", "so2", "co", "o3")
 _ROUNDING = {"pm25": 1, "pm10": 1, "no2": 1, "so2": 1, "co": 3, "o3": 1,
              "temperature_c": 1, "humidity_pct": 1, "wind_speed_kmh": 1}
 _BOUNDS = field_bounds(m.AirQualityMeasurement)
+CITY_COLUMNS = {"city_id": "city_id", "city_name": "name", "country_name": "country_name",
+                "country_code": "country_code", "latitude": "latitude", "longitude": "longitude"}
+"""The measurement columns that are the city's profile (measurement column: city profile column)."""
+MEASURED_COLUMNS = [name for name in m.MEASUREMENT_SCHEMA.names if name == "city_id" or name not in CITY_COLUMNS]
+"""What a day's file adds to the city profile: the city_id and every column after it."""
 
 
 def _day_index(day: date) -> int:
@@ -122,8 +128,8 @@ def _generate_days(cities: pl.DataFrame, first: date, n_days: int, seed: int) ->
     values, raining = measurement_values(cities, calendar, u, np.repeat(daily_u[0:2], HOURS_PER_DAY, axis=2))
 
     columns: dict[str, pa.Array] = {}
-    for name in ("city_id", "city_name", "country_name", "country_code", "latitude", "longitude"):
-        source = cities["name" if name == "city_name" else name]
+    for name, profile_column in CITY_COLUMNS.items():
+        source = cities[profile_column]
         if source.dtype == pl.String:
             columns[name] = _tiled_strings(source.to_arrow(), n_hours)  # (timestamp, city) order
         else:
@@ -134,6 +140,17 @@ def _generate_days(cities: pl.DataFrame, first: date, n_days: int, seed: int) ->
         columns[name] = pa.array(array.T.ravel())
     columns["is_raining"] = pa.array(raining.T.ravel())
     return pa.table(columns).select(m.MEASUREMENT_SCHEMA.names).cast(m.MEASUREMENT_SCHEMA)
+
+
+def with_city_columns(measured: pa.Table, cities: pl.DataFrame) -> pa.Table:
+    """Rows of :data:`MEASURED_COLUMNS` completed with each row's city columns taken from ``cities``, as
+    :data:`~synth_assets.air_quality.models.MEASUREMENT_SCHEMA`. A city_id that is not in ``cities`` gets
+    nulls (for the integrity checks to count)."""
+    rows = pc.index_in(measured["city_id"], value_set=pa.array(cities["city_id"].to_numpy(), pa.int32()))
+    columns = {name: (measured[name] if name in MEASURED_COLUMNS else
+                      pc.take(cities[CITY_COLUMNS[name]].to_arrow().cast(m.MEASUREMENT_SCHEMA.field(name).type), rows))
+               for name in m.MEASUREMENT_SCHEMA.names}
+    return pa.table(columns, schema=m.MEASUREMENT_SCHEMA.with_metadata(measured.schema.metadata))
 
 
 def iter_hourly_chunks(cities: pl.DataFrame, start: date, end: date, seed: int,

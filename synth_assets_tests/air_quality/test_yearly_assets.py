@@ -19,7 +19,7 @@ from synth_assets.air_quality import checks as aq_checks
 from synth_assets.air_quality.checks import CITIES, DISTRIBUTION_RULES, INTEGRITY, INTEGRITY_RULES, IntegrityTally
 from synth_assets.air_quality.cities import select_cities
 from synth_assets.air_quality.measurements import iter_hourly_chunks
-from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
+from synth_assets.air_quality.models import CITY_SCHEMA, MEASUREMENT_SCHEMA
 from synth_assets.core import checks
 from synth_assets.core.storage import read_parquet_checked, write_parquet_atomic
 from synth_assets_tests.air_quality.helpers import check_outcomes, materialize
@@ -83,6 +83,34 @@ def test_corrupt_daily_file_is_named_with_its_fix_and_the_year_file_is_kept(year
     with pytest.raises(Exception, match=r"2021-05-17\.parquet is not a readable Parquet file.*--partition 2021-05-17"):
         materialize([assets.YEARLY], resources, instance, partition_key=str(YEAR))
     assert _sha(yearly) == before
+
+
+def test_city_profiles_that_differ_from_the_daily_files_are_refused_and_the_year_file_is_kept(
+        year_of_days, resources, instance):
+    """The roll-up takes each row's city name, country and position from the city profiles (a third less to
+    decode): profiles rewritten since the days were made must not relabel the year."""
+    materialize([assets.YEARLY], resources, instance, partition_key=str(YEAR))
+    yearly = layout.yearly_path(year_of_days.data_path, "sample", YEAR)
+    before = _sha(yearly)
+    profiles = layout.city_profiles_path(year_of_days.data_path, "sample")
+    renamed = pl.read_parquet(profiles).with_columns(name=pl.col("name") + " (renamed)")
+    write_parquet_atomic(renamed.to_arrow(), profiles, CITY_SCHEMA, layout.city_profiles_identity("sample"))
+    with pytest.raises(Exception, match=r"2021-01-01\.parquet does not hold the city columns of "
+                                        r".*city_profiles\.parquet.*--select air_quality/city_profiles"
+                                        r".*--partition-range 2021-01-01\.\.\.2021-12-31"):
+        materialize([assets.YEARLY], resources, instance, partition_key=str(YEAR))
+    assert _sha(yearly) == before
+
+
+def test_a_row_of_a_city_without_a_profile_fails_the_foreign_key_check(year_of_days, resources, instance):
+    day = layout.daily_path(year_of_days.data_path, "sample", date(YEAR, 6, 2))
+    stray = pl.read_parquet(day).with_columns(
+        city_id=pl.when(pl.col("city_id") == pl.col("city_id").max()).then(999_999).otherwise(pl.col("city_id")))
+    write_parquet_atomic(stray.to_arrow(), day, MEASUREMENT_SCHEMA, layout.hourly_identity(year_of_days.seed, "sample"))
+    result = materialize([assets.YEARLY], resources, instance, partition_key=str(YEAR), raise_on_error=False)
+    outcomes = check_outcomes(result)
+    assert not result.success and outcomes["city_fk"] is False and outcomes["values_in_model_ranges"] is True
+    assert not layout.yearly_path(year_of_days.data_path, "sample", YEAR).exists()
 
 
 def test_missing_daily_files_are_listed_with_the_backfill_command(year_of_days, resources, instance):
