@@ -176,8 +176,11 @@ def read_parquet_files_checked(paths: Sequence[Path | str], schema: pa.Schema, *
 
 
 def read_parquet_files_with_footers(paths: Sequence[Path | str], schema: pa.Schema, *, fix: Callable[[Path], str],
-                                    identity: FileIdentity | None = None) -> tuple[pa.Table, list[pq.FileMetaData]]:
+                                    identity: FileIdentity | None = None, columns: Sequence[str] | None = None,
+                                    ) -> tuple[pa.Table, list[pq.FileMetaData]]:
     """:func:`read_parquet_files_checked`, and each file's footer (for its key-value metadata).
+
+    With ``columns``, only those of ``schema`` are decoded (the footer is still checked against all of it).
 
     Each footer is parsed once and the files are decoded one after the other in this thread: for many
     small files that costs less CPU than a multi-threaded dataset scan (callers overlap files or years).
@@ -192,7 +195,7 @@ def read_parquet_files_with_footers(paths: Sequence[Path | str], schema: pa.Sche
     def table_of(path: Location, footer: pq.FileMetaData) -> pa.Table:
         try:
             with _opened(path) as source, pq.ParquetFile(source, metadata=footer) as parquet:
-                return parquet.read(use_threads=False)
+                return parquet.read(columns=columns, use_threads=False)
         except (pa.ArrowException, OSError) as exc:
             raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix(path)}") from exc
 
@@ -201,7 +204,8 @@ def read_parquet_files_with_footers(paths: Sequence[Path | str], schema: pa.Sche
         each = pool.map if remote else map
         footers = list(each(footer_of, paths))
         tables = list(each(table_of, paths, footers))
-    return (pa.concat_tables(tables) if tables else schema.empty_table()), footers
+    empty = schema.empty_table() if columns is None else schema.empty_table().select(columns)
+    return (pa.concat_tables(tables) if tables else empty), footers
 
 
 def _check_schema(path: Path, actual: pa.Schema, schema: pa.Schema, fix: str) -> None:
