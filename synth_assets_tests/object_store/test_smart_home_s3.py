@@ -3,14 +3,17 @@
 The demo's chain (dimensions, rules, context, events, planted anomalies, state changes, automations, home
 descriptions, the three pattern tables, the device graph and classifier, anomalies, suggestions with their
 YAML, prompt/automation pairs with their JSONL) on a small world, once on local disk and once on S3: every
-object has the bytes of its local file. A missing day, a file of another seed and the Home Assistant export
-(a directory swap) are refused by their s3:// names before anything is written. The helpers that replace
-the local-only operations (listing, scanning, a directory of files) are tested on both kinds of location.
+object has the bytes of its local file, and the Home Assistant export's one tar object per home holds the
+files of the local export directory, byte for byte. A missing day and a file of another seed are refused by
+their s3:// names, in the words used on disk, before anything is written. The helpers that replace the
+local-only operations (listing, scanning, a directory of files) are tested on both kinds of location.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import tarfile
 from datetime import date
 from pathlib import Path
 
@@ -26,7 +29,6 @@ from synth_assets.core.storage import write_parquet_atomic
 from synth_assets.smart_home import definitions, layout
 from synth_assets.smart_home.events.assets import MissingContextPartitionError
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
-from synth_assets.smart_home.export.assets import ExportNeedsLocalDirectoryError
 from synth_assets.smart_home.models import EVENTS_SCHEMA
 from synth_assets.smart_home.patterns.suggestion_assets import replace_directory
 from synth_assets.smart_home.patterns.window import MissingEventDaysError
@@ -55,7 +57,9 @@ CHAIN = [   # (selection, partition tags or key), in the order `synth demo` runs
     (_keys("device_graph_nodes", "device_graph_edges", "home_type_classifier"), DAY.isoformat()),
     (_keys("anomalies"), DAY.isoformat()),
     (_keys("automation_suggestions", "prompt_automation_pairs"), DAY.isoformat()),
+    (_keys("ha_export"), SPAN),   # the first home, both days
 ]
+EXPORTED = "smart_home/ha/home_00001"
 
 
 def _run(settings: SynthSettings, instance, selection, when=None) -> dg.ExecuteInProcessResult:
@@ -64,9 +68,18 @@ def _run(settings: SynthSettings, instance, selection, when=None) -> dg.ExecuteI
     return dg.materialize(ASSETS, selection=selection, resources=resources, instance=instance, **options)
 
 
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _local_files(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((root / layout.FAMILY).rglob("*")) if p.is_file()}
+    return {str(p.relative_to(root)): _sha256(p.read_bytes()) for p in sorted((root / layout.FAMILY).rglob("*"))
+            if p.is_file()}
+
+
+def _archive_files(archive: bytes, under: str) -> dict[str, str]:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        return {f"{under}/{m.name}": _sha256(tar.extractfile(m).read()) for m in tar.getmembers() if m.isfile()}
 
 
 def _error(settings: SynthSettings, instance, selection, when, expected: type[Exception]) -> str:
@@ -75,20 +88,30 @@ def _error(settings: SynthSettings, instance, selection, when, expected: type[Ex
     return str(raised.value)
 
 
-def test_the_chain_over_s3_has_the_local_bytes_and_refuses_a_missing_day_and_a_foreign_file(tmp_path, endpoint,
-                                                                                            instance):
+def test_the_chain_and_export_over_s3_have_the_local_bytes_and_refuse_a_missing_day_and_a_foreign_file(
+        tmp_path, endpoint, instance):
     local = make_settings(tmp_path / "local", seed=SEED)
     bucket = moto_s3.new_bucket(endpoint)
     remote = SynthSettings(seed=SEED, data_dir=f"s3://{bucket}/{PREFIX}", air_quality_mode="sample")
+    remote_runs = []
     for selection, when in CHAIN:
         _run(local, instance, selection, when)
-        result = _run(remote, instance, selection, when)
+        remote_runs.append(_run(remote, instance, selection, when))
     on_disk = _local_files(local.data_path)
+    exported = {name: sha for name, sha in on_disk.items() if name.startswith(EXPORTED + "/")}
     tables = {Path(name).parts[1].removesuffix(".parquet") for name in on_disk if name.endswith(".parquet")}
-    assert tables == {key.path[-1] for selection, _ in CHAIN for key in selection} - {"home_type_classifier"}
-    assert {Path(name).suffix for name in on_disk} == {".parquet", ".yaml", ".jsonl", ".json"}   # YAML, JSONL, model
-    assert moto_s3.sha256_objects(endpoint, bucket, PREFIX, suffix="") == on_disk
-    (suggestions,) = [m for m in result.get_asset_materialization_events()
+    assert tables == {key.path[-1] for selection, _ in CHAIN for key in selection} - {"home_type_classifier",
+                                                                                    "ha_export"}
+    assert {Path(name).suffix for name in on_disk if name not in exported} == {".parquet", ".yaml", ".jsonl", ".json"}
+    assert f"{EXPORTED}/home-assistant_v2.db" in exported and f"{EXPORTED}/automations.yaml" in exported
+    objects = moto_s3.sha256_objects(endpoint, bucket, PREFIX, suffix="")
+    archive = moto_s3.object_bytes(endpoint, bucket, f"{PREFIX}/{EXPORTED}.tar")
+    assert objects.pop(f"{EXPORTED}.tar") == _sha256(archive)
+    assert objects == {name: sha for name, sha in on_disk.items() if name not in exported}
+    assert _archive_files(archive, "smart_home/ha") == exported and len(exported) >= 8   # .storage files, db, YAML
+    _run(remote, instance, *CHAIN[-1])   # exported again: the object replaced whole, by the same bytes
+    assert moto_s3.object_bytes(endpoint, bucket, f"{PREFIX}/{EXPORTED}.tar") == archive
+    (suggestions,) = [m for run in remote_runs for m in run.get_asset_materialization_events()
                       if m.asset_key == dg.AssetKey([layout.FAMILY, "automation_suggestions"])]
     assert (suggestions.materialization.metadata["duckdb_view"].value
             == object_store.duckdb_views_problem(remote.data_path))
@@ -122,15 +145,6 @@ def test_the_chain_over_s3_has_the_local_bytes_and_refuses_a_missing_day_and_a_f
         _run(remote, instance, _keys("state_changes"), SPAN)
     assert moto_s3.object_bytes(endpoint, bucket, state_key) == state_before
     assert events_day != moto_s3.object_bytes(endpoint, bucket, events_key)
-
-
-def test_the_home_assistant_export_is_refused_on_s3_before_it_reads_or_writes(tmp_path, endpoint, instance):
-    bucket = moto_s3.new_bucket(endpoint)
-    remote = SynthSettings(seed=SEED, data_dir=f"s3://{bucket}/{PREFIX}", air_quality_mode="sample")
-    message = _error(remote, instance, _keys("ha_export"), DAY.isoformat(), ExportNeedsLocalDirectoryError)
-    assert f"the data directory is s3://{bucket}/{PREFIX} (SYNTH_DATA_DIR)" in message
-    assert "Run the export with a local SYNTH_DATA_DIR" in message
-    assert moto_s3.client(endpoint).list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
 @pytest.fixture

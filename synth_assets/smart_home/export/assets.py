@@ -4,10 +4,16 @@
 ``ha_export`` is partitioned like ``smart_home/events``: a run over a partition range exports that span
 of home-local days for the homes chosen by ``SmartHomeSettings.ha_export_homes`` (default: the first
 home), each under ``<data_dir>/smart_home/ha/<home_id>/``, replacing the home's previous export. A
-missing events partition is an error naming the days and the command that makes them.
+missing events partition is an error naming the days and the command that makes them. With an ``s3://``
+data directory each home's directory is built in a local temporary directory, checked there, and uploaded
+as one object ``<data_dir>/smart_home/ha/<home_id>.tar`` (written whole, replaced whole; its members are the
+files a local export writes, byte for byte).
 """
 
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -17,10 +23,10 @@ import polars as pl
 from synth_assets.air_quality.cities import select_cities
 from synth_assets.core import metadata as md
 from synth_assets.core import object_store
-from synth_assets.core.object_store import S3Path
+from synth_assets.core.object_store import Location, S3Path
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings
-from synth_assets.core.storage import read_parquet_checked, write_parquet_atomic
+from synth_assets.core.storage import atomic_path, read_parquet_checked, write_parquet_atomic
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.assets import CITY_MODE
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
@@ -39,7 +45,14 @@ from synth_assets.smart_home.export.checks import (
     table_specs,
 )
 from synth_assets.smart_home.export.descriptions import DESCRIPTION_COLUMNS, describe_homes, openai_rewriter
-from synth_assets.smart_home.export.home_export import HomeTables, check_days, export_home, remove_stale_builds
+from synth_assets.smart_home.export.home_export import (
+    ARCHIVE_SUFFIX,
+    HomeTables,
+    check_days,
+    export_home,
+    remove_stale_builds,
+    write_archive,
+)
 from synth_assets.smart_home.export.recorder import DATABASE_NAME
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, EVENTS_SCHEMA, SmartHomeConfig
 from synth_assets.smart_home.people import occupants
@@ -57,16 +70,39 @@ class MissingEventsPartitionError(FileNotFoundError):
     """Days of ``smart_home.events`` the export needs have not been materialized."""
 
 
-class ExportNeedsLocalDirectoryError(ValueError):
-    """``ha_export`` asked to write its directories to an object store."""
-
-
 class UnknownHomeError(ValueError):
     """``ha_export_homes`` names a home that ``smart_home.homes`` does not have."""
 
 
-def export_root(data_dir: Path) -> Path:
+def export_root(data_dir: Location) -> Location:
     return layout.family_path(data_dir) / EXPORT_DIR
+
+
+def export_archive(data_dir: S3Path, home_id: str) -> S3Path:
+    """One home's export on an object store: a tar of its directory (an object store cannot swap a directory)."""
+    return export_root(data_dir) / f"{home_id}{ARCHIVE_SUFFIX}"
+
+
+@contextmanager
+def build_root(data_dir: Location) -> Iterator[Path]:
+    """Where the homes' directories are written: the export root (its stale builds removed), or over S3 a
+    local temporary directory, removed afterwards."""
+    if not isinstance(data_dir, S3Path):
+        remove_stale_builds(export_root(data_dir))
+        yield export_root(data_dir)
+        return
+    with tempfile.TemporaryDirectory(prefix="synth-ha-export-") as directory:
+        yield Path(directory)
+
+
+def publish_export(data_dir: Location, directory: Path) -> Location:
+    """Where a home's export now is: its directory on disk, or its archive object, uploaded whole, over S3."""
+    if not isinstance(data_dir, S3Path):
+        return directory
+    archive = export_archive(data_dir, directory.name)
+    with atomic_path(archive) as local:
+        write_archive(directory, local)
+    return archive
 
 
 
@@ -97,20 +133,6 @@ def read_events(settings: SynthSettings, config: SmartHomeConfig, days: list[dat
     return pl.concat(frames)
 
 
-def refuse_object_store(settings: SynthSettings) -> None:
-    """A Home Assistant export is a directory per home (a SQLite recorder database, ``.storage`` files, YAML)
-    replaced as a unit by a rename, which an object store has no equivalent of: refused, before anything is
-    read or written, when the data directory is on S3."""
-    if isinstance(settings.data_path, S3Path):
-        raise ExportNeedsLocalDirectoryError(
-            f"smart_home/ha_export writes Home Assistant configuration directories (a SQLite database and files "
-            f"swapped in together by a rename), which an object store cannot replace as a unit, and the data "
-            f"directory is {settings.data_path} (SYNTH_DATA_DIR). Run the export with a local SYNTH_DATA_DIR: copy "
-            f"the smart-home tables there first (`aws s3 sync {layout.family_path(settings.data_path)} "
-            f"<local dir>/{layout.FAMILY}`), or make them there with the same seed and smart-home settings "
-            f"(the same bytes); see docs/scale-out.md, 'Object storage'")
-
-
 def chosen_homes(homes: pl.DataFrame, wanted: list[str] | None) -> pl.DataFrame:
     if not wanted:
         return homes.head(1)
@@ -127,10 +149,10 @@ def chosen_homes(homes: pl.DataFrame, wanted: list[str] | None) -> pl.DataFrame:
           check_specs=export_specs(KEYS["ha_export"]),
           description="Home Assistant 2024.3 configuration directories per home (.storage registries, recorder "
                       "home-assistant_v2.db with states and statistics, configuration.yaml, automations.yaml) "
-                      "for the run's span of event days, under <data_dir>/smart_home/ha/<home_id>/.")
+                      "for the run's span of event days, under <data_dir>/smart_home/ha/<home_id>/ (on s3://, one "
+                      "<home_id>.tar object each).")
 def ha_export(context: dg.AssetExecutionContext, settings: SynthSettings,
               smart_home: SmartHomeSettings) -> dg.MaterializeResult:
-    refuse_object_store(settings)
     window = context.partition_time_window
     days = check_days(days_in_window(window.start.date(), window.end.date()))
     config = smart_home.config(settings.seed)
@@ -144,22 +166,23 @@ def ha_export(context: dg.AssetExecutionContext, settings: SynthSettings,
     cities = select_cities(CITY_MODE)
     altitude = dict(zip(cities["city_id"].to_list(), cities["altitude_m"].to_list(), strict=True))
     altitude_source = dict(zip(cities["city_id"].to_list(), cities["altitude_source"].to_list(), strict=True))
-    remove_stale_builds(export_root(settings.data_path))
     storages, counts = {}, []
-    for home in homes.iter_rows(named=True):  # a few homes per run; each home's work is vectorised
-        def mine(frame: pl.DataFrame, home_id: str = home["home_id"]) -> pl.DataFrame:
-            return frame.filter(pl.col("home_id") == home_id)
+    with build_root(settings.data_path) as root:
+        for home in homes.iter_rows(named=True):  # a few homes per run; each home's work is vectorised
+            def mine(frame: pl.DataFrame, home_id: str = home["home_id"]) -> pl.DataFrame:
+                return frame.filter(pl.col("home_id") == home_id)
 
-        tables = HomeTables(home=home, elevation_m=float(altitude[home["city_id"]]), areas=mine(parents["areas"]),
-                            devices=mine(parents["devices"]), entities=mine(parents["entities"]),
-                            people=mine(people), events=mine(events), correlations=mine(rules),
-                            elevation_source=altitude_source[home["city_id"]])
-        exported = export_home(export_root(settings.data_path), config.seed, days, tables)
-        storages[home["home_id"]] = exported.storage
-        counts.append({**recorder_row_counts(home["home_id"], tables.events,  # the file, after the rename
-                                             exported.directory / DATABASE_NAME),
-                       "automations": exported.automations.height})
-        context.log.info(f"Home Assistant export of {home['home_id']}: {exported.directory}")
+            tables = HomeTables(home=home, elevation_m=float(altitude[home["city_id"]]),
+                                areas=mine(parents["areas"]), devices=mine(parents["devices"]),
+                                entities=mine(parents["entities"]), people=mine(people), events=mine(events),
+                                correlations=mine(rules), elevation_source=altitude_source[home["city_id"]])
+            exported = export_home(root, config.seed, days, tables)
+            storages[home["home_id"]] = exported.storage
+            counts.append({**recorder_row_counts(home["home_id"], tables.events,  # the file, after the rename
+                                                 exported.directory / DATABASE_NAME),
+                           "automations": exported.automations.height})
+            published = publish_export(settings.data_path, exported.directory)
+            context.log.info(f"Home Assistant export of {home['home_id']}: {published}")
     rows = pl.DataFrame(counts)
     return dg.MaterializeResult(
         metadata={"directory": dg.MetadataValue.path(str(export_root(settings.data_path))), "homes": len(home_ids),

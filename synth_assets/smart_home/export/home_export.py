@@ -3,13 +3,15 @@
 ``<root>/<home_id>/`` holds ``.storage/<key>`` (registries, config entries, person, auth),
 ``home-assistant_v2.db``, ``configuration.yaml`` and ``automations.yaml``. The directory is built under a
 temporary name beside it and swapped in by renames, so a reader sees the old export or the new one, never
-a mix. The span is the home-local days exported: from local midnight of the first to local midnight after
-the last. Pure: no Dagster.
+a mix (:func:`write_archive` packs one such directory into a single file, for an object store, which
+cannot swap a directory). The span is the home-local days exported: from local midnight of the first to
+local midnight after the last. Pure: no Dagster.
 """
 
 from __future__ import annotations
 
 import shutil
+import tarfile
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -34,6 +36,7 @@ from synth_assets.smart_home.export.configuration import AUTOMATIONS_FILE, CONFI
 from synth_assets.smart_home.export.recorder import DATABASE_NAME, recorded_events, write_recorder_database
 
 STORAGE_DIR = ".storage"
+ARCHIVE_SUFFIX = ".tar"
 STALE_BUILD_SECONDS = 3600
 
 
@@ -130,3 +133,19 @@ def export_home(root: Path, seed: int, days: Sequence[date], tables: HomeTables)
         raise
     return HomeExport(home_id=home_id, directory=target, recorder_rows=rows, storage=storage,
                       automations=automation_rows(home_id, automations))
+
+
+def write_archive(directory: Path, archive: Path) -> None:
+    """``directory`` as an uncompressed tar at ``archive``: members ``<directory name>/<relative path>`` in
+    sorted order, with no time, owner or permission of this machine (mtime 0, root, 0644/0755), so the same
+    export gives the same archive bytes; ``tar -xf`` gives back the directory."""
+    with tarfile.open(archive, "w", format=tarfile.GNU_FORMAT) as tar:
+        for path in sorted(directory.rglob("*")):
+            info = tar.gettarinfo(path, arcname=f"{directory.name}/{path.relative_to(directory).as_posix()}")
+            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+            info.mode = 0o755 if info.isdir() else 0o644
+            if info.isfile():
+                with path.open("rb") as handle:
+                    tar.addfile(info, handle)
+            else:
+                tar.addfile(info)
