@@ -319,7 +319,8 @@ def read_text(path: Location) -> str:
 def scan_parquet(paths: Sequence[Location]):
     """A polars scan of the Parquet files ``paths``, rows in the order of the files (only the columns a query
     selects are read). On S3 through pyarrow's S3 filesystem, as the checked readers read; callers check
-    the files' footers (identity) first."""
+    the files' footers (identity) first. (polars calls ``scan_pyarrow_dataset`` unstable; filters stay in
+    polars, not pushed to pyarrow, whose null semantics differ, so a query gives what it gives on disk.)"""
     import polars as pl
 
     if not any(isinstance(path, S3Path) for path in paths):
@@ -327,7 +328,7 @@ def scan_parquet(paths: Sequence[Location]):
     import pyarrow.dataset as pads
 
     dataset = pads.dataset([_as_s3(path).store_path for path in paths], format="parquet", filesystem=s3_filesystem())
-    return pl.scan_pyarrow_dataset(dataset)
+    return pl.scan_pyarrow_dataset(dataset, allow_pyarrow_filter=False)
 
 
 def _as_s3(path: Location) -> S3Path:
