@@ -46,10 +46,9 @@ from synth_assets.smart_home.patterns import co_occurrence as co
 from synth_assets.smart_home.patterns.mine import mine_in_blocks
 from synth_assets.smart_home.patterns.models import PatternConfig
 from synth_assets.smart_home.patterns.state_change_days import (
-    STATE_CHANGES_SCHEMA,
     state_change_rows,
-    state_changes_identity,
     state_changes_path,
+    write_state_changes,
 )
 from synth_assets.smart_home.patterns.time_of_day import time_of_day_in_blocks
 
@@ -107,8 +106,7 @@ def _load() -> str:
 def make_state_changes(directory: Path, world: dict, day: date) -> int:
     """What smart_home/state_changes does for one events day: its mined rows, written atomically."""
     rows = state_change_rows(pl.scan_parquet(layout.daily_path(directory, "events", day)))
-    write_parquet_atomic(rows.to_arrow(), state_changes_path(directory, day), STATE_CHANGES_SCHEMA,
-                         state_changes_identity(world["config"]))
+    write_state_changes(rows, directory, day, world["config"])
     return rows.height
 
 
@@ -126,7 +124,7 @@ def patterns_window(homes: int = 1_000, days: int = 28, seed: int = 42, scores: 
     scan = pl.scan_parquet([str(state_changes_path(directory, day)) for day in window])
     r["loads"]["mine"] = _load()
     r["mine_s"], r["mine_cpu"], mined = _timed(lambda: mine_in_blocks(scan, home_ids, days * 86_400.0, config,
-                                                                       workers=WORKERS, mined_rows_only=True))
+                                                                       workers=WORKERS))
     r["loads"]["tod"] = _load()
     r["tod_s"], r["tod_cpu"], tod = _timed(lambda: time_of_day_in_blocks(scan, world["homes"], window, config,
                                                                          workers=WORKERS))

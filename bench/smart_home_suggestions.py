@@ -20,7 +20,8 @@ from synth_assets.smart_home import layout
 from synth_assets.smart_home.export.automations import automation_rows, entity_kinds, home_automations
 from synth_assets.smart_home.export.registries import friendly_names
 from synth_assets.smart_home.patterns.automation_links import automation_links
-from synth_assets.smart_home.patterns.mine import MINED_COLUMNS, MINED_ROWS, mine_in_blocks
+from synth_assets.smart_home.patterns.mine import mine_in_blocks
+from synth_assets.smart_home.patterns.mined_rows import mined_rows
 from synth_assets.smart_home.patterns.models import PatternConfig
 from synth_assets.smart_home.patterns.suggestions import suggest_automations
 from synth_assets.smart_home.patterns.time_of_day import time_of_day_patterns
@@ -44,8 +45,7 @@ def suggestions_day(homes: int = 1_000, days: int = 28, seed: int = 42, window_d
     scan = pl.scan_parquet([str(f) for f in files])
     home_ids = world["homes"]["home_id"].to_list()
     mine_s, _, mined = _timed(lambda: mine_in_blocks(scan, home_ids, days * 86_400.0, config, workers=WORKERS))
-    times = time_of_day_patterns(scan.select(MINED_COLUMNS).filter(MINED_ROWS).collect(), world["homes"], window,
-                                 config)
+    times = time_of_day_patterns(mined_rows(scan).collect(), world["homes"], window, config)
     entities = world["entities"].with_columns(friendly_name=friendly_names(world["entities"], world["devices"]))
     names, kinds = dict(entities.select("entity_id", "friendly_name").iter_rows()), entity_kinds(entities)
     automations = pl.concat([automation_rows(home_id, home_automations(part, names, kinds))

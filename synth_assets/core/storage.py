@@ -100,17 +100,19 @@ def swap_in_directory(built: Path, target: Path) -> None:
 
 def write_parquet_atomic(table: pa.Table, path: Path | str, schema: pa.Schema | None = None,
                          identity: FileIdentity | None = None,
-                         key_value: Mapping[str, str] | None = None) -> WrittenFile:
+                         key_value: Mapping[str, str] | None = None, row_group_rows: int | None = None) -> WrittenFile:
     """Write ``table`` (cast to ``schema`` if given) to ``path`` atomically, stamped with ``identity``.
 
-    ``key_value`` adds metadata that describes this file's rows (written with them, in the same rename)."""
+    ``key_value`` adds metadata that describes this file's rows (written with them, in the same rename).
+    ``row_group_rows``: smaller row groups than the default, for readers that skip by statistics."""
     path = as_location(path)
     if schema is not None:
         table = table.select(schema.names).cast(schema)
     metadata = {**(identity.to_metadata() if identity is not None else {}), **(key_value or {})}
     table = table.replace_schema_metadata(metadata or None)
+    options = {**_WRITER_OPTIONS, **({"row_group_size": row_group_rows} if row_group_rows else {})}
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, **_WRITER_OPTIONS)
+        pq.write_table(table, tmp, **options)
         size = tmp.stat().st_size
     return WrittenFile(path=path, rows=table.num_rows, bytes=size)
 

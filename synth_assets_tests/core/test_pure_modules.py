@@ -26,7 +26,7 @@ PURE_MODULES = [
         "models", "catalogue", "slugs", "homes", "areas", "devices", "layout", "people", "patterns.models",
         "patterns.co_occurrence", "patterns.chains", "patterns.mine", "patterns.scoring", "patterns.layout",
         "patterns.time_of_day", "patterns.window", "patterns.explain_away", "patterns.thresholds",
-        "patterns.state_change_days", "patterns.item_codes",
+        "patterns.state_change_days", "patterns.item_codes", "patterns.mined_rows",
         "events.routines",
         "patterns.automation_links", "patterns.suggestions", "training.prompt_pairs",
         "training.graph", "training.classifier", "patterns.anomalies")),

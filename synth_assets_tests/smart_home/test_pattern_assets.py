@@ -23,7 +23,8 @@ from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.models import CORRELATIONS_SCHEMA, EVENTS_SCHEMA
 from synth_assets.smart_home.patterns import assets, checks
 from synth_assets.smart_home.patterns.layout import pattern_identity, read_pattern_day
-from synth_assets.smart_home.patterns.mine import MINED_COLUMNS, MINED_ROWS, mine_in_blocks
+from synth_assets.smart_home.patterns.mine import mine_in_blocks
+from synth_assets.smart_home.patterns.mined_rows import MINED_ROWS, mined_rows
 from synth_assets.smart_home.patterns.models import (
     ACTIONABLE_DOMAINS,
     CHAIN_SCHEMA,
@@ -34,6 +35,7 @@ from synth_assets.smart_home.patterns.models import (
 )
 from synth_assets.smart_home.patterns.scoring import SCORE_SCHEMA, planted_pairs, score
 from synth_assets.smart_home.patterns.state_change_days import (
+    ROW_GROUP_ROWS,
     STATE_CHANGES_SCHEMA,
     state_changes_identity,
     state_changes_path,
@@ -224,7 +226,11 @@ def test_the_state_changes_are_the_mined_rows_of_their_events_day(analysed):
     day = date.fromisoformat(LAST)
     events = pl.read_parquet(layout.daily_path(settings.data_path, "events", day))
     stored = pl.read_parquet(state_changes_path(settings.data_path, day))
-    assert stored.equals(events.select(MINED_COLUMNS).filter(MINED_ROWS).sort("home_id", "entity_id", "timestamp"))
+    assert stored.equals(mined_rows(events).sort("home_id", "entity_id", "timestamp").collect())
+    assert stored.select("home_id", "entity_id", "timestamp").equals(   # the events the miners read, all of them
+        events.filter(MINED_ROWS).select("home_id", "entity_id", "timestamp").sort("home_id", "entity_id", "timestamp"))
+    assert pq.read_metadata(state_changes_path(settings.data_path, day)).num_row_groups == -(-stored.height //
+                                                                                           ROW_GROUP_ROWS)
     assert 0 < stored.height < events.height
 
 

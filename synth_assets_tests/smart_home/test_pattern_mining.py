@@ -10,7 +10,8 @@ import polars as pl
 
 from synth_assets.smart_home.events.routines import declared_routines, hand_locks
 from synth_assets.smart_home.patterns.co_occurrence import co_occurrence, state_changes
-from synth_assets.smart_home.patterns.mine import MINED_COLUMNS, MINED_ROWS, mine_in_blocks, mine_pairs_and_chains
+from synth_assets.smart_home.patterns.mine import mine_in_blocks, mine_pairs_and_chains
+from synth_assets.smart_home.patterns.mined_rows import mined_rows
 from synth_assets.smart_home.patterns.models import OCCUPANCY_ENTITY, PatternConfig
 from synth_assets.smart_home.patterns.scoring import exercised_pairs, planted_paths, score
 
@@ -120,7 +121,7 @@ def test_mining_in_blocks_of_homes_equals_one_pass():
                    (home, "switch.plug", _times(rng, 100), "on")]
     events = _log(*series)
     full = events.with_columns(attributes=pl.lit(None, pl.String), context_id=pl.lit("x"))
-    one = mine_pairs_and_chains(full.select(MINED_COLUMNS).filter(MINED_ROWS), WINDOW_SECONDS, PatternConfig())
+    one = mine_pairs_and_chains(mined_rows(full).collect(), WINDOW_SECONDS, PatternConfig())
     blocks = mine_in_blocks(full.lazy(), ["h3", "h1", "h2"], WINDOW_SECONDS, PatternConfig(), block_homes=2)
     assert blocks.co_occurrence.equals(one.co_occurrence) and blocks.chains.equals(one.chains)
     assert one.co_occurrence.height == 3

@@ -15,6 +15,7 @@ import pytest
 from synth_assets.smart_home.patterns import co_occurrence as co
 from synth_assets.smart_home.patterns.item_codes import PairSpace
 from synth_assets.smart_home.patterns.mine import mine_in_blocks, mine_pairs_and_chains
+from synth_assets.smart_home.patterns.mined_rows import CHANGE, READING
 from synth_assets.smart_home.patterns.models import PatternConfig
 from synth_assets.smart_home.patterns.state_change_days import STATE_CHANGES_SCHEMA, state_change_rows
 from synth_assets.smart_home.patterns.time_of_day import time_of_day_in_blocks, time_of_day_patterns
@@ -37,9 +38,13 @@ def test_each_day_keeps_the_mined_rows_and_columns_sorted_by_home():
     assert rows.schema == pl.from_arrow(STATE_CHANGES_SCHEMA.empty_table()).schema
     assert 0 < rows.height < events.height
     assert rows.equals(rows.sort("home_id", "entity_id", "timestamp"))
-    discrete = rows.filter(~pl.col("entity_id").str.starts_with("sensor."))
-    assert (discrete["last_changed"] == discrete["timestamp"]).all()          # only real changes
-    assert rows.filter(pl.col("entity_id").str.starts_with("sensor."))["entity_id"].str.contains("temperature").all()
+    real = events.filter(pl.col("last_changed") == pl.col("timestamp")).select("home_id", "entity_id", "timestamp")
+    changes, readings = rows.filter(pl.col("kind") == CHANGE), rows.filter(pl.col("kind") == READING)
+    assert changes.height > 0 and readings.height > 0 and changes.height + readings.height == rows.height
+    assert changes.join(real, on=["home_id", "entity_id", "timestamp"], how="anti").is_empty()   # only real changes
+    assert not changes["entity_id"].str.starts_with("sensor.").any() and changes["value"].is_null().all()
+    assert readings["entity_id"].str.contains("temperature").all()
+    assert (readings["value"] == readings["state"].cast(pl.Float64)).all()   # the reading, parsed once
     with pytest.raises(ValueError, match="last_changed"):
         state_change_rows(events.drop("last_changed"))
 
@@ -50,7 +55,7 @@ def test_mining_the_state_changes_of_each_day_equals_mining_the_events():
     homes = world(seed=11, homes=8).homes
     ids = homes["home_id"].to_list()
     from_events = mine_in_blocks(events.lazy(), ids, WINDOW_SECONDS, CONFIG, block_homes=3)
-    from_changes = mine_in_blocks(stored.lazy(), ids, WINDOW_SECONDS, CONFIG, block_homes=3, mined_rows_only=True)
+    from_changes = mine_in_blocks(stored.lazy(), ids, WINDOW_SECONDS, CONFIG, block_homes=3)
     assert from_events.co_occurrence.height >= 20 and from_events.chains.height >= 5
     assert from_changes.co_occurrence.equals(from_events.co_occurrence)
     assert from_changes.chains.equals(from_events.chains)

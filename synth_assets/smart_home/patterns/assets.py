@@ -191,7 +191,7 @@ def co_occurrence_and_chain_patterns(context: dg.AssetExecutionContext, settings
     for day, days in run.windows:
         events = run.events(settings, day, days)
         mined = mine_in_blocks(run.state_changes(settings, day, days), home_ids, len(days) * 86_400.0,
-                               run.patterns, workers=MINING_THREADS, mined_rows_only=True)
+                               run.patterns, workers=MINING_THREADS)
         scores.append(checks.score_in_blocks(mined, correlations, entities,
                                              lambda block, scan=events: causal_rows(scan, block), home_ids,
                                              run.patterns.min_pair_support))

@@ -31,7 +31,8 @@ import polars as pl
 
 from synth_assets.smart_home.patterns.explain_away import explain_away
 from synth_assets.smart_home.patterns.item_codes import ChangeIndex, PairSpace, grouped_quantiles, with_item_codes
-from synth_assets.smart_home.patterns.models import DISCRETE_DOMAINS, OCCUPANCY_ENTITY, PatternConfig
+from synth_assets.smart_home.patterns.mined_rows import CHANGE, mined_rows
+from synth_assets.smart_home.patterns.models import OCCUPANCY_ENTITY, PatternConfig
 from synth_assets.smart_home.patterns.thresholds import AT_OR_ABOVE, BELOW, crossing_changes
 
 OCCUPANCY = OCCUPANCY_ENTITY
@@ -42,17 +43,15 @@ MIN_LAG_SECONDS = 0.05    # lags below this are "at once": their dispersion is t
 
 def state_changes(events: pl.DataFrame) -> pl.DataFrame:
     """Discrete state changes in (home_id, timestamp) order: ``home_id``, ``t`` (µs), ``row``, ``item``,
-    ``entity_id`` and the integer codes of :mod:`.item_codes`. Attribute-only writes (``last_changed``
-    before ``timestamp``) are not changes; the home's occupancy and the temperature levels its thermostats
-    react at (:mod:`.thresholds`) are added."""
-    discrete = pl.any_horizontal(pl.col("entity_id").str.starts_with(f"{domain}.") for domain in DISCRETE_DOMAINS)
-    changes = (events.lazy()
-               .filter(pl.col("last_changed") == pl.col("timestamp"))
-               .filter(discrete)
+    ``entity_id`` and the integer codes of :mod:`.item_codes`. ``events``: events or their mined rows
+    (:func:`.mined_rows.mined_rows`: attribute-only writes are not changes); the home's occupancy and the
+    temperature levels its thermostats react at (:mod:`.thresholds`) are added."""
+    rows = mined_rows(events)
+    changes = (rows.filter(pl.col("kind") == CHANGE)
                .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
                        item=pl.col("entity_id") + "=" + pl.col("state"))
                .collect())
-    return with_item_codes(pl.concat([changes, occupancy_changes(changes), crossing_changes(events, changes)])
+    return with_item_codes(pl.concat([changes, occupancy_changes(changes), crossing_changes(rows, changes)])
                            .sort("home_id", "t", "item")
                            .with_row_index("row"))
 

@@ -1,10 +1,10 @@
 """The pairs and chains of one window of events, as the rows of the pattern tables. Pure: no Dagster.
 
 :func:`mine_pairs_and_chains` is the one entry the assets, the bench and the scoring use; the statistics
-are in :mod:`.co_occurrence` and :mod:`.chains`. The miners read only the rows :data:`MINED_ROWS` keeps
-(real changes of discrete entities and every temperature report) and only :data:`MINED_COLUMNS`: never
-the context ids, which say what caused what and are the scorer's alone. Homes never pair with each other,
-so a large window is mined in blocks of homes (:func:`mine_in_blocks`), the same rows as in one go.
+are in :mod:`.co_occurrence` and :mod:`.chains`. The miners read only the rows and columns of
+:func:`.mined_rows.mined_rows` (real changes of discrete entities and every temperature report): never the
+context ids, which say what caused what and are the scorer's alone. Homes never pair with each other, so
+a large window is mined in blocks of homes (:func:`mine_in_blocks`), the same rows as in one go.
 """
 
 from __future__ import annotations
@@ -17,13 +17,10 @@ import polars as pl
 
 from synth_assets.smart_home.patterns import co_occurrence as co
 from synth_assets.smart_home.patterns.chains import chain_patterns
-from synth_assets.smart_home.patterns.models import DISCRETE_DOMAINS, PatternConfig
-from synth_assets.smart_home.patterns.thresholds import TEMPERATURE
+from synth_assets.smart_home.patterns.mined_rows import MINED_COLUMNS, MINED_ROWS, mined_rows
+from synth_assets.smart_home.patterns.models import PatternConfig
 
-MINED_COLUMNS = ("home_id", "entity_id", "timestamp", "last_changed", "state")
-MINED_ROWS = ((pl.any_horizontal(pl.col("entity_id").str.starts_with(f"{domain}.") for domain in DISCRETE_DOMAINS)
-               & (pl.col("last_changed") == pl.col("timestamp")))
-              | (pl.col("entity_id").str.starts_with("sensor.") & pl.col("entity_id").str.contains(TEMPERATURE)))
+__all__ = ["BLOCK_HOMES", "MINED_COLUMNS", "MINED_ROWS", "MinedPatterns", "mine_in_blocks", "mine_pairs_and_chains"]
 BLOCK_HOMES = 50    # homes mined at once in mine_in_blocks (28 days of 50 homes: about 6 M rows)
 
 _ITEM = r"^(.*?)=(.*)$"   # entity_id=state (entity ids never hold "=")
@@ -35,7 +32,8 @@ class MinedPatterns(NamedTuple):
 
 
 def mine_pairs_and_chains(events: pl.DataFrame, window_seconds: float, config: PatternConfig) -> MinedPatterns:
-    """Directed pairs and 2-4 entity chains of ``events`` (EVENTS_SCHEMA rows of the window's days)."""
+    """Directed pairs and 2-4 entity chains of ``events`` (EVENTS_SCHEMA rows of the window's days, or their
+    mined rows: ``smart_home.state_changes``)."""
     changes = co.state_changes(events)
     found = co.occurrences(changes, config.max_lag_seconds)
     stats = co.with_open_confidence(co.pair_statistics(changes, found, window_seconds, config), changes, found,
@@ -47,24 +45,23 @@ def mine_pairs_and_chains(events: pl.DataFrame, window_seconds: float, config: P
 
 
 def mine_in_blocks(events: pl.LazyFrame, home_ids: Sequence[str], window_seconds: float, config: PatternConfig,
-                   block_homes: int = BLOCK_HOMES, workers: int = 2, mined_rows_only: bool = False) -> MinedPatterns:
-    """:func:`mine_pairs_and_chains` over ``events`` (a scan of the window's files) in blocks of
-    ``block_homes`` consecutive homes of ``home_ids``, ``workers`` blocks at a time (polars and numpy
-    release the GIL). The result equals one pass over all homes. ``mined_rows_only``: ``events`` holds
-    :data:`MINED_ROWS` only already (``smart_home.state_changes``), not filtered again."""
+                   block_homes: int = BLOCK_HOMES, workers: int = 2) -> MinedPatterns:
+    """:func:`mine_pairs_and_chains` over ``events`` (a scan of the window's events or state-changes files)
+    in blocks of ``block_homes`` consecutive homes of ``home_ids``, ``workers`` blocks at a time (polars
+    and numpy release the GIL). The result equals one pass over all homes."""
     homes = sorted(home_ids)
     blocks = [homes[i:i + block_homes] for i in range(0, len(homes), block_homes)]
+    rows = mined_rows(events)
 
     def mine(block: list[str]) -> MinedPatterns:
-        in_range = events.filter(pl.col("home_id").is_between(pl.lit(block[0]), pl.lit(block[-1])))  # row groups
-        rows = in_range.filter(pl.col("home_id").is_in(block)).select(MINED_COLUMNS)  # of other homes are skipped
-        return mine_pairs_and_chains((rows if mined_rows_only else rows.filter(MINED_ROWS)).collect(),  # by their
-                                     window_seconds, config)                                            # statistics
+        in_range = rows.filter(pl.col("home_id").is_between(pl.lit(block[0]), pl.lit(block[-1])))  # row groups
+        return mine_pairs_and_chains(in_range.filter(pl.col("home_id").is_in(block)).collect(),  # of other homes
+                                     window_seconds, config)                        # are skipped by their statistics
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         parts = list(pool.map(mine, blocks))
     if not parts:
-        return mine_pairs_and_chains(events.select(MINED_COLUMNS).head(0).collect(), window_seconds, config)
+        return mine_pairs_and_chains(rows.head(0).collect(), window_seconds, config)
     return MinedPatterns(pl.concat([p.co_occurrence for p in parts]), pl.concat([p.chains for p in parts]))
 
 

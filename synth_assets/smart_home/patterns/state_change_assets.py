@@ -16,7 +16,7 @@ from synth_assets.core import object_store
 from synth_assets.core.checks import Tally, unique_key
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings
-from synth_assets.core.storage import check_footer, remove_stale_temp_files, write_parquet_atomic
+from synth_assets.core.storage import check_footer, remove_stale_temp_files
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
 from synth_assets.smart_home.models import EVENTS_SCHEMA
@@ -26,8 +26,7 @@ from synth_assets.smart_home.patterns.state_change_days import (
     STATE_CHANGES_SCHEMA,
     TABLE,
     state_change_rows,
-    state_changes_identity,
-    state_changes_path,
+    write_state_changes,
 )
 from synth_assets.smart_home.patterns.window import events_command, require_event_days
 from synth_assets.smart_home.settings import SmartHomeSettings
@@ -42,7 +41,7 @@ CHECKS = [unique_key("unique_home_entity_timestamp", ORDER, "one row per (home_i
           partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.single_run(),
           check_specs=[check.spec(STATE_CHANGES) for check in CHECKS],
           description="Per events day, the rows the pattern analysis reads: real changes of discrete entities and "
-                      "every temperature report (home_id, entity_id, timestamp, last_changed, state), sorted by "
+                      "every temperature report (home_id, entity_id, timestamp, state, kind, value), sorted by "
                       "home; the 3 AM analysis reads a window of these instead of every event.")
 def state_changes(context: dg.AssetExecutionContext, settings: SynthSettings,
                   smart_home: SmartHomeSettings) -> dg.MaterializeResult:
@@ -59,8 +58,7 @@ def state_changes(context: dg.AssetExecutionContext, settings: SynthSettings,
         footer = check_footer(path, EVENTS_SCHEMA, f"re-make it: {events_command(day, day)}", events_identity)
         events_rows += footer.num_rows
         rows = state_change_rows(object_store.scan_parquet([path]))   # only the mined columns are read
-        write_parquet_atomic(rows.to_arrow(), state_changes_path(settings.data_path, day), STATE_CHANGES_SCHEMA,
-                             state_changes_identity(config))
+        write_state_changes(rows, settings.data_path, day, config)
         tally.add(rows)
     context.log.info(f"smart_home.state_changes: {tally.rows:,} of {events_rows:,} events over {len(days)} day(s)")
     return dg.MaterializeResult(

@@ -1,15 +1,17 @@
-"""``smart_home.state_changes``: per events day, only the rows and columns the pattern analysis reads. Pure: no Dagster.
+"""``smart_home.state_changes``: per events day, the rows the pattern analysis reads, derived once. Pure: no Dagster.
 
-The 3 AM analysis reads a window of 28 event days; the miners keep only :data:`.mine.MINED_ROWS` (real
-changes of discrete entities and every temperature report: about half of the events) and
-:data:`.mine.MINED_COLUMNS` (never the attributes or the context ids). Doing that once per events day,
-when the day is made, means the analysis reads 28 small files instead of scanning every event of the
-window each morning (measured in bench/smart_home_patterns.py). The rows are exactly what the miners and
-the time-of-day patterns would take from the events, so mining either gives the same tables (tested).
+The 3 AM analysis reads a window of 28 event days. The miners read only the rows of :data:`.mined_rows.
+MINED_ROWS` (real changes of discrete entities and every temperature report: about half of the events), in
+the shape of :func:`.mined_rows.mined_rows`: the events' columns they use (never the attributes or the
+context ids) plus each row's ``kind`` and a report's ``value``. Doing that once per events day, when the
+day is made, means the analysis reads 28 small files instead of scanning every event of the window and
+matching entity ids each morning (measured in bench/smart_home_patterns.py). Mining these rows or the
+events gives the same tables (tested).
 
-Rows are sorted by (home_id, entity_id, timestamp): a block of homes reads only the row groups and pages
-of its homes (Parquet statistics), and the columns compress well. The file carries the smart-home
-identity (seed, config) like the events it comes from; the pattern settings play no part in it.
+Rows are sorted by (home_id, entity_id, timestamp) and written in row groups of :data:`ROW_GROUP_ROWS`: a
+block of homes reads only the row groups of its homes (Parquet statistics), and the columns compress well.
+The file carries the smart-home identity (seed, config) like the events it comes from; the pattern
+settings play no part in it.
 """
 
 from __future__ import annotations
@@ -18,27 +20,24 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
 
 from synth_assets.core.identity import FileIdentity, config_fingerprint
+from synth_assets.core.storage import WrittenFile, write_parquet_atomic
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.events.models import EVENTS_SCHEMA_VERSION
-from synth_assets.smart_home.models import EVENTS_SCHEMA, SmartHomeConfig
-from synth_assets.smart_home.patterns.mine import MINED_COLUMNS, MINED_ROWS
+from synth_assets.smart_home.models import SmartHomeConfig
+from synth_assets.smart_home.patterns.mined_rows import MINED_SCHEMA, mined_rows
 
 TABLE = "state_changes"
-STATE_CHANGES_SCHEMA = pa.schema([EVENTS_SCHEMA.field(name) for name in MINED_COLUMNS])
-"""The events' own columns that the miners read, with the events' types."""
-STATE_CHANGES_SCHEMA_VERSION = 1
+STATE_CHANGES_SCHEMA = MINED_SCHEMA
+STATE_CHANGES_SCHEMA_VERSION = 2   # 2: kind and value instead of last_changed
 ORDER = ("home_id", "entity_id", "timestamp")
+ROW_GROUP_ROWS = 131_072   # about 30 homes a row group: a block of 50 homes reads 2-3 of them, not 1 M rows
 
 
 def state_change_rows(events: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """The rows of ``events`` (EVENTS_SCHEMA, one day) the pattern analysis reads, in :data:`ORDER`."""
-    missing = [c for c in MINED_COLUMNS if c not in events.collect_schema().names()]
-    if missing:
-        raise ValueError(f"events lack the column(s) {', '.join(missing)} the pattern analysis reads")
-    return events.lazy().select(MINED_COLUMNS).filter(MINED_ROWS).sort(ORDER).collect()
+    """The mined rows of ``events`` (EVENTS_SCHEMA, one day) in :data:`ORDER`."""
+    return mined_rows(events).sort(ORDER).collect()
 
 
 def state_changes_identity(config: SmartHomeConfig) -> FileIdentity:
@@ -51,3 +50,9 @@ def state_changes_identity(config: SmartHomeConfig) -> FileIdentity:
 
 def state_changes_path(data_dir: Path, day: date) -> Path:
     return layout.daily_path(data_dir, TABLE, day)
+
+
+def write_state_changes(rows: pl.DataFrame, data_dir: Path, day: date, config: SmartHomeConfig) -> WrittenFile:
+    """``day``'s file of :func:`state_change_rows` ``rows``, written atomically with its identity."""
+    return write_parquet_atomic(rows.to_arrow(), state_changes_path(data_dir, day), STATE_CHANGES_SCHEMA,
+                                state_changes_identity(config), row_group_rows=ROW_GROUP_ROWS)

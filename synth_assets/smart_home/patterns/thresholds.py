@@ -15,29 +15,29 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-TEMPERATURE = r"^sensor\.[a-z0-9_]*temperature"   # Home Assistant's entity ids of temperature sensors
+from synth_assets.smart_home.patterns.mined_rows import READING
+
 CLIMATE = "climate."
 LEVEL_QUANTILE = 0.9   # of the readings just before heat starts: the level is above nearly all of them
 LEVEL_MARGIN = 0.05    # half the sensors' 0.1 °C step (estimate)
 BELOW, AT_OR_ABOVE = "<", ">="
 
 
-def crossing_changes(events: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
+def crossing_changes(rows: pl.LazyFrame, changes: pl.DataFrame) -> pl.DataFrame:
     """``home_id``, ``entity_id``, ``t``, ``item`` (``sensor.x=<19.5``): every reading that crosses a level
-    a climate entity of its home reacts at. ``changes``: the discrete changes (:func:`.co_occurrence.
-    state_changes` columns), for the climate entities. The readings are sorted once by (sensor, time);
-    the reading before a climate change and the readings of a sensor with a level are then found by
-    ``searchsorted`` on that order (no join over the readings)."""
+    a climate entity of its home reacts at. ``rows``: the mined rows (:func:`.mined_rows.mined_rows`: the
+    temperature reports are its ``kind`` READING, with their ``value``); ``changes``: the discrete changes
+    (:func:`.co_occurrence.state_changes` columns), for the climate entities. The readings are sorted once
+    by (sensor, time); the reading before a climate change and the readings of a sensor with a level are
+    then found by ``searchsorted`` on that order (no join over the readings)."""
     empty = pl.DataFrame(schema={"home_id": pl.String, "entity_id": pl.String, "t": pl.Int64, "item": pl.String})
     climate = changes.filter(pl.col("entity_id").str.starts_with(CLIMATE)).select(
         "home_id", climate="entity_id", t="t", state=pl.col("item").str.extract(r"=(.*)$", 1))
     if climate.is_empty():
         return empty
-    readings = (events.lazy().filter(pl.col("entity_id").str.starts_with("sensor."))
-                .filter(pl.col("entity_id").str.contains(TEMPERATURE))
+    readings = (rows.filter(pl.col("kind") == READING)
                 .join(climate.lazy().select("home_id").unique(), on="home_id", how="semi")
-                .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
-                        value=pl.col("state").cast(pl.Float64, strict=False),
+                .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"), value="value",
                         sensor=pl.concat_str("home_id", "entity_id", separator="|").cast(pl.Categorical)
                         .to_physical())
                 .drop_nulls("value").collect())

@@ -31,7 +31,8 @@ import numpy as np
 import polars as pl
 
 from synth_assets.core.calendar import holiday_mask, iso_weekday, weekend_mask
-from synth_assets.smart_home.patterns.models import DAY_TYPES, DISCRETE_DOMAINS, TIME_OF_DAY_SCHEMA, PatternConfig
+from synth_assets.smart_home.patterns.mined_rows import CHANGE, mined_rows
+from synth_assets.smart_home.patterns.models import DAY_TYPES, TIME_OF_DAY_SCHEMA, PatternConfig
 
 MINUTES_PER_DAY = 1440
 BIN_MINUTES = 15          # histogram bin of the clock (estimate: a routine's time varies by minutes, not hours)
@@ -89,14 +90,11 @@ def day_types(homes: pl.DataFrame, days: Sequence[date]) -> pl.DataFrame:
     }).with_columns(pl.col("local_day").cast(pl.Date))
 
 
-REAL_CHANGES = (pl.any_horizontal(pl.col("entity_id").str.starts_with(f"{domain}.") for domain in DISCRETE_DOMAINS)
-                & (pl.col("last_changed") == pl.col("timestamp")))
-"""Real changes (``last_changed == timestamp``) of discrete entities: the only rows the patterns read."""
-
-
-def state_changes(events: pl.DataFrame) -> pl.DataFrame:
-    """Real changes of discrete entities: home_id, entity_id, state, timestamp."""
-    return events.lazy().filter(REAL_CHANGES).select("home_id", "entity_id", "state", "timestamp").collect()
+def state_changes(events: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Real changes of discrete entities (:func:`.mined_rows.mined_rows` of events or of stored mined rows):
+    home_id, entity_id, state, timestamp."""
+    return (mined_rows(events).filter(pl.col("kind") == CHANGE)
+            .select("home_id", "entity_id", "state", "timestamp").collect())
 
 
 def _circular_distance(minute: pl.Expr, centre: pl.Expr) -> pl.Expr:
@@ -174,7 +172,8 @@ def time_of_day_patterns(events: pl.DataFrame, homes: pl.DataFrame, days: Sequen
     """TIME_OF_DAY_SCHEMA's columns but ``analysis_day``, sorted, for the ``days`` of a window.
 
     ``events``: EVENTS_SCHEMA rows (at least home_id, entity_id, state, timestamp, last_changed) of the
-    window; ``homes``: home_id, timezone, country_code. Changes outside the window's local days are ignored.
+    window or their mined rows (:mod:`.mined_rows`); ``homes``: home_id, timezone, country_code. Changes
+    outside the window's local days are ignored.
     """
     calendar = day_types(homes, days)
     changes = (local_clock(homes, state_changes(events))
@@ -204,8 +203,8 @@ def time_of_day_in_blocks(events: pl.LazyFrame, homes: pl.DataFrame, days: Seque
 
     def block_patterns(block: list[str]) -> pl.DataFrame:
         in_block = events.filter(pl.col("home_id").is_between(pl.lit(block[0]), pl.lit(block[-1])))   # row groups
-        rows = (in_block.filter(pl.col("home_id").is_in(block) & REAL_CHANGES)   # skipped by their statistics
-                .select("home_id", "entity_id", "state", "timestamp", "last_changed").collect())
+        rows = (mined_rows(in_block.filter(pl.col("home_id").is_in(block)))   # skipped by their statistics
+                .filter(pl.col("kind") == CHANGE).collect())
         return time_of_day_patterns(rows, homes.filter(pl.col("home_id").is_in(block)), days, config)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
