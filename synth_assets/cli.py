@@ -96,7 +96,7 @@ def cmd_stream(args: argparse.Namespace) -> int:
     from synth_assets.air_quality.stream.config import StreamConfig
     from synth_assets.air_quality.stream.records import SinkError
     from synth_assets.air_quality.stream.simulator import run
-    from synth_assets.air_quality.stream.sinks import make_sink
+    from synth_assets.air_quality.stream.sinks import make_sink, run_label
 
     start = None
     if args.start:
@@ -110,7 +110,8 @@ def cmd_stream(args: argparse.Namespace) -> int:
     config = StreamConfig(**{k: v for k, v in fields.items() if v is not None})
     aws = {k: v for k, v in dict(endpoint_url=args.endpoint_url, region=args.region).items() if v}
     try:  # the sink's own message (what it tried, for how long) says more than its cause's
-        sink = make_sink(args.sink, settings.duckdb_path, args.database_url or os.environ.get("DATABASE_URL"), aws)
+        sink = make_sink(args.sink, settings.duckdb_path, args.database_url or os.environ.get("DATABASE_URL"), aws,
+                         run=run_label(config.start or datetime.now(timezone.utc), config.seed))
     except SinkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -175,7 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     stream.add_argument("--count", type=int, help="stop after this many readings")
     stream.add_argument("--seed", type=int, help="seed of sensors, values and faults (default SYNTH_SEED or 42)")
     stream.add_argument("--sink", default="stdout",
-                        help="stdout (JSON lines, default) | file:PATH (JSON lines) | duckdb (data/synth.duckdb: "
+                        help="stdout (JSON lines, default) | file:PATH (JSON lines; "
+                             "file:s3://bucket/prefix/NAME.jsonl: one object NAME-<run>-<offset>.jsonl "
+                             "per batch of up to 50,000 messages or 60 s) | "
+                             "duckdb (data/synth.duckdb: "
                              "air_quality.stream_realtime + stream_dead_letters) | postgres (same tables; needs "
                              "--database-url; survives a dropped connection or server restart: reconnects with "
                              "backoff and writes each batch exactly once, ledger air_quality.stream_batches; gives up "

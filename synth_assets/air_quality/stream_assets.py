@@ -1,5 +1,8 @@
 """The stream's landing asset: JSON-lines files from `synth stream --sink file:...` -> daily Parquet.
 
+With an ``s3://`` data directory the landing files are the objects of ``--sink file:s3://...`` (one per
+batch, listed once) and each day is written whole as an object, with the same bytes as on disk.
+
 Lines that cannot be parsed (a truncated last line, garbage) are skipped, logged as a warning and
 listed in the materialization's metadata as ``PATH:LINE: reason`` (``stream/bad_lines``, ``bad_lines``).
 """
@@ -10,8 +13,9 @@ import polars as pl
 from synth_assets.air_quality import layout
 from synth_assets.air_quality.assets import GROUP, HOURLY
 from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
-from synth_assets.air_quality.stream.landing import LANDED_COLUMNS, land_day
+from synth_assets.air_quality.stream.landing import LANDED_COLUMNS, land_day, read_landing
 from synth_assets.core import metadata as md
+from synth_assets.core.object_store import glob_files
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings
 from synth_assets.core.storage import CorruptFileError, read_parquet_checked, write_parquet_atomic
@@ -34,12 +38,12 @@ def landing_dir(settings: SynthSettings):
 )
 def streamed_measurements(context: dg.AssetExecutionContext, settings: SynthSettings) -> dg.MaterializeResult:
     window = context.partition_time_window
-    files = sorted(landing_dir(settings).glob(LANDING_GLOB))
+    files = glob_files(landing_dir(settings), LANDING_GLOB)  # on S3 one listing of the landing prefix
+    landing = read_landing(files)  # each file read once, whatever the number of days
     totals = {"rows": 0, "messages": 0, "duplicates_removed": 0, "invalid": 0}
-    last, bad_lines = None, {}
+    last, bad_lines = None, dict.fromkeys(landing.bad_lines)
     for day in days_in_window(window.start.date(), window.end.date()):
-        landed = land_day(files, day)
-        bad_lines.update(dict.fromkeys(landed.bad_lines))  # every day reads the same files: report once
+        landed = land_day(landing, day)
         target = layout.streamed_day_path(settings.data_path, day)
         write_parquet_atomic(landed.frame.to_arrow(), target, LANDED_SCHEMA, identity=layout.streamed_identity())
         for key, value in (("rows", landed.frame.height), ("messages", landed.messages),

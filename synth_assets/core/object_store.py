@@ -230,14 +230,14 @@ def _uploader(connection: S3Connection):
     return _boto_client(connection, attempts=5, read_timeout=120.0)
 
 
-def check_reachable(root: S3Path, environ: Mapping[str, str] | None = None) -> None:
-    """Refuse, in one sentence naming the variables to set, an S3 data directory that this process cannot
-    use: no credentials, an endpoint that does not answer, a refused request or a missing bucket."""
+def check_reachable(root: S3Path, environ: Mapping[str, str] | None = None, what: str = "the data directory") -> None:
+    """Refuse, in one sentence naming the variables to set, an S3 data directory (or ``what`` else) that this
+    process cannot use: no credentials, an endpoint that does not answer, a refused request or a missing bucket."""
     import boto3
     import botocore.exceptions
 
     connection = connection_from_env(environ)
-    where = f"the data directory {root}" + (f" at {connection.endpoint_url}" if connection.endpoint_url else "")
+    where = f"{what} {root}" + (f" at {connection.endpoint_url}" if connection.endpoint_url else "")
     if connection.access_key is None and boto3.session.Session().get_credentials() is None:
         raise ObjectStoreError(f"{where} needs AWS credentials and none were found: set {CREDENTIAL_VARIABLES}"
                                f" (and {ENDPOINT_VARIABLES})")
@@ -300,20 +300,64 @@ def glob_objects(directory: S3Path, pattern: str) -> list[S3Path]:
 def missing_files(paths: Sequence[Location]) -> list[Location]:
     """The files of ``paths`` that are not there, in the order given. On S3 one listing per directory (a
     window of days is one request per year, not one per day); on disk ``exists()`` per file."""
-    listed: set[S3Path] = set()
-    for directory in sorted({path.parent for path in paths if isinstance(path, S3Path)}):
-        selector = pafs.FileSelector(directory.store_path, allow_not_found=True)
-        listed |= {S3Path(info.path) for info in s3_filesystem().get_file_info(selector)
-                   if info.type == pafs.FileType.File}
+    listed = _listed_objects({path.parent for path in paths if isinstance(path, S3Path)})
     return [path for path in paths if (path not in listed if isinstance(path, S3Path) else not path.exists())]
 
 
 def read_text(path: Location) -> str:
     """A UTF-8 text file or object, whole."""
+    return read_bytes(path).decode("utf-8")
+
+
+def read_bytes(path: Location) -> bytes:
+    """A file or object, whole (one GET on S3)."""
     if not isinstance(path, S3Path):
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes()
     with s3_filesystem().open_input_stream(path.store_path) as stream:
-        return stream.read().decode("utf-8")
+        return stream.read()
+
+
+def glob_files(directory: Location, pattern: str) -> list[Location]:
+    """The files under ``directory`` matching ``pattern`` (``*.jsonl``, ``*/*.parquet``), sorted; on S3 one
+    listing of the prefix (:func:`glob_objects`)."""
+    if isinstance(directory, S3Path):
+        return glob_objects(directory, pattern)
+    return sorted(path for path in directory.glob(pattern) if path.is_file())
+
+
+@dataclass(frozen=True)
+class FileStat:
+    size: int
+    mtime: float  # seconds since the epoch; whole seconds on S3 (LastModified)
+
+
+def stat_files(paths: Sequence[Location]) -> list[FileStat | None]:
+    """Size and modification time of each of ``paths`` (None where it is not there), in the order given. On
+    S3 one listing per directory, as :func:`missing_files`; on disk ``stat()`` per file."""
+    listed = _listed_objects({path.parent for path in paths if isinstance(path, S3Path)})
+    found: list[FileStat | None] = []
+    for path in paths:
+        if isinstance(path, S3Path):
+            info = listed.get(path)
+            found.append(None if info is None else FileStat(info.size, info.mtime.timestamp()))
+        else:
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                found.append(None)
+            else:
+                found.append(FileStat(stat.st_size, stat.st_mtime))
+    return found
+
+
+def _listed_objects(directories: set[S3Path]) -> dict[S3Path, pafs.FileInfo]:
+    """The objects directly under each of ``directories``: one listing each."""
+    listed: dict[S3Path, pafs.FileInfo] = {}
+    for directory in sorted(directories):
+        selector = pafs.FileSelector(directory.store_path, allow_not_found=True)
+        listed.update({S3Path(info.path): info for info in s3_filesystem().get_file_info(selector)
+                       if info.type == pafs.FileType.File})
+    return listed
 
 
 def scan_parquet(paths: Sequence[Location]):

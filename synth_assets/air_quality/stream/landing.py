@@ -22,14 +22,18 @@ bisection (each half parsed again in one call), so parsing always agrees with ``
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import polars as pl
 
 from synth_assets.air_quality.models import AirQualityMeasurement
 from synth_assets.core.bounds import field_ranges
+from synth_assets.core.object_store import Location, S3Path, read_bytes
+from synth_assets.core.storage import OBJECT_STORE_READERS
 
 STREAM_COLUMNS = {
     "message_id": pl.String, "sensor_id": pl.String, "is_duplicate": pl.Boolean, "city_id": pl.Int32,
@@ -68,33 +72,58 @@ def _valid(frame: pl.DataFrame) -> pl.Expr:
     return ok
 
 
-def land_day(files: list[Path], day: date) -> Landed:
-    """The valid, de-duplicated messages of ``day`` (UTC) from the given JSON-lines files."""
-    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-    frames, bad_lines = [], []
-    for path in files:
-        if path.stat().st_size:
-            frame, bad = read_stream_file(path)
-            frames.append(frame)
-            bad_lines.extend(bad)
-    if not frames:
-        return Landed(pl.DataFrame(schema=LANDED_COLUMNS), len(files), 0, 0, 0, bad_lines)
+@dataclass(frozen=True)
+class LandingFiles:
+    """Every parseable message of the landing files (``timestamp_utc`` parsed), read once for any days."""
+
+    raw: pl.DataFrame | None  # None: no file had any bytes
+    files: int
+    bad_lines: list[str]
+
+
+def read_landing(files: Sequence[Location]) -> LandingFiles:
+    """Read the JSON-lines files (local, or objects on S3 fetched by several threads) once, in order."""
+    remote = any(isinstance(path, S3Path) for path in files)
+    with ThreadPoolExecutor(OBJECT_STORE_READERS, "landing-read") if remote else nullcontext() as pool:
+        read = list((pool.map if remote else map)(_read_if_any, files))
+    frames = [frame for frame, _ in filter(None, read)]
+    bad_lines = [line for _, bad in filter(None, read) for line in bad]
     raw = pl.concat(frames).with_columns(
-        timestamp_utc=pl.col("timestamp").str.to_datetime(time_zone="UTC", strict=False, time_unit="us"))
+        timestamp_utc=pl.col("timestamp").str.to_datetime(time_zone="UTC", strict=False, time_unit="us")
+    ) if frames else None
+    return LandingFiles(raw, len(files), bad_lines)
+
+
+def _read_if_any(path: Location) -> tuple[pl.DataFrame, list[str]] | None:
+    data = read_bytes(path)
+    return read_stream_bytes(data, str(path)) if data else None
+
+
+def land_day(files: Sequence[Location] | LandingFiles, day: date) -> Landed:
+    """The valid, de-duplicated messages of ``day`` (UTC) from the given JSON-lines files (or those read)."""
+    landing = files if isinstance(files, LandingFiles) else read_landing(files)
+    raw, bad_lines = landing.raw, landing.bad_lines
+    if raw is None:
+        return Landed(pl.DataFrame(schema=LANDED_COLUMNS), landing.files, 0, 0, 0, bad_lines)
+    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     in_day = raw.filter((pl.col("timestamp_utc") >= start) & (pl.col("timestamp_utc") < start + timedelta(days=1)))
     valid = in_day.filter(_valid(in_day))
     unique = valid.unique("message_id", keep="first", maintain_order=True)
     frame = (unique.drop("timestamp", "is_duplicate").rename({"timestamp_utc": "timestamp"})
              .select(list(LANDED_COLUMNS)).sort(["timestamp", "sensor_id", "message_id"]))
-    return Landed(frame, len(files), in_day.height, valid.height - unique.height, in_day.height - valid.height,
+    return Landed(frame, landing.files, in_day.height, valid.height - unique.height, in_day.height - valid.height,
                   bad_lines)
 
 
 # --- reading one file, bad lines reported ------------------------------------------------------------
 
-def read_stream_file(path: Path) -> tuple[pl.DataFrame, list[str]]:
-    """Every parseable message of one JSON-lines file (``STREAM_COLUMNS``) and its bad lines."""
-    data = path.read_bytes()
+def read_stream_file(path: Location) -> tuple[pl.DataFrame, list[str]]:
+    """Every parseable message of one JSON-lines file or object (``STREAM_COLUMNS``) and its bad lines."""
+    return read_stream_bytes(read_bytes(path), str(path))
+
+
+def read_stream_bytes(data: bytes, name: str) -> tuple[pl.DataFrame, list[str]]:
+    """Every parseable message of the JSON lines ``data`` and its bad lines as ``name:LINE: reason``."""
     bad: list[tuple[int, str]] = []
     cut = data.rfind(b"\n") + 1
     body, tail = data[:cut], data[cut:]
@@ -109,7 +138,7 @@ def read_stream_file(path: Path) -> tuple[pl.DataFrame, list[str]]:
     if frame is None:  # rare: some line is broken, so find which
         frame, body_bad = _parse_text(_decode(body, bad, first_line=1), first_line=1)
         bad.extend(body_bad)
-    return frame, [f"{path}:{number}: {reason}" for number, reason in sorted(bad)]
+    return frame, [f"{name}:{number}: {reason}" for number, reason in sorted(bad)]
 
 
 def _read_ndjson(data: bytes) -> pl.DataFrame:

@@ -1,4 +1,8 @@
-"""Where the stream goes: JSON lines (stdout or a file), DuckDB, PostgreSQL, or Kinesis + DynamoDB.
+"""Where the stream goes: JSON lines (stdout, a file, or objects on S3), DuckDB, PostgreSQL, or Kinesis + DynamoDB.
+
+``file:s3://bucket/prefix/NAME.jsonl`` cannot append (an object is written whole or not at all), so the
+messages are buffered and each batch becomes one object ``NAME-<run>-<offset>.jsonl`` beside that name
+(:class:`ObjectBatchSink`); the landing asset lists and reads them as it reads local ``*.jsonl`` files.
 
 Database sinks validate every message against :class:`StreamMessage` and put the valid ones into a
 realtime table and the rest, with the validation error, into a dead-letter table. Writes are retried
@@ -12,6 +16,8 @@ PostgreSQL and dropped connections: see :mod:`synth_assets.air_quality.stream.po
 from __future__ import annotations
 
 import sys
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
@@ -26,6 +32,21 @@ from synth_assets.air_quality.stream.records import (
     with_retries,
 )
 
+OBJECT_BATCH_MESSAGES = 50_000
+"""Messages per landing object at most (about 20 MB of JSON). Our choice: few objects to list and read."""
+OBJECT_BATCH_SECONDS = 60.0
+"""Wall seconds a message waits at most before its batch is written (real-time streams land every minute;
+a killed process loses at most this much). Our choice, like the batch size."""
+
+
+def json_lines(records: list[dict]) -> str:
+    return "".join(to_json(r) + "\n" for r in records)
+
+
+def run_label(start: datetime, seed: int) -> str:
+    """Names one simulator run's objects: its (simulated or real) UTC start and its seed."""
+    return f"{start.astimezone(timezone.utc):%Y%m%dT%H%M%S}Z-seed{seed}"
+
 
 class JsonLinesSink:
     """Every message as one JSON line, unvalidated (consumers validate)."""
@@ -34,13 +55,54 @@ class JsonLinesSink:
         self.handle, self.name = handle, name
 
     def write(self, records: list[dict]) -> int:
-        with_retries(lambda: self.handle.write("".join(to_json(r) + "\n" for r in records)), f"write to {self.name}")
+        with_retries(lambda: self.handle.write(json_lines(records)), f"write to {self.name}")
         return 0
 
     def close(self) -> None:
         self.handle.flush()
         if self.handle is not sys.stdout:
             self.handle.close()
+
+
+class ObjectBatchSink:
+    """JSON lines as objects ``<stem>-<run>-<offset>.jsonl`` beside ``target`` (an ``S3Path``), each written
+    whole: ``offset`` is the number of messages of this run before the object's first (zero-padded, so the
+    names sort in stream order), and the objects of a run, concatenated in name order, are the bytes
+    ``file:LOCAL`` would have written. A batch is written when it holds :data:`OBJECT_BATCH_MESSAGES`, when
+    its oldest message waited :data:`OBJECT_BATCH_SECONDS`, and on close."""
+
+    def __init__(self, target, run: str, batch_messages: int = OBJECT_BATCH_MESSAGES,
+                 batch_seconds: float = OBJECT_BATCH_SECONDS):
+        from synth_assets.core.object_store import check_reachable
+
+        check_reachable(target, what="the stream sink")  # no credentials, endpoint or bucket: refused at start
+        self.target, self.run, self.name = target, run, f"{target.parent}/{target.stem}-{run}-*.jsonl"
+        self.batch_messages, self.batch_seconds = batch_messages, batch_seconds
+        self.buffer: list[dict] = []
+        self.written = 0
+        self.oldest = 0.0
+
+    def write(self, records: list[dict]) -> int:
+        if not self.buffer:
+            self.oldest = time.monotonic()
+        self.buffer += records
+        if len(self.buffer) >= self.batch_messages or time.monotonic() - self.oldest >= self.batch_seconds:
+            self.flush()
+        return 0
+
+    def flush(self) -> None:
+        from synth_assets.core.storage import write_text_atomic
+
+        if not self.buffer:
+            return
+        path = self.target.with_name(f"{self.target.stem}-{self.run}-{self.written:012d}.jsonl")
+        text = json_lines(self.buffer)
+        with_retries(lambda: write_text_atomic(path, text), f"write to {path}")
+        self.written += len(self.buffer)
+        self.buffer = []
+
+    def close(self) -> None:
+        self.flush()
 
 
 class DuckDBSink:
@@ -72,10 +134,21 @@ def _ends_with_newline(handle) -> bool:
     return handle.read(1) == b"\n"
 
 
-def make_sink(spec: str, duckdb_path: Path, database_url: str | None, aws: dict | None = None):
-    """``stdout`` | ``file:PATH`` | ``duckdb`` | ``postgres`` | ``kinesis``."""
+def make_sink(spec: str, duckdb_path: Path, database_url: str | None, aws: dict | None = None,
+              run: str | None = None):
+    """``stdout`` | ``file:PATH`` (``file:s3://...``: objects named with ``run``, see :func:`run_label`) |
+    ``duckdb`` | ``postgres`` | ``kinesis``."""
     if spec == "stdout":
         return JsonLinesSink(sys.stdout, "stdout")
+    if spec.startswith("file:s3://"):
+        from synth_assets.core.object_store import parse_s3_url
+
+        target = parse_s3_url(spec[5:])
+        if not target.key:
+            raise ValueError(f"--sink {spec}: name the objects, as file:s3://bucket/prefix/NAME.jsonl")
+        if not run:
+            raise ValueError(f"--sink {spec} needs the run's label to name its objects (sinks.run_label)")
+        return ObjectBatchSink(target, run)
     if spec.startswith("file:") and len(spec) > 5:
         path = Path(spec[5:])
         path.parent.mkdir(parents=True, exist_ok=True)
