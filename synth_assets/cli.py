@@ -14,21 +14,42 @@ import os
 import sys
 import warnings
 from datetime import timedelta
+from pathlib import Path
 
 warnings.filterwarnings("ignore", message=".*is currently in (beta|preview)")
 
+from synth_assets.air_quality import demo as aq_demo
 from synth_assets.air_quality import generate_data_command as aq_generate
+from synth_assets.air_quality import layout as aq_layout
 from synth_assets.air_quality.models import DEFAULT_RANGE
 from synth_assets.core.errors import explain
+from synth_assets.core.object_store import S3Path, check_reachable, is_object_url
 from synth_assets.core.resources import AIR_QUALITY_MODES, SynthSettings
 from synth_assets.core.run_worker import run_config_from_json
 from synth_assets.core.runner import Interrupted, StepFailed
 
 LOG_DIR_NAME = "logs"
+LOG_DIR_VARIABLE = "SYNTH_LOG_DIR"
 
 
 def _settings() -> SynthSettings:
     return SynthSettings.from_env()
+
+
+def log_dir(settings: SynthSettings) -> Path:
+    """Where the verbs keep their runs' logs: ``$SYNTH_LOG_DIR``, else ``logs/`` beside the DuckDB file, which is
+    ``<data_dir>/logs`` on local disk and ``./data/logs`` of the working directory when the data is on S3."""
+    given = os.environ.get(LOG_DIR_VARIABLE)
+    if given and is_object_url(given):
+        raise ValueError(f"{LOG_DIR_VARIABLE}={given}: the run logs are written as they run, so they need a local "
+                         f"directory; the data directory may be on S3")
+    return Path(given).resolve() if given else settings.duckdb_path.parent / LOG_DIR_NAME
+
+
+def _check_data_dir(settings: SynthSettings) -> None:
+    """An S3 data directory this process cannot use is refused before any run starts (as each run checks it)."""
+    if isinstance(settings.data_path, S3Path):
+        check_reachable(settings.data_path)
 
 
 def cmd_generate_data(args: argparse.Namespace) -> int:
@@ -42,10 +63,11 @@ def cmd_generate_data(args: argparse.Namespace) -> int:
         raise ValueError(f"--mode {args.mode} and run config air_quality_mode {given['air_quality_mode']!r} "
                          f"disagree; give the mode once, with --mode")
     settings = SynthSettings(**{**given, "air_quality_mode": args.mode})
+    _check_data_dir(settings)
     print(f"air quality, mode {args.mode}, {start} .. {last}, "
-          f"seed {settings.seed}, into {settings.data_path}")
+          f"seed {settings.seed}, into {settings.data_path}, run logs in {log_dir(settings)}")
     summary = aq_generate.generate(args.mode, start, end, settings.data_path, settings.seed,
-                                   settings.data_path / LOG_DIR_NAME, run_config or None)
+                                   log_dir(settings), run_config or None)
     print(*summary.lines("air quality"), sep="\n")
     return 0
 
@@ -54,17 +76,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from synth_assets.families import FAMILIES
 
     settings = _settings()
-    print(f"synth_assets demo: a sample of every family into {settings.data_path} (seed {settings.seed})")
+    _check_data_dir(settings)
+    print(f"synth_assets demo: a sample of every family into {settings.data_path} (seed {settings.seed}), "
+          f"run logs in {log_dir(settings)}")
     lines = []
     for family in FAMILIES:
         print(f"\n{family.title}")
-        lines += ["", *family.demo()(settings, settings.data_path / LOG_DIR_NAME)]
+        lines += ["", *family.demo()(settings, log_dir(settings))]
     groups = ", ".join(family.package for family in FAMILIES)
     print(*lines, sep="\n")
-    print(f"""
-Query it:   .venv/bin/python -c "import duckdb; print(duckdb.connect('{settings.duckdb_path}', read_only=True).sql(\
-'select city_name, avg(pm25) from air_quality.measurements group by all order by 2 desc'))"
-Open the UI: make ui   (then http://localhost:3000, asset groups {groups})""")
+    if isinstance(settings.data_path, S3Path):  # no DuckDB views over s3:// here (docs/scale-out.md)
+        years = aq_layout.yearly_glob(settings.data_path, aq_demo.MODE)
+        query = (f"import polars as pl; print(pl.read_parquet('{years}')"
+                 f".group_by('city_name').agg(pl.col('pm25').mean()).sort('pm25', descending=True))")
+        print(f"\nThe files are objects under {settings.data_path}: no DuckDB views over s3:// (docs/scale-out.md, "
+              f"'DuckDB over S3'); the content tables are in {settings.duckdb_path}.")
+    else:
+        query = (f"import duckdb; print(duckdb.connect('{settings.duckdb_path}', read_only=True).sql("
+                 f"'select city_name, avg(pm25) from air_quality.measurements group by all order by 2 desc'))")
+    print(f'\nQuery it:   .venv/bin/python -c "{query}"')
+    print(f"Open the UI: make ui   (then http://localhost:3000, asset groups {groups})")
     return 0
 
 

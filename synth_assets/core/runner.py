@@ -151,6 +151,9 @@ def run_step(step: Step, log_dir: Path) -> float:
 
     Settings reach the worker only through ``step.run_config`` (what is not given there comes from
     the environment this process was started with, as for any run)."""
+    if not isinstance(log_dir, Path):
+        raise ValueError(f"the run logs need a local directory, not {log_dir} (an s3:// data directory keeps "
+                         f"them in ./data/logs or $SYNTH_LOG_DIR: docs/scale-out.md)")
     log_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     interactive = sys.stdout.isatty()

@@ -10,12 +10,14 @@ import time
 from datetime import date
 from pathlib import Path
 
-import duckdb
+import polars as pl
 
+from synth_assets.core.object_store import S3Path, duckdb_views_problem, read_text, scan_parquet
 from synth_assets.core.resources import SynthSettings
 from synth_assets.core.runner import Step, run_step
 from synth_assets.smart_home.assets import GROUP
-from synth_assets.smart_home.layout import DIMENSION_TABLES, family_path
+from synth_assets.smart_home.export.home_export import ARCHIVE_SUFFIX
+from synth_assets.smart_home.layout import DIMENSION_TABLES, daily_path, family_path
 from synth_assets.smart_home.training.assets import model_path
 
 DEMO_HOMES = 20
@@ -60,21 +62,22 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
     run_step(Step(f"smart home automation suggestions and prompt/automation pairs of {DEMO_ANALYSIS_DAY}",
                   f"{GROUP}/automation_suggestions,{GROUP}/prompt_automation_pairs", partition=DEMO_ANALYSIS_DAY,
                   run_config=analysis_config), log_dir)
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as connection:
-        found = [connection.execute(f"select count(*) from {GROUP}.{table} where analysis_day = ?",
-                                    [DEMO_ANALYSIS_DAY]).fetchone()[0] for table in PATTERN_TABLES]
-        suggested = connection.execute(
-            f"select count(*), count(distinct home_id) from {GROUP}.automation_suggestions where analysis_day = ?",
-            [DEMO_ANALYSIS_DAY]).fetchone()
-        phrased = connection.execute(f"select count(*) from {GROUP}.prompt_automation_pairs where analysis_day = ?",
-                                     [DEMO_ANALYSIS_DAY]).fetchone()[0]
+    day = date.fromisoformat(DEMO_ANALYSIS_DAY)  # counted from the day's files: on S3 there are no views to ask
+    found = [_rows(settings, table, day).height for table in PATTERN_TABLES]
+    suggestions = _rows(settings, "automation_suggestions", day)
+    suggested = (suggestions.height, suggestions["home_id"].n_unique())
+    phrased = _rows(settings, "prompt_automation_pairs", day).height
     tables = ", ".join(f"{GROUP}.{table}" for table in (*DIMENSION_TABLES, "correlations", *DEMO_CONTEXT, "events",
                                                          "automations", "home_descriptions", *PATTERN_TABLES))
+    on_s3 = isinstance(settings.data_path, S3Path)
+    views = f"no DuckDB views ({duckdb_views_problem(settings.data_path)})" if on_s3 else (
+        f"{settings.duckdb_path}: views {tables}")
+    export = (f"one tar per home: {family_path(settings.data_path)}/ha/home_00001{ARCHIVE_SUFFIX}" if on_s3
+              else f"config directory: {family_path(settings.data_path)}/ha/home_00001/")
     return [f"smart home: {DEMO_HOMES} homes, events {DEMO_EVENT_DAYS[0]}..{DEMO_EVENT_DAYS[1]} in "
             f"{time.monotonic() - began:.1f} s",
-            f"  {family_path(settings.data_path)}/; {settings.duckdb_path}: views {tables}",
-            f"  Home Assistant config directory: {family_path(settings.data_path)}/ha/home_00001/ "
-            f"(docs/smart_home_export.md)",
+            f"  {family_path(settings.data_path)}/; {views}",
+            f"  Home Assistant {export} (docs/smart_home_export.md)",
             f"  patterns of {DEMO_ANALYSIS_DAY} ({DEMO_WINDOW_DAYS}-day window): {found[0]:,} recurring times of day, "
             f"{found[1]:,} pairs, {found[2]:,} chains; scores in the checks (docs/smart_home_patterns.md)",
             f"  device graph and home-type classifier of {DEMO_ANALYSIS_DAY}: {_model_summary(settings)} "
@@ -84,7 +87,12 @@ def run_demo(settings: SynthSettings, log_dir: Path) -> list[str]:
             f"(JSONL per split beside the table)"]
 
 
+def _rows(settings: SynthSettings, table: str, day: date) -> pl.DataFrame:
+    """The rows of ``table``'s file of ``day`` (the demo has just written it)."""
+    return scan_parquet([daily_path(settings.data_path, table, day)]).collect()
+
+
 def _model_summary(settings: SynthSettings) -> str:
-    metrics = json.loads(model_path(settings.data_path, date.fromisoformat(DEMO_ANALYSIS_DAY)).read_text())["metrics"]
+    metrics = json.loads(read_text(model_path(settings.data_path, date.fromisoformat(DEMO_ANALYSIS_DAY))))["metrics"]
     return (f"accuracy {metrics['accuracy']:.2f} (majority class {metrics['majority_baseline_accuracy']:.2f}) over "
             f"{metrics['n_homes']} homes, {metrics['n_folds']} folds")

@@ -82,7 +82,7 @@ def test_an_s3_sink_is_refused_at_start_without_credentials_bucket_or_name(tmp_p
     spec = f"file:s3://{bucket}/landing/live.jsonl"
     with pytest.raises(ValueError, match="name the objects"):
         make_sink(f"file:s3://{bucket}", tmp_path / "x.duckdb", None, run="r")
-    with pytest.raises(ObjectStoreError, match="the stream sink s3://no-such-bucket/landing/live.jsonl.*does not exist"):
+    with pytest.raises(ObjectStoreError, match="stream sink s3://no-such-bucket/landing/live.jsonl.*does not exist"):
         make_sink("file:s3://no-such-bucket/landing/live.jsonl", tmp_path / "x.duckdb", None, run="r")
     moto_s3.isolate_aws(monkeypatch, tmp_path, endpoint, keys=False)
     with pytest.raises(ObjectStoreError, match="needs AWS credentials.*AWS_ACCESS_KEY_ID"):
