@@ -4,6 +4,8 @@ gives the same bytes, and adding homes leaves the existing homes' events and rul
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 
 import dagster as dg
@@ -143,3 +145,26 @@ def test_the_check_across_midnight_reads_the_day_before_from_its_file(tmp_path, 
     before.write_bytes(layout.daily_path(settings.data_path, "events", date(2023, 3, 4)).read_bytes())
     failed = alternate("2023-03-04")
     assert not failed.passed and failed.metadata["violations/repeated_across_midnight"].value > 10
+
+
+def test_events_hold_no_duckdb_pool_and_wait_for_a_writer_elsewhere_only_to_make_their_view(tmp_path, instance):
+    """multi_run chunks of events run side by side: none holds the duckdb pool for its whole chunk, and a
+    chunk that finds the DuckDB file held by another process (another chunk making its view) waits for it."""
+    assert assets.events.op.pool is None
+    settings, resources = _resources(tmp_path, homes=3)
+    dg.materialize(ALL, selection=[*DIMENSIONS, assets.CORRELATIONS], resources=resources, instance=instance)
+    dg.materialize(ALL, selection=CONTEXT, resources=resources, instance=instance, partition_key="2023-02-01")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+                               " time.sleep(6); c.close()", str(settings.duckdb_path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = dg.materialize(ALL, selection=[assets.EVENTS], resources=resources, instance=instance,
+                                partition_key="2023-02-01")
+        released_before_the_end = holder.poll() is not None   # the day takes ~1 s: its view waited for the holder
+    finally:
+        holder.wait(timeout=30)
+    assert result.success and released_before_the_end and holder.returncode == 0
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        assert con.execute("select count(distinct home_id) from smart_home.events").fetchone() == (3,)

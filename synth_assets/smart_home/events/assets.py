@@ -129,7 +129,9 @@ def correlations(context: dg.AssetExecutionContext, settings: SynthSettings,
         check_results=results)
 
 
-@dg.asset(key=EVENTS, group_name=GROUP, kinds={"numpy", "parquet", "duckdb"}, pool="duckdb",
+# No duckdb pool: a chunk of days writes Parquet files for minutes and the DuckDB file only for the moment of
+# its view (publish_view, whose connection waits for a writer elsewhere), so multi_run chunks run side by side.
+@dg.asset(key=EVENTS, group_name=GROUP, kinds={"numpy", "parquet", "duckdb"},
           deps=[CORRELATIONS, *(dg.AssetKey([GROUP, t]) for t in DIMENSIONS),
                 *(dg.AssetKey([GROUP, t]) for t in CONTEXT_TABLES)],
           partitions_def=daily_partitions, backfill_policy=daily_backfill_policy(),  # SYNTH_BACKFILL_POLICY
