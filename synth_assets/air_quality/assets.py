@@ -312,6 +312,8 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
             pm25_vs_published.append(effects.annual_pm25_vs_published(cities, measured.pm25_by_city)
                                      .with_columns(year=pl.lit(year)))
             hour_sums = hour_sums + effects.sums_by_local_hour(plotted) / (plotted.values["pm25"].shape[1] / 24)
+        plots = {"monthly_pm25": _monthly_plot(pl.concat(monthly), cities),   # drawn while the last year is written
+                 "diurnal_profile": _diurnal_plot(plotted.cities, hour_sums / len(monthly))}
         if writing is not None:
             published(writing)
     views_problem = object_store.duckdb_views_problem(data_dir)  # None on local disk; on S3 httpfs is needed
@@ -325,7 +327,6 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
             create_parquet_view(connection, GROUP, "city_profiles", layout.city_profiles_path(data_dir, mode),
                                 CITY_SCHEMA, layout.city_profiles_identity(mode),
                                 fix=_fix(settings, CITY_PROFILES.to_user_string()))
-    monthly_frame = pl.concat(monthly)
     yield dg.MaterializeResult(
         metadata={
             **md.table_metadata(MEASUREMENT_SCHEMA, written_files[-1].rows, pl.from_arrow(table.slice(0, 8)),
@@ -336,8 +337,7 @@ def yearly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
                                                    for f in written_files)),
             "duckdb_view": views_problem or f"{GROUP}.measurements in {settings.duckdb_path}",
             "mode": mode, "seed": settings.seed,
-            "monthly_pm25": _monthly_plot(monthly_frame, cities),
-            "diurnal_profile": _diurnal_plot(plotted.cities, hour_sums / len(written_files)),
+            **plots,
             "annual_pm25_vs_published": md.markdown_preview(pl.concat(pm25_vs_published),
                                                             rows=cities.height * len(pm25_vs_published)),
         },
