@@ -205,8 +205,8 @@ def _interrupted_message(step: Step, signum: int) -> str:
         done, total = step.progress()
         finished = f" {done:,} of {total:,} {step.unit} were written, each one complete;"
     return (f"stopped by {name} during {step.label}:{finished} nothing is half-written (every file is "
-            f"written whole and renamed into place). Run the same command again to finish; what was "
-            f"already written comes out byte-identical.")
+            f"written whole and renamed into place, or uploaded whole to S3). Run the same command again to "
+            f"finish; what was already written comes out byte-identical.")
 
 
 def _failure_message(step: Step, code: int, error_file: Path, log) -> str:
