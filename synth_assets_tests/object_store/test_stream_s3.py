@@ -88,3 +88,20 @@ def test_an_s3_sink_is_refused_at_start_without_credentials_bucket_or_name(tmp_p
     with pytest.raises(ObjectStoreError, match="needs AWS credentials.*AWS_ACCESS_KEY_ID"):
         make_sink(spec, tmp_path / "x.duckdb", None, run="r")
     assert moto_s3.sha256_objects(endpoint, bucket, "landing", suffix="") == {}
+
+
+def test_a_batch_waits_at_most_its_seconds_and_the_rest_is_written_on_close(tmp_path, endpoint):
+    bucket = moto_s3.new_bucket(endpoint)
+    records = [{"message_id": f"m{i}", "pm25": float(i)} for i in range(7)]
+    waits = ObjectBatchSink(S3Path(bucket, "in", "live.jsonl"), "run", batch_messages=1_000, batch_seconds=0.0)
+    for chunk in (records[:2], records[2:5], records[5:]):
+        waits.write(chunk)  # each batch has waited long enough: one object per write
+    holds = ObjectBatchSink(S3Path(bucket, "held", "live.jsonl"), "run", batch_messages=1_000, batch_seconds=3600)
+    holds.write(records[:2])
+    holds.write(records[2:])
+    assert moto_s3.sha256_objects(endpoint, bucket, "held", suffix="") == {}  # not yet: under both limits
+    holds.close()
+    assert list(moto_s3.sha256_objects(endpoint, bucket, "in", suffix="")) == [
+        "live-run-000000000000.jsonl", "live-run-000000000002.jsonl", "live-run-000000000005.jsonl"]
+    assert list(moto_s3.sha256_objects(endpoint, bucket, "held", suffix="")) == ["live-run-000000000000.jsonl"]
+    assert moto_s3.object_bytes(endpoint, bucket, "held/live-run-000000000000.jsonl").count(b"\n") == 7
