@@ -116,7 +116,10 @@ def test_sigterm_stops_cleanly_with_totals(tmp_path):
     out = tmp_path / "live.jsonl"
     process = subprocess.Popen([SYNTH, "stream", "--rate", "50", "--sink", f"file:{out}"],
                                stderr=subprocess.PIPE, text=True, env={**os.environ, "SYNTH_DATA_DIR": str(tmp_path)})
-    time.sleep(4)
+    deadline = time.monotonic() + 60   # the first lines, however long the start takes on a busy machine
+    while not (out.exists() and out.stat().st_size > 0) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
