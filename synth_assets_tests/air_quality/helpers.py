@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import dagster as dg
 
 from synth_assets.air_quality import assets
+from synth_assets.core.resources import SynthSettings, duckdb_resource
 
 ALL_ASSETS = [assets.city_profiles, assets.hourly_measurements, assets.yearly_measurements]
 
@@ -20,3 +24,23 @@ def materialize(keys, resources, instance, *, partition_key=None, partition_rang
 
 def check_outcomes(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
     return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+
+
+_MADE: dict[tuple, Path] = {}
+
+
+def copy_made_days(settings: SynthSettings, first: str, last: str, cache_root: Path) -> SynthSettings:
+    """``settings``' data directory gets the city profiles and the hourly files of ``first``..``last`` for its
+    seed and mode: made once per test process through Dagster (as a run makes them), then copied, so that a
+    test may damage its own copy. Returns ``settings``."""
+    key = (settings.seed, settings.air_quality_mode, first, last)
+    if key not in _MADE:
+        made = SynthSettings(seed=settings.seed, air_quality_mode=settings.air_quality_mode,
+                             data_dir=str(cache_root / f"made-days-{len(_MADE)}" / "data"))
+        resources = {"settings": made, "duckdb": duckdb_resource(made)}
+        with dg.instance_for_test() as instance:
+            materialize([assets.CITY_PROFILES], resources, instance)
+            materialize([assets.HOURLY], resources, instance, partition_range=(first, last))
+        _MADE[key] = made.data_path
+    shutil.copytree(_MADE[key], settings.data_path, dirs_exist_ok=True)
+    return settings

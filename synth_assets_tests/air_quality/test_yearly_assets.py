@@ -22,16 +22,14 @@ from synth_assets.air_quality.measurements import iter_hourly_chunks
 from synth_assets.air_quality.models import CITY_SCHEMA, MEASUREMENT_SCHEMA
 from synth_assets.core import checks
 from synth_assets.core.storage import read_parquet_checked, write_parquet_atomic
-from synth_assets_tests.air_quality.helpers import check_outcomes, materialize
+from synth_assets_tests.air_quality.helpers import check_outcomes, copy_made_days, materialize
 
 YEAR = 2021  # 365 days x 10 cities
 
 
 @pytest.fixture
-def year_of_days(settings, resources, instance):
-    materialize([assets.CITY_PROFILES], resources, instance)
-    materialize([assets.HOURLY], resources, instance, partition_range=(f"{YEAR}-01-01", f"{YEAR}-12-31"))
-    return settings
+def year_of_days(settings, tmp_path_factory):
+    return copy_made_days(settings, f"{YEAR}-01-01", f"{YEAR}-12-31", tmp_path_factory.getbasetemp())
 
 
 def _sha(path) -> str:
@@ -163,10 +161,8 @@ def test_yearly_partitions_are_years_from_2020_including_the_current_one():
 
 
 @pytest.fixture
-def two_years_of_days(settings, resources, instance):
-    materialize([assets.CITY_PROFILES], resources, instance)
-    materialize([assets.HOURLY], resources, instance, partition_range=("2020-01-01", "2021-12-31"))
-    return settings
+def two_years_of_days(settings, tmp_path_factory):
+    return copy_made_days(settings, "2020-01-01", "2021-12-31", tmp_path_factory.getbasetemp())
 
 
 def _year_written_file_by_file(settings, year: int, path) -> str:

@@ -19,7 +19,7 @@ from synth_assets.air_quality.cities import select_cities
 from synth_assets.air_quality.measurements import iter_hourly_chunks
 from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
 from synth_assets.core.storage import write_parquet_atomic
-from synth_assets_tests.air_quality.helpers import check_outcomes, materialize
+from synth_assets_tests.air_quality.helpers import check_outcomes, copy_made_days, materialize
 
 YEAR = 2021
 KEY = effects.EFFECT_SUMS_KEY.encode()
@@ -80,10 +80,8 @@ def test_stored_sums_are_used_only_for_their_version_patterns_and_rows(two_weeks
 # --- through Dagster -----------------------------------------------------------------------------------
 
 @pytest.fixture
-def year_of_days(settings, resources, instance):
-    materialize([assets.CITY_PROFILES], resources, instance)
-    materialize([assets.HOURLY], resources, instance, partition_range=(f"{YEAR}-01-01", f"{YEAR}-12-31"))
-    return settings
+def year_of_days(settings, tmp_path_factory):
+    return copy_made_days(settings, f"{YEAR}-01-01", f"{YEAR}-12-31", tmp_path_factory.getbasetemp())
 
 
 def _days(settings) -> list:
