@@ -16,6 +16,7 @@ from synth_assets.air_quality import checks as aq_checks
 from synth_assets.air_quality import effects, layout
 from synth_assets.air_quality.cities import select_cities
 from synth_assets.air_quality.measurements import (
+    CITY_COLUMNS,
     HOURS_PER_DAY,
     MEASURED_COLUMNS,
     day_slices,
@@ -163,14 +164,14 @@ def read_year(settings: SynthSettings, year: int, cities: pl.DataFrame) -> tuple
     holds every city."""
     mode, data_dir = settings.air_quality_mode, settings.data_path
     days = year_days(year)
-    missing = [d for d in days if not layout.daily_path(data_dir, mode, d).exists()]
+    paths = [layout.daily_path(data_dir, mode, d) for d in days]
+    missing = object_store.missing_days(days, paths)   # on S3 one listing, not a request per day
     if missing:
         shown = ", ".join(f"{d}" for d in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise CorruptFileError(
             f"{HOURLY.to_user_string()} has no file for {shown} (mode {mode!r}, under "
             f"{layout.hourly_dir(data_dir, mode)}). Fix: {_SELECT} {HOURLY.to_user_string()} "
             f"--partition-range {missing[0]}...{missing[-1]}")
-    paths = [layout.daily_path(data_dir, mode, d) for d in days]
     identity = layout.hourly_identity(settings.seed, mode)
 
     def fix(path) -> str:
@@ -181,11 +182,12 @@ def read_year(settings: SynthSettings, year: int, cities: pl.DataFrame) -> tuple
     table = with_city_columns(measured, cities)
     if not paths:
         return table, footers
+    city_columns = list(CITY_COLUMNS)
     first = read_parquet_checked(paths[0], MEASUREMENT_SCHEMA, fix=fix(paths[0]), identity=identity)
-    if not table.slice(0, first.num_rows).equals(first):
+    if not table.select(city_columns).slice(0, first.num_rows).equals(first.select(city_columns)):
         raise CorruptFileError(
             f"{paths[0]} does not hold the city columns of {layout.city_profiles_path(data_dir, mode)} (or its "
-            f"rows are out of order). Fix: {_fix(settings, CITY_PROFILES.to_user_string())}, then "
+            f"rows are out of (timestamp, city_id) order). Fix: {_fix(settings, CITY_PROFILES.to_user_string())}, then "
             f"{_fix(settings, f'{HOURLY.to_user_string()} --partition-range {days[0]}...{days[-1]}')}")
     return table, footers
 

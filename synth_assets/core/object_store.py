@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -302,6 +303,12 @@ def missing_files(paths: Sequence[Location]) -> list[Location]:
     window of days is one request per year, not one per day); on disk ``exists()`` per file."""
     listed = _listed_objects({path.parent for path in paths if isinstance(path, S3Path)})
     return [path for path in paths if (path not in listed if isinstance(path, S3Path) else not path.exists())]
+
+
+def missing_days(days: Sequence[date], paths: Sequence[Location]) -> list[date]:
+    """The ``days`` whose file (``paths``, one per day, in the same order) is not there: :func:`missing_files`."""
+    absent = set(missing_files(paths))
+    return [day for day, path in zip(days, paths, strict=True) if path in absent]
 
 
 def read_text(path: Location) -> str:

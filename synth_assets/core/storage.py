@@ -262,6 +262,13 @@ def sql_string(value: str | Path) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def matching_files(pattern: Path) -> list[Path]:
+    """The local files a glob names, sorted; wildcards may stand in any part of the path (a daily table's
+    ``<table>/[0-9][0-9][0-9][0-9]/*.parquet``), as in the DuckDB view over the same glob."""
+    pattern = Path(pattern)
+    return sorted(Path(pattern.anchor).glob(str(pattern.relative_to(pattern.anchor))))
+
+
 def create_parquet_view(connection, schema: str, view: str, glob: Path | str,
                         expected: pa.Schema | None = None, identity: FileIdentity | None = None,
                         fix: str = "re-make it") -> None:
@@ -275,7 +282,7 @@ def create_parquet_view(connection, schema: str, view: str, glob: Path | str,
     if problem:
         raise object_store.ObjectStoreError(f"{problem}; the view {schema}.{view} was not changed")
     if expected is not None:
-        for path in sorted(glob.parent.glob(glob.name)):
+        for path in matching_files(glob):
             try:
                 stored = pq.read_schema(path)
             except (pa.ArrowException, OSError) as exc:
@@ -285,7 +292,7 @@ def create_parquet_view(connection, schema: str, view: str, glob: Path | str,
             if not found.equals(expected.remove_metadata()):
                 raise CorruptFileError(
                     f"{path} does not hold {schema}.{view} rows (columns {found.names}); the view was not changed. "
-                    f"Fix: move the file out of {glob.parent}")
+                    f"Fix: move the file out of {path.parent}")
             check_identity(path, stored.metadata, identity, f"{fix} (the view {schema}.{view} was not changed)")
     connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     connection.execute(

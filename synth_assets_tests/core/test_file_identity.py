@@ -6,13 +6,20 @@ import hashlib
 from datetime import date
 
 import dagster as dg
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from synth_assets.air_quality import assets, layout
 from synth_assets.core.identity import METADATA_KEY, FileIdentity, config_fingerprint
-from synth_assets.core.storage import CorruptFileError, read_parquet_checked, write_parquet_atomic
+from synth_assets.core.storage import (
+    CorruptFileError,
+    create_parquet_view,
+    matching_files,
+    read_parquet_checked,
+    write_parquet_atomic,
+)
 from synth_assets_tests.air_quality.helpers import materialize
 from synth_assets_tests.conftest import make_resources, make_settings
 
@@ -114,3 +121,23 @@ def test_measurement_files_name_the_model_and_the_city_reference_they_were_made_
     assert layout._reference_digest(REFERENCE_CSV) in config
     older = FileIdentity(layout.hourly_identity(5, "sample").dataset, layout.MEASUREMENT_SCHEMA_VERSION, 5, "sample")
     assert "config 'sample' where" in layout.hourly_identity(5, "sample").differences(older)
+
+
+def test_a_view_over_daily_directories_checks_every_day_file(tmp_path):
+    """A daily table's glob has wildcards in a directory too (``<table>/[0-9][0-9][0-9][0-9]/*.parquet``):
+    every file it names is checked, and a day of another seed is refused with the view left as it was."""
+    schema = pa.schema([("x", pa.int64())])
+    mine, other = (FileIdentity("t.days", 1, seed, "c") for seed in (1, 2))
+    glob = tmp_path / "days" / "[0-9][0-9][0-9][0-9]" / "*.parquet"
+    for day, identity in (("2024-01-01", mine), ("2024-01-02", mine), ("2025-03-04", other)):
+        write_parquet_atomic(pa.table({"x": [int(day[-1])]}), tmp_path / "days" / day[:4] / f"{day}.parquet",
+                             schema, identity)
+    assert [p.name for p in matching_files(glob)] == ["2024-01-01.parquet", "2024-01-02.parquet",
+                                                      "2025-03-04.parquet"]
+    with duckdb.connect(str(tmp_path / "v.duckdb")) as con:
+        with pytest.raises(CorruptFileError, match=r"2025-03-04\.parquet is not t\.days.*seed 2 where 1 was expected"):
+            create_parquet_view(con, "s", "days", glob, schema, mine)
+        assert not con.execute("select count(*) from duckdb_views() where view_name = 'days'").fetchone()[0]
+        (tmp_path / "days" / "2025" / "2025-03-04.parquet").unlink()
+        create_parquet_view(con, "s", "days", glob, schema, mine)
+        assert con.execute("select sum(x) from s.days").fetchone() == (3,)

@@ -105,3 +105,21 @@ def test_a_batch_waits_at_most_its_seconds_and_the_rest_is_written_on_close(tmp_
         "live-run-000000000000.jsonl", "live-run-000000000002.jsonl", "live-run-000000000005.jsonl"]
     assert list(moto_s3.sha256_objects(endpoint, bucket, "held", suffix="")) == ["live-run-000000000000.jsonl"]
     assert moto_s3.object_bytes(endpoint, bucket, "held/live-run-000000000000.jsonl").count(b"\n") == 7
+
+
+def test_a_second_run_with_the_same_label_is_refused_instead_of_overwriting_the_first(tmp_path, endpoint):
+    """Objects cannot be appended to: a rerun with the same --start and seed would replace the first run's
+    objects of the same offsets (and leave its later ones), losing messages that were landed."""
+    bucket = moto_s3.new_bucket(endpoint)
+    target = S3Path(bucket, "landing", "live.jsonl")
+    first = ObjectBatchSink(target, "20240210T000000Z-seed5", batch_messages=2)
+    first.write([{"message_id": "m0"}, {"message_id": "m1"}])   # a full batch: written
+    first.write([{"message_id": "m2"}])
+    first.close()
+    landed = moto_s3.sha256_objects(endpoint, bucket, "landing", suffix="")
+    assert len(landed) == 2
+    with pytest.raises(FileExistsError, match=r"2 object\(s\) .*live-20240210T000000Z-seed5-\*\.jsonl .*already "
+                                              r"there.*Fix: give another --start"):
+        ObjectBatchSink(target, "20240210T000000Z-seed5", batch_messages=2)
+    assert moto_s3.sha256_objects(endpoint, bucket, "landing", suffix="") == landed
+    ObjectBatchSink(target, "20240210T000000Z-seed6").close()   # another label: its own objects

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from datetime import date
 
 import dagster as dg
@@ -14,7 +16,7 @@ import polars as pl
 import pytest
 
 from synth_assets.smart_home import assets as home_assets
-from synth_assets.smart_home import layout
+from synth_assets.smart_home import layout, views
 from synth_assets.smart_home.context import assets as context_assets
 from synth_assets.smart_home.events import assets
 from synth_assets.smart_home.events.checks import EVENT_CHECKS
@@ -147,6 +149,16 @@ def test_the_check_across_midnight_reads_the_day_before_from_its_file(tmp_path, 
     assert not failed.passed and failed.metadata["violations/repeated_across_midnight"].value > 10
 
 
+def _holder(settings) -> subprocess.Popen:
+    """Another process with the DuckDB file open for writing until its stdin is closed."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+                               "sys.stdin.read()", str(settings.duckdb_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
 def test_events_hold_no_duckdb_pool_and_wait_for_a_writer_elsewhere_only_to_make_their_view(tmp_path, instance):
     """multi_run chunks of events run side by side: none holds the duckdb pool for its whole chunk, and a
     chunk that finds the DuckDB file held by another process (another chunk making its view) waits for it."""
@@ -154,17 +166,48 @@ def test_events_hold_no_duckdb_pool_and_wait_for_a_writer_elsewhere_only_to_make
     settings, resources = _resources(tmp_path, homes=3)
     dg.materialize(ALL, selection=[*DIMENSIONS, assets.CORRELATIONS], resources=resources, instance=instance)
     dg.materialize(ALL, selection=CONTEXT, resources=resources, instance=instance, partition_key="2023-02-01")
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
-                               " time.sleep(6); c.close()", str(settings.duckdb_path)],
-        stdout=subprocess.PIPE, text=True)
+    holder = _holder(settings)
+    day_file = layout.daily_path(settings.data_path, "events", date(2023, 2, 1))
+    released = []
+
+    def release_after_the_day_is_written() -> None:   # the view comes right after the day's file
+        deadline = time.monotonic() + 120
+        while not day_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(2.0)
+        released.append(time.monotonic())
+        holder.communicate(input="", timeout=30)
+
+    releaser = threading.Thread(target=release_after_the_day_is_written)
     try:
-        assert holder.stdout.readline().strip() == "held"
+        releaser.start()
         result = dg.materialize(ALL, selection=[assets.EVENTS], resources=resources, instance=instance,
                                 partition_key="2023-02-01")
-        released_before_the_end = holder.poll() is not None   # the day takes ~1 s: its view waited for the holder
+        ended = time.monotonic()
     finally:
-        holder.wait(timeout=30)
-    assert result.success and released_before_the_end and holder.returncode == 0
+        releaser.join(timeout=150)
+    assert result.success and released and ended > released[0]   # it waited for the holder, then made its view
+    assert result.asset_materializations_for_node("smart_home__events")[0].metadata["duckdb_view"].value == (
+        f"smart_home.events in {settings.duckdb_path}")
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         assert con.execute("select count(distinct home_id) from smart_home.events").fetchone() == (3,)
+
+
+def test_events_held_out_of_the_duckdb_file_too_long_are_still_written_and_say_why_the_view_is_old(
+        tmp_path, instance, monkeypatch):
+    """A writer that keeps the DuckDB file longer than the view waits (a big content load) does not fail the
+    chunk: its day files are written and checked, and the run says its view was not remade."""
+    monkeypatch.setattr(views, "VIEW_WAIT_SECONDS", 0.5)
+    settings, resources = _resources(tmp_path, homes=3)
+    dg.materialize(ALL, selection=[*DIMENSIONS, assets.CORRELATIONS], resources=resources, instance=instance)
+    dg.materialize(ALL, selection=CONTEXT, resources=resources, instance=instance, partition_key="2023-02-02")
+    holder = _holder(settings)
+    try:
+        result = dg.materialize(ALL, selection=[assets.EVENTS], resources=resources, instance=instance,
+                                partition_key="2023-02-02")
+    finally:
+        holder.communicate(input="", timeout=30)
+    assert result.success
+    said = result.asset_materializations_for_node("smart_home__events")[0].metadata["duckdb_view"].value
+    assert said.startswith("the view smart_home.events was not remade") and "held by another process" in said
+    assert layout.daily_path(settings.data_path, "events", date(2023, 2, 2)).exists()

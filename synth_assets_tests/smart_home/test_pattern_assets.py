@@ -10,10 +10,12 @@ from datetime import date
 import dagster as dg
 import duckdb
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from synth_assets.core.days import PartitionOutOfRangeError
+from synth_assets.core.identity import FileIdentity
 from synth_assets.core.storage import CorruptFileError, write_parquet_atomic
 from synth_assets.smart_home import assets as home_assets
 from synth_assets.smart_home import layout
@@ -349,6 +351,30 @@ def test_a_foreign_state_changes_file_is_refused_with_the_command_that_remakes_i
     write_parquet_atomic(pq.read_table(foreign), foreign, STATE_CHANGES_SCHEMA, state_changes_identity(other_seed))
     with pytest.raises(CorruptFileError, match="2024-01-12.parquet .*--select smart_home/state_changes "
                                                "--partition 2024-01-12"):
+        dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, partition_key=LAST)
+    for table in TABLES:
+        assert not layout.daily_dir(settings.data_path, table).exists()
+
+
+def test_state_changes_of_the_earlier_layout_are_refused_at_once_with_the_span_to_remake(world_copy, instance):
+    """After an upgrade every day of the window holds the earlier layout (schema version 1: last_changed, no
+    kind or value): one error names all of them, not one day per 3 AM run."""
+    settings, resources = world_copy
+    for table in TABLES:
+        shutil.rmtree(layout.daily_dir(settings.data_path, table))
+    old_layout = pa.schema([EVENTS_SCHEMA.field(c) for c in ("home_id", "entity_id", "timestamp", "last_changed",
+                                                             "state")])
+    events_days = sorted(layout.daily_dir(settings.data_path, "events").glob("*/*.parquet"))
+    for events_day in events_days[:-1]:   # all but the last day of the window
+        day = date.fromisoformat(events_day.stem)
+        old = pq.read_table(events_day, columns=old_layout.names)
+        write_parquet_atomic(old, state_changes_path(settings.data_path, day), old_layout,
+                             FileIdentity(f"{layout.FAMILY}.state_changes", 1, SEED,
+                                          state_changes_identity(SmartHomeSettings(homes=HOMES).config(SEED)).config))
+    with pytest.raises(CorruptFileError, match=r"6 of the 7 smart_home.state_changes files of the window of "
+                                               r"2024-01-14 were refused .*earlier version.*Fix: dagster asset "
+                                               r"materialize .*--select smart_home/state_changes --partition-range "
+                                               r"2024-01-08\.\.\.2024-01-13$"):
         dg.materialize(ALL, selection=PATTERNS, resources=resources, instance=instance, partition_key=LAST)
     for table in TABLES:
         assert not layout.daily_dir(settings.data_path, table).exists()

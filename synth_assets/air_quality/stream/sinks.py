@@ -73,10 +73,16 @@ class ObjectBatchSink:
 
     def __init__(self, target, run: str, batch_messages: int = OBJECT_BATCH_MESSAGES,
                  batch_seconds: float = OBJECT_BATCH_SECONDS):
-        from synth_assets.core.object_store import check_reachable
+        from synth_assets.core.object_store import check_reachable, glob_files
 
         check_reachable(target, what="the stream sink")  # no credentials, endpoint or bucket: refused at start
         self.target, self.run, self.name = target, run, f"{target.parent}/{target.stem}-{run}-*.jsonl"
+        earlier = glob_files(target.parent, f"{target.stem}-{run}-*.jsonl")
+        if earlier:   # an object cannot be appended to: a second run with this label would overwrite the first's
+            raise FileExistsError(
+                f"{len(earlier)} object(s) {self.name} of a run with the same start and seed are already there "
+                f"(e.g. {earlier[0]}); this run would overwrite them. Fix: give another --start (or --seed), "
+                f"another file name, or remove those objects")
         self.batch_messages, self.batch_seconds = batch_messages, batch_seconds
         self.buffer: list[dict] = []
         self.written = 0

@@ -120,8 +120,7 @@ def read_events(settings: SynthSettings, config: SmartHomeConfig, days: list[dat
                 home_ids: list[str]) -> pl.DataFrame:
     """The chosen homes' events over ``days``; every missing day is named before anything is read."""
     paths = [layout.daily_path(settings.data_path, "events", day) for day in days]
-    absent = set(object_store.missing_files(paths))
-    missing = [day for day, path in zip(days, paths, strict=True) if path in absent]
+    missing = object_store.missing_days(days, paths)
     if missing:
         raise MissingEventsPartitionError(
             f"smart_home.events has no partition for {', '.join(d.isoformat() for d in missing)}, which "

@@ -37,7 +37,7 @@ ROW_GROUP_ROWS = 131_072   # about 30 homes a row group: a block of 50 homes rea
 
 def state_change_rows(events: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """The mined rows of ``events`` (EVENTS_SCHEMA, one day) in :data:`ORDER`."""
-    return mined_rows(events).sort(ORDER).collect()
+    return mined_rows(events).sort(ORDER, maintain_order=True).collect()
 
 
 def state_changes_identity(config: SmartHomeConfig) -> FileIdentity:

@@ -21,7 +21,7 @@ from synth_assets.core import object_store
 from synth_assets.core.days import check_daily_window, check_not_in_future
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.object_store import Location
-from synth_assets.core.storage import check_footer
+from synth_assets.core.storage import CorruptFileError, check_footer
 from synth_assets.smart_home import layout
 from synth_assets.smart_home.models import EVENTS_SCHEMA, SmartHomeConfig
 from synth_assets.smart_home.patterns.state_change_days import (
@@ -97,22 +97,17 @@ def require_event_days(data_dir: Location, analysis_day: date, days: Sequence[da
                        state_changes: bool = False) -> None:
     """Every day of the window has its events file (and, with ``state_changes``, its state-changes file),
     else one error naming them all and how to make them (the state changes after their events)."""
-    missing = _missing_days(days, [layout.daily_path(data_dir, EVENTS_TABLE, day) for day in days])
+    missing = object_store.missing_days(days, [layout.daily_path(data_dir, EVENTS_TABLE, day) for day in days])
     if missing:
         def make(first: date, last: date) -> str:
             then = f" && {state_changes_command(first, last)}" if state_changes else ""
             return events_command(first, last) + then
         raise _missing(analysis_day, days, missing, EVENTS_TABLE, make, MissingEventDaysError)
     if state_changes:
-        missing = _missing_days(days, [state_changes_path(data_dir, day) for day in days])
+        missing = object_store.missing_days(days, [state_changes_path(data_dir, day) for day in days])
         if missing:
             raise _missing(analysis_day, days, missing, STATE_CHANGES, state_changes_command,
                            MissingStateChangeDaysError)
-
-
-def _missing_days(days: Sequence[date], paths: Sequence[Location]) -> list[date]:
-    absent = set(object_store.missing_files(paths))   # on S3 one listing per year, not a request per day
-    return [day for day, path in zip(days, paths, strict=True) if path in absent]
 
 
 def check_window(data_dir: Location, analysis_day: date, days: Sequence[date],
@@ -138,8 +133,20 @@ def check_state_changes(data_dir: Location, analysis_day: date, days: Sequence[d
     require_event_days(data_dir, analysis_day, days, state_changes=True)
     identity = state_changes_identity(config)
     paths = [state_changes_path(data_dir, day) for day in days]
+    refused: list[tuple[date, CorruptFileError]] = []
     for day, path in zip(days, paths, strict=True):
-        check_footer(path, STATE_CHANGES_SCHEMA, f"re-make it: {state_changes_command(day, day)}", identity)
+        try:
+            check_footer(path, STATE_CHANGES_SCHEMA, f"re-make it: {state_changes_command(day, day)}", identity)
+        except CorruptFileError as error:   # every day is looked at: one error names the whole span to re-make
+            refused.append((day, error))
+    if len(refused) == 1:
+        raise refused[0][1]
+    if refused:
+        commands = " && ".join(state_changes_command(first, last) for first, last in condense([d for d, _ in refused]))
+        raise CorruptFileError(
+            f"{len(refused)} of the {len(days)} smart_home.state_changes files of the window of {analysis_day} were "
+            f"refused (for example: {refused[0][1]}). A file written by an earlier version of this project is "
+            f"refused the same way. Fix: {commands}")
     return paths
 
 
