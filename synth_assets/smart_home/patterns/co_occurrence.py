@@ -86,18 +86,15 @@ def occurrences(changes: pl.DataFrame, max_lag_seconds: float) -> pl.DataFrame:
     if n == 0:
         return pl.DataFrame(schema={"row_a": pl.UInt32, "row_b": pl.UInt32, "lag_us": pl.Int64})
     home, t = changes["home"].to_numpy(), changes["t"].to_numpy()
-    # 32-bit rows and codes: the candidate pairs are tens of millions, and every fresh page of them costs the
-    # kernel a zeroing (about half of this function's CPU at 64 bits)
-    entity = changes["entity_code"].to_numpy().astype(np.int32)
-    previous_of_item = changes["previous"].to_numpy().astype(np.int32)
-    rows = np.arange(n, dtype=np.int32)
+    entity, previous_of_item = changes["entity_code"].to_numpy(), changes["previous"].to_numpy()
+    rows = np.arange(n, dtype=np.int64)
     span = int(t.max() - t.min()) + int(max_lag_seconds * 1e6) + 1
     key = home * span + (t - t.min())           # one sorted axis: homes never overlap
     ends = np.searchsorted(key, key + int(max_lag_seconds * 1e6), side="right")
     counts = ends - rows - 1
     row_a = np.repeat(rows, counts)
-    row_b = np.arange(len(row_a), dtype=np.int32)   # position among all candidates + (row_a + 1 - its first)
-    row_b += np.repeat((rows + 1 - (np.cumsum(counts) - counts)).astype(np.int32), counts)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    row_b = row_a + 1 + (np.arange(len(row_a)) - starts)
     first = (entity[row_a] != entity[row_b]) & (previous_of_item[row_b] < row_a)
     row_a, row_b = row_a[first], row_b[first]
     return pl.DataFrame({"row_a": row_a.astype(np.uint32), "row_b": row_b.astype(np.uint32),
