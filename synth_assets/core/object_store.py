@@ -370,8 +370,9 @@ def _listed_objects(directories: set[S3Path]) -> dict[S3Path, pafs.FileInfo]:
 def scan_parquet(paths: Sequence[Location]):
     """A polars scan of the Parquet files ``paths``, rows in the order of the files (only the columns a query
     selects are read). On S3 through pyarrow's S3 filesystem, as the checked readers read; callers check
-    the files' footers (identity) first. (polars calls ``scan_pyarrow_dataset`` unstable; filters stay in
-    polars, not pushed to pyarrow, whose null semantics differ, so a query gives what it gives on disk.)"""
+    the files' footers (identity) first. A query's filters go to pyarrow, which skips the row groups and
+    objects their statistics rule out (a block of homes reads its own row groups, as on disk); pyarrow drops
+    a row whose filter is null as polars does. (polars calls ``scan_pyarrow_dataset`` unstable.)"""
     import polars as pl
 
     if not any(isinstance(path, S3Path) for path in paths):
@@ -379,7 +380,7 @@ def scan_parquet(paths: Sequence[Location]):
     import pyarrow.dataset as pads
 
     dataset = pads.dataset([_as_s3(path).store_path for path in paths], format="parquet", filesystem=s3_filesystem())
-    return pl.scan_pyarrow_dataset(dataset, allow_pyarrow_filter=False)
+    return pl.scan_pyarrow_dataset(dataset, allow_pyarrow_filter=True)
 
 
 def _as_s3(path: Location) -> S3Path:
