@@ -12,7 +12,9 @@ import pytest
 
 from synth_assets.air_quality import layout, stream_assets
 from synth_assets.air_quality.cities import select_cities
+from synth_assets.air_quality.stream import records
 from synth_assets.air_quality.stream.config import StreamConfig
+from synth_assets.air_quality.stream.records import SinkError
 from synth_assets.air_quality.stream.simulator import run
 from synth_assets.air_quality.stream.sinks import ObjectBatchSink, make_sink, run_label
 from synth_assets.core.object_store import ObjectStoreError, S3Path
@@ -123,3 +125,13 @@ def test_a_second_run_with_the_same_label_is_refused_instead_of_overwriting_the_
         ObjectBatchSink(target, "20240210T000000Z-seed5", batch_messages=2)
     assert moto_s3.sha256_objects(endpoint, bucket, "landing", suffix="") == landed
     ObjectBatchSink(target, "20240210T000000Z-seed6").close()   # another label: its own objects
+
+
+def test_a_batch_that_cannot_be_written_fails_once_and_closing_does_not_hide_it(tmp_path, endpoint, monkeypatch):
+    monkeypatch.setattr(records, "BACKOFF_SECONDS", 0.0)
+    bucket = moto_s3.new_bucket(endpoint)
+    sink = ObjectBatchSink(S3Path(bucket, "landing", "live.jsonl"), "run", batch_messages=2)
+    moto_s3.client(endpoint).delete_bucket(Bucket=bucket)   # the store goes away after the sink was made
+    with pytest.raises(SinkError, match=r"write to s3://.*live-run-000000000000\.jsonl failed after \d+ attempts"):
+        sink.write([{"message_id": "m0"}, {"message_id": "m1"}])
+    sink.close()   # the run stops on the error above: closing neither retries nor raises a second one

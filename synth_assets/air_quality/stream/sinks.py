@@ -69,7 +69,7 @@ class ObjectBatchSink:
     whole: ``offset`` is the number of messages of this run before the object's first (zero-padded, so the
     names sort in stream order), and the objects of a run, concatenated in name order, are the bytes
     ``file:LOCAL`` would have written. A batch is written when it holds :data:`OBJECT_BATCH_MESSAGES`, when
-    its oldest message waited :data:`OBJECT_BATCH_SECONDS`, and on close."""
+    its oldest message waited :data:`OBJECT_BATCH_SECONDS` (looked at as messages arrive), and on close."""
 
     def __init__(self, target, run: str, batch_messages: int = OBJECT_BATCH_MESSAGES,
                  batch_seconds: float = OBJECT_BATCH_SECONDS):
@@ -87,6 +87,7 @@ class ObjectBatchSink:
         self.buffer: list[dict] = []
         self.written = 0
         self.oldest = 0.0
+        self.failed = False
 
     def write(self, records: list[dict]) -> int:
         if not self.buffer:
@@ -103,12 +104,17 @@ class ObjectBatchSink:
             return
         path = self.target.with_name(f"{self.target.stem}-{self.run}-{self.written:012d}.jsonl")
         text = json_lines(self.buffer)
-        with_retries(lambda: write_text_atomic(path, text), f"write to {path}")
+        try:
+            with_retries(lambda: write_text_atomic(path, text), f"write to {path}")
+        except Exception:
+            self.failed = True   # the run stops on this error: closing must not retry it and hide it
+            raise
         self.written += len(self.buffer)
         self.buffer = []
 
     def close(self) -> None:
-        self.flush()
+        if not self.failed:
+            self.flush()
 
 
 class DuckDBSink:
