@@ -24,8 +24,8 @@ from synth_assets.air_quality.measurements import (
     with_city_columns,
 )
 from synth_assets.air_quality.models import CITY_SCHEMA, COLUMN_DESCRIPTIONS, MEASUREMENT_SCHEMA
+from synth_assets.core import files, object_store
 from synth_assets.core import metadata as md
-from synth_assets.core import object_store
 from synth_assets.core.backfill import daily_backfill_policy
 from synth_assets.core.concurrency import prefetch, prefetched
 from synth_assets.core.partitions import (
@@ -104,7 +104,7 @@ def hourly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
     tally = aq_checks.IntegrityTally(cities["city_id"])
     hour_sums = np.zeros((cities.height, 24))
     plot = (end - start).days <= PLOT_MAX_DAYS
-    files = total_bytes = 0
+    days_written = total_bytes = 0
     preview = None
     for first_day, n_days, chunk, grid in prefetch(_chunks_and_grids(cities, start, end, settings.seed)):
         tally.add(chunk)
@@ -116,15 +116,16 @@ def hourly_measurements(context: dg.AssetExecutionContext, settings: SynthSettin
             written = write_parquet_atomic(
                 day_table, layout.daily_path(data_dir, mode, day), MEASUREMENT_SCHEMA, identity,
                 {effects.EFFECT_SUMS_KEY: effects.effect_sums_record(day_sums[i], day_fingerprints[i])})
-            files, total_bytes = files + 1, total_bytes + written.bytes
+            days_written, total_bytes = days_written + 1, total_bytes + written.bytes
         preview = preview if preview is not None else pl.from_arrow(chunk.slice(0, 8))
-        if first_day.year != (first_day + timedelta(days=n_days)).year or files == (end - start).days:
-            context.log.info(f"wrote {files}/{(end - start).days} days up to {first_day + timedelta(days=n_days - 1)}")
+        if first_day.year != (first_day + timedelta(days=n_days)).year or days_written == (end - start).days:
+            last_day = first_day + timedelta(days=n_days - 1)
+            context.log.info(f"wrote {days_written}/{(end - start).days} days up to {last_day}")
     rows_per_day = HOURS_PER_DAY * cities.height
     return dg.MaterializeResult(
         metadata={
             **md.table_metadata(MEASUREMENT_SCHEMA, rows_per_day, preview, COLUMN_DESCRIPTIONS),
-            "rows_in_run": tally.rows, "days_in_run": files, "bytes_in_run": total_bytes,
+            "rows_in_run": tally.rows, "days_in_run": days_written, "bytes_in_run": total_bytes,
             "mode": mode, "seed": settings.seed,
             "directory": dg.MetadataValue.path(str(layout.hourly_dir(data_dir, mode))),
             "diurnal_profile": (_diurnal_plot(cities, hour_sums / (tally.rows / rows_per_day)) if plot else
@@ -165,7 +166,7 @@ def read_year(settings: SynthSettings, year: int, cities: pl.DataFrame) -> tuple
     mode, data_dir = settings.air_quality_mode, settings.data_path
     days = year_days(year)
     paths = [layout.daily_path(data_dir, mode, d) for d in days]
-    missing = object_store.missing_days(days, paths)   # on S3 one listing, not a request per day
+    missing = files.missing_days(days, paths)   # on S3 one listing, not a request per day
     if missing:
         shown = ", ".join(f"{d}" for d in missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise CorruptFileError(

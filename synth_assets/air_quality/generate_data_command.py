@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,12 +17,13 @@ from pathlib import Path
 from synth_assets.air_quality import layout
 from synth_assets.air_quality.assets import CITY_PROFILES, HOURLY, YEARLY
 from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
+from synth_assets.core.files import map_files, stat_files
 from synth_assets.core.identity import FileIdentity
-from synth_assets.core.object_store import Location, S3Path, stat_files
+from synth_assets.core.object_store import Location
 from synth_assets.core.partitions import check_daily_window, check_not_in_future, days_in_window
 from synth_assets.core.resources import check_air_quality_mode
 from synth_assets.core.runner import Step, run_step
-from synth_assets.core.storage import OBJECT_STORE_READERS, check_footer
+from synth_assets.core.storage import check_footer
 
 
 @dataclass(frozen=True)
@@ -50,9 +49,7 @@ def _rows(paths: list[Location], identity: FileIdentity) -> int:
     def rows_of(path: Location) -> int:
         return check_footer(path, MEASUREMENT_SCHEMA, "re-run the same command", identity).num_rows
 
-    remote = any(isinstance(path, S3Path) for path in paths)
-    with ThreadPoolExecutor(OBJECT_STORE_READERS, "footers") if remote else nullcontext() as pool:
-        return sum((pool.map if remote else map)(rows_of, paths))
+    return sum(map_files(rows_of, paths))
 
 
 def check_request(mode: str, start: date, end: date) -> None:

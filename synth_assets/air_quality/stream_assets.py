@@ -15,7 +15,7 @@ from synth_assets.air_quality.assets import GROUP, HOURLY
 from synth_assets.air_quality.models import MEASUREMENT_SCHEMA
 from synth_assets.air_quality.stream.landing import LANDED_COLUMNS, land_day, read_landing
 from synth_assets.core import metadata as md
-from synth_assets.core.object_store import glob_files
+from synth_assets.core.files import glob_files
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings
 from synth_assets.core.storage import CorruptFileError, read_parquet_checked, write_parquet_atomic

@@ -17,7 +17,6 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +24,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synth_assets.core import object_store
+from synth_assets.core import files, object_store
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.object_store import Location, S3Path, as_location
 
 PARQUET_COMPRESSION = "snappy"
-OBJECT_STORE_READERS = 16
 """Objects read at once from S3 by one reader: requests overlap their round trips (an estimate, not tuned
 against a real S3; against the local moto server, on 2 busy cores, 365 small files took 3.8 s instead of 8.1 s
 with one thread: ``python -m bench.object_store --days 365``)."""
@@ -186,7 +184,7 @@ def read_parquet_files_with_footers(paths: Sequence[Path | str], schema: pa.Sche
 
     Each footer is parsed once and the files are decoded one after the other in this thread: for many
     small files that costs less CPU than a multi-threaded dataset scan (callers overlap files or years).
-    Objects on S3 are fetched by :data:`OBJECT_STORE_READERS` threads (each costs a few round trips);
+    Objects on S3 are fetched by :data:`~.files.OBJECT_STORE_READERS` threads (each costs a few round trips);
     the result and the first error reported are the same as in order.
     """
     paths = [as_location(p) for p in paths]
@@ -201,11 +199,8 @@ def read_parquet_files_with_footers(paths: Sequence[Path | str], schema: pa.Sche
         except (pa.ArrowException, OSError) as exc:
             raise CorruptFileError(f"{path} is not a readable Parquet file ({exc}). Fix: {fix(path)}") from exc
 
-    remote = any(isinstance(path, S3Path) for path in paths)
-    with ThreadPoolExecutor(OBJECT_STORE_READERS, "s3-read") if remote else nullcontext() as pool:
-        each = pool.map if remote else map
-        footers = list(each(footer_of, paths))
-        tables = list(each(table_of, paths, footers))
+    footers = files.map_files(footer_of, paths)
+    tables = files.map_files(table_of, paths, footers)
     empty = schema.empty_table() if columns is None else schema.empty_table().select(columns)
     return (pa.concat_tables(tables) if tables else empty), footers
 

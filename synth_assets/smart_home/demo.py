@@ -12,7 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
-from synth_assets.core.object_store import S3Path, duckdb_views_problem, read_text, scan_parquet
+from synth_assets.core.files import read_text, scan_parquet
+from synth_assets.core.object_store import S3Path, duckdb_views_problem
 from synth_assets.core.resources import SynthSettings
 from synth_assets.core.runner import Step, run_step
 from synth_assets.smart_home.assets import GROUP

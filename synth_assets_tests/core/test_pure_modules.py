@@ -38,7 +38,7 @@ PURE_MODULES = [
         "automation_events", "descriptions")),
     *(f"synth_assets.core.{name}" for name in (
         "rng", "days", "modes", "bounds", "env", "errors", "ids", "concurrency", "database_guard",
-        "calendar", "climate", "sun", "database", "object_store")),
+        "calendar", "climate", "sun", "database", "object_store", "files")),
 ]
 
 FORBIDDEN = "dagster"

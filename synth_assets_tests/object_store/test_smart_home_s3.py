@@ -22,7 +22,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from synth_assets.core import object_store
+from synth_assets.core import files, object_store
 from synth_assets.core.object_store import S3Path, location
 from synth_assets.core.resources import SynthSettings
 from synth_assets.core.storage import write_parquet_atomic
@@ -160,16 +160,16 @@ def test_missing_files_scans_and_directories_of_files_work_on_disk_and_on_s3(roo
         paths = [layout.daily_path(root, "t", d) for d in days] + [root / "t" / "2025" / "2025-01-01.parquet"]
         for path, frame in zip(paths, frames[:2], strict=False):   # the third day and the other year: absent
             write_parquet_atomic(frame.to_arrow(), path)
-        assert object_store.missing_files(paths) == paths[2:]
-        scan = object_store.scan_parquet(paths[:2]).select("n")
+        assert files.missing_files(paths) == paths[2:]
+        scan = files.scan_parquet(paths[:2]).select("n")
         found.append(scan.collect()["n"].to_list())
 
         directory = root / "yaml" / "2024-01-01"
         replace_directory({"a.yaml": "a: 1\n", "b.yaml": "b: 2\n"}, directory)
         replace_directory({"b.yaml": "b: 3\n", "c.yaml": "c: 4\n"}, directory)
         names = [directory / n for n in ("a.yaml", "b.yaml", "c.yaml")]
-        assert object_store.missing_files(names) == names[:1]   # the earlier version's a.yaml is gone
-        assert [object_store.read_text(p) for p in names[1:]] == ["b: 3\n", "c: 4\n"]
+        assert files.missing_files(names) == names[:1]   # the earlier version's a.yaml is gone
+        assert [files.read_text(p) for p in names[1:]] == ["b: 3\n", "c: 4\n"]
     assert found[0] == found[1] == [10, 11, 12, 20, 21, 22]
     with pytest.raises(object_store.ObjectStoreError, match="is a local file"):
-        object_store.scan_parquet([roots[1] / "x.parquet", roots[0] / "x.parquet"])
+        files.scan_parquet([roots[1] / "x.parquet", roots[0] / "x.parquet"])

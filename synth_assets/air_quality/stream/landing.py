@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -32,8 +30,8 @@ import polars as pl
 
 from synth_assets.air_quality.models import AirQualityMeasurement
 from synth_assets.core.bounds import field_ranges
-from synth_assets.core.object_store import Location, S3Path, read_bytes
-from synth_assets.core.storage import OBJECT_STORE_READERS
+from synth_assets.core.files import map_files, read_bytes
+from synth_assets.core.object_store import Location
 
 STREAM_COLUMNS = {
     "message_id": pl.String, "sensor_id": pl.String, "is_duplicate": pl.Boolean, "city_id": pl.Int32,
@@ -83,9 +81,7 @@ class LandingFiles:
 
 def read_landing(files: Sequence[Location]) -> LandingFiles:
     """Read the JSON-lines files (local, or objects on S3 fetched by several threads) once, in order."""
-    remote = any(isinstance(path, S3Path) for path in files)
-    with ThreadPoolExecutor(OBJECT_STORE_READERS, "landing-read") if remote else nullcontext() as pool:
-        read = list((pool.map if remote else map)(_read_if_any, files))
+    read = map_files(_read_if_any, files)
     frames = [frame for frame, _ in filter(None, read)]
     bad_lines = [line for _, bad in filter(None, read) for line in bad]
     raw = pl.concat(frames).with_columns(

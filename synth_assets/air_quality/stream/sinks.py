@@ -73,7 +73,8 @@ class ObjectBatchSink:
 
     def __init__(self, target, run: str, batch_messages: int = OBJECT_BATCH_MESSAGES,
                  batch_seconds: float = OBJECT_BATCH_SECONDS):
-        from synth_assets.core.object_store import check_reachable, glob_files
+        from synth_assets.core.files import glob_files
+        from synth_assets.core.object_store import check_reachable
 
         check_reachable(target, what="the stream sink")  # no credentials, endpoint or bucket: refused at start
         self.target, self.run, self.name = target, run, f"{target.parent}/{target.stem}-{run}-*.jsonl"

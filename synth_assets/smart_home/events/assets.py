@@ -14,8 +14,8 @@ from datetime import date, timedelta
 import dagster as dg
 import polars as pl
 
+from synth_assets.core import files
 from synth_assets.core import metadata as md
-from synth_assets.core import object_store
 from synth_assets.core.backfill import daily_backfill_policy
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.partitions import daily_partitions, days_in_window
@@ -67,7 +67,7 @@ def require_context(settings: SynthSettings, days: list[date]) -> None:
     naming the first missing one (by day, then table) and the command that makes it."""
     needed = {layout.daily_path(settings.data_path, table, day): (table, day)
               for day in days for table in CONTEXT_TABLES}
-    for path in object_store.missing_files(list(needed))[:1]:
+    for path in files.missing_files(list(needed))[:1]:
         table, day = needed[path]
         raise MissingContextPartitionError(
             f"smart_home.{table} has no partition {day.isoformat()} ({path}), which smart_home/events needs for "

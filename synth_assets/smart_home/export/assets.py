@@ -21,8 +21,8 @@ import dagster as dg
 import polars as pl
 
 from synth_assets.air_quality.cities import select_cities
+from synth_assets.core import files
 from synth_assets.core import metadata as md
-from synth_assets.core import object_store
 from synth_assets.core.object_store import Location, S3Path
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings
@@ -120,7 +120,7 @@ def read_events(settings: SynthSettings, config: SmartHomeConfig, days: list[dat
                 home_ids: list[str]) -> pl.DataFrame:
     """The chosen homes' events over ``days``; every missing day is named before anything is read."""
     paths = [layout.daily_path(settings.data_path, "events", day) for day in days]
-    missing = object_store.missing_days(days, paths)
+    missing = files.missing_days(days, paths)
     if missing:
         raise MissingEventsPartitionError(
             f"smart_home.events has no partition for {', '.join(d.isoformat() for d in missing)}, which "

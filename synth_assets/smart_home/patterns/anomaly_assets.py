@@ -15,8 +15,8 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
+from synth_assets.core import files
 from synth_assets.core import metadata as md
-from synth_assets.core import object_store
 from synth_assets.core.checks import Check, Tally, foreign_key, specs, unique_key
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.partitions import daily_partitions, days_in_window
@@ -71,7 +71,7 @@ def _window_reader(settings: SynthSettings, identity: FileIdentity, days: list[d
     paths = [layout.daily_path(settings.data_path, "events", day) for day in days]
     for day, path in zip(days, paths, strict=True):
         check_footer(path, EVENTS_SCHEMA, f"re-make it: {events_command(day, day)}", identity)
-    scan = object_store.scan_parquet(paths).select(list(READ_COLUMNS))
+    scan = files.scan_parquet(paths).select(list(READ_COLUMNS))
 
     def read(home_ids: list[str]) -> pl.DataFrame:   # a range first: row groups are skipped by their statistics
         block = scan.filter(pl.col("home_id").is_between(pl.lit(min(home_ids)), pl.lit(max(home_ids))))

@@ -11,8 +11,8 @@ of these files instead of scanning every event of it.
 
 import dagster as dg
 
+from synth_assets.core import files
 from synth_assets.core import metadata as md
-from synth_assets.core import object_store
 from synth_assets.core.checks import Tally, unique_key
 from synth_assets.core.partitions import daily_partitions, days_in_window
 from synth_assets.core.resources import SynthSettings
@@ -57,7 +57,7 @@ def state_changes(context: dg.AssetExecutionContext, settings: SynthSettings,
         path = layout.daily_path(settings.data_path, "events", day)
         footer = check_footer(path, EVENTS_SCHEMA, f"re-make it: {events_command(day, day)}", events_identity)
         events_rows += footer.num_rows
-        rows = state_change_rows(object_store.scan_parquet([path]))   # only the mined columns are read
+        rows = state_change_rows(files.scan_parquet([path]))   # only the mined columns are read
         write_state_changes(rows, settings.data_path, day, config)
         tally.add(rows)
     context.log.info(f"smart_home.state_changes: {tally.rows:,} of {events_rows:,} events over {len(days)} day(s)")

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from synth_assets.core import object_store
+from synth_assets.core import files
 from synth_assets.core.days import check_daily_window, check_not_in_future
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.object_store import Location
@@ -97,14 +97,14 @@ def require_event_days(data_dir: Location, analysis_day: date, days: Sequence[da
                        state_changes: bool = False) -> None:
     """Every day of the window has its events file (and, with ``state_changes``, its state-changes file),
     else one error naming them all and how to make them (the state changes after their events)."""
-    missing = object_store.missing_days(days, [layout.daily_path(data_dir, EVENTS_TABLE, day) for day in days])
+    missing = files.missing_days(days, [layout.daily_path(data_dir, EVENTS_TABLE, day) for day in days])
     if missing:
         def make(first: date, last: date) -> str:
             then = f" && {state_changes_command(first, last)}" if state_changes else ""
             return events_command(first, last) + then
         raise _missing(analysis_day, days, missing, EVENTS_TABLE, make, MissingEventDaysError)
     if state_changes:
-        missing = object_store.missing_days(days, [state_changes_path(data_dir, day) for day in days])
+        missing = files.missing_days(days, [state_changes_path(data_dir, day) for day in days])
         if missing:
             raise _missing(analysis_day, days, missing, STATE_CHANGES, state_changes_command,
                            MissingStateChangeDaysError)
@@ -123,7 +123,7 @@ def check_window(data_dir: Location, analysis_day: date, days: Sequence[date],
 
 def scan_window(data_dir: Location, analysis_day: date, days: Sequence[date], identity: FileIdentity) -> pl.LazyFrame:
     """A polars scan of the window's event files, checked first (:func:`check_window`)."""
-    return object_store.scan_parquet(check_window(data_dir, analysis_day, days, identity))
+    return files.scan_parquet(check_window(data_dir, analysis_day, days, identity))
 
 
 def check_state_changes(data_dir: Location, analysis_day: date, days: Sequence[date],
@@ -153,7 +153,7 @@ def check_state_changes(data_dir: Location, analysis_day: date, days: Sequence[d
 def scan_state_changes(data_dir: Location, analysis_day: date, days: Sequence[date],
                        config: SmartHomeConfig) -> pl.LazyFrame:
     """A polars scan of the window's state-changes files (what the miners read), checked first."""
-    return object_store.scan_parquet(check_state_changes(data_dir, analysis_day, days, config))
+    return files.scan_parquet(check_state_changes(data_dir, analysis_day, days, config))
 
 
 def causal_rows(scan: pl.LazyFrame, home_ids: Sequence[str] | None = None) -> pl.DataFrame:

@@ -16,8 +16,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from synth_assets.core import files
 from synth_assets.core import metadata as md
-from synth_assets.core import object_store
 from synth_assets.core.identity import FileIdentity
 from synth_assets.core.partitions import daily_partitions
 from synth_assets.core.resources import SynthSettings
@@ -64,7 +64,7 @@ def window_activity(settings: SynthSettings, config: SmartHomeConfig, day: date,
     paths = [layout.daily_path(settings.data_path, "events", d) for d in window_days]
     for d, path in zip(window_days, paths, strict=True):
         check_footer(path, EVENTS_SCHEMA, f"re-make it: {window.events_command(d, d)}", identity)
-    events = object_store.scan_parquet(paths).select(ACTIVITY_COLUMNS)
+    events = files.scan_parquet(paths).select(ACTIVITY_COLUMNS)
     return graph.entity_activity(events, len(window_days))
 
 
@@ -179,7 +179,7 @@ def home_type_classifier(context: dg.AssetExecutionContext, settings: SynthSetti
     path = model_path(settings.data_path, day)
     size = write_json_atomic({"identity": asdict(identity), "analysis_day": day.isoformat(), **trained.model,
                               "metrics": trained.metrics}, path)
-    stored = classifier.predict(json.loads(object_store.read_text(path)), features)
+    stored = classifier.predict(json.loads(files.read_text(path)), features)
     fitted = trained.fitted_predictions
     differ = sum(a != b for a, b in zip(stored, fitted, strict=True))
     metrics = trained.metrics
