@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from synth_assets.air_quality import assets
+from synth_assets.air_quality import assets, layout
 from synth_assets.core.resources import SynthSettings, duckdb_resource
 
 ALL_ASSETS = [assets.city_profiles, assets.hourly_measurements, assets.yearly_measurements]
@@ -44,3 +44,15 @@ def copy_made_days(settings: SynthSettings, first: str, last: str, cache_root: P
         _MADE[key] = made.data_path
     shutil.copytree(_MADE[key], settings.data_path, dirs_exist_ok=True)
     return settings
+
+
+def roll_up_failing_the_weekend_check(settings: SynthSettings, resources, instance, year: int):
+    """Roll ``year`` up from daily files whose Wednesdays were distorted: the values stay in their ranges, the
+    weekend distribution check fails, the run fails and no yearly file is published. Returns the result."""
+    result = materialize([assets.YEARLY], resources, instance, partition_key=str(year), raise_on_error=False)
+    outcomes = check_outcomes(result)
+    assert outcomes["values_in_model_ranges"] is True
+    assert outcomes["distribution_weekend"] is False
+    assert not result.success
+    assert not layout.yearly_path(settings.data_path, settings.air_quality_mode, year).exists()
+    return result
