@@ -46,11 +46,9 @@ def state_changes(events: pl.DataFrame) -> pl.DataFrame:
     ``entity_id`` and the integer codes of :mod:`.item_codes`. ``events``: events or their mined rows
     (:func:`.mined_rows.mined_rows`: attribute-only writes are not changes); the home's occupancy and the
     temperature levels its thermostats react at (:mod:`.thresholds`) are added."""
-    rows = mined_rows(events)
-    changes = (rows.filter(pl.col("kind") == CHANGE)
-               .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"),
-                       item=pl.col("entity_id") + "=" + pl.col("state"))
-               .collect())
+    rows = mined_rows(events).collect()   # once: the changes and the thermostats' readings both come from it
+    changes = rows.filter(pl.col("kind") == CHANGE).select(
+        "home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"), item=pl.col("entity_id") + "=" + pl.col("state"))
     return with_item_codes(pl.concat([changes, occupancy_changes(changes), crossing_changes(rows, changes)])
                            .sort("home_id", "t", "item")
                            .with_row_index("row"))

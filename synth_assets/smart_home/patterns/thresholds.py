@@ -23,7 +23,7 @@ LEVEL_MARGIN = 0.05    # half the sensors' 0.1 °C step (estimate)
 BELOW, AT_OR_ABOVE = "<", ">="
 
 
-def crossing_changes(rows: pl.LazyFrame, changes: pl.DataFrame) -> pl.DataFrame:
+def crossing_changes(rows: pl.DataFrame | pl.LazyFrame, changes: pl.DataFrame) -> pl.DataFrame:
     """``home_id``, ``entity_id``, ``t``, ``item`` (``sensor.x=<19.5``): every reading that crosses a level
     a climate entity of its home reacts at. ``rows``: the mined rows (:func:`.mined_rows.mined_rows`: the
     temperature reports are its ``kind`` READING, with their ``value``); ``changes``: the discrete changes
@@ -35,7 +35,7 @@ def crossing_changes(rows: pl.LazyFrame, changes: pl.DataFrame) -> pl.DataFrame:
         "home_id", climate="entity_id", t="t", state=pl.col("item").str.extract(r"=(.*)$", 1))
     if climate.is_empty():
         return empty
-    readings = (rows.filter(pl.col("kind") == READING)
+    readings = (rows.lazy().filter(pl.col("kind") == READING)
                 .join(climate.lazy().select("home_id").unique(), on="home_id", how="semi")
                 .select("home_id", "entity_id", t=pl.col("timestamp").dt.epoch("us"), value="value",
                         sensor=pl.concat_str("home_id", "entity_id", separator="|").cast(pl.Categorical)
