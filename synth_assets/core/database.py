@@ -80,13 +80,17 @@ class Database:
     # --- queries -----------------------------------------------------------------------------------
 
     def scalar(self, sql: str, **params) -> object:
+        return self.row(sql, **params)[0]
+
+    def row(self, sql: str, **params) -> tuple:
+        """The first row of a query with ``:name`` parameters (``{len}``: the array length function)."""
         sql = sql.replace("{len}", "len" if self.kind == "duckdb" else "cardinality")
         params = {name: params[name] for name in set(_PARAM.findall(sql))}
         if self.kind == "duckdb":
-            return self.connection.execute(_PARAM.sub(r"$\1", sql), params).fetchall()[0][0]
+            return tuple(self.connection.execute(_PARAM.sub(r"$\1", sql), params).fetchall()[0])
         with self.connection.cursor() as cursor:
             cursor.execute(_PARAM.sub(r"%(\1)s", sql), params)
-            return cursor.fetchone()[0]
+            return tuple(cursor.fetchone())
 
     def execute(self, sql: str, params: Sequence | None = None) -> None:
         """One statement with ``?`` (DuckDB) / ``%s`` (PostgreSQL) positional parameters."""

@@ -133,6 +133,8 @@ _NIL_TEXT = np.frombuffer(b"00000000-0000-0000-0000-000000000000", np.uint8)
 def _uuid_bytes_of_canonical(array: pa.Array, valid: np.ndarray) -> np.ndarray | None:
     """The ``(n, 16)`` bytes of uuid texts in the canonical 8-4-4-4-12 form (either case), read straight from
     the Arrow buffers with numpy; None if some value has another form (the caller then takes the general path)."""
+    if pa.types.is_string_view(array.type):  # Polars' own layout (to_arrow at CompatLevel.newest())
+        array = array.cast(pa.large_string())
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         return None
     offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
@@ -271,7 +273,7 @@ def encoder_for(arrow_type: pa.DataType, column: ColumnType) -> Encoder | None:
         return _number(*_NUMBERS[name])
     if (pa.types.is_list(storage) or pa.types.is_large_list(storage)) and column.element_typname in _TEXT_ELEMENTS:
         value = storage.value_type
-        if pa.types.is_string(value) or pa.types.is_large_string(value):
+        if pa.types.is_string(value) or pa.types.is_large_string(value) or pa.types.is_string_view(value):
             return _text_array(column.element_oid)
     return None
 

@@ -100,3 +100,33 @@ def test_checks_counted_together_agree_with_their_own_queries(tmp_path, fresh_da
             if table == "content_items":
                 assert together["timestamps_in_range"] == 1
         raise Undo
+
+
+JOB_DAMAGE = {  # one completed job made to differ from its item in one field the fingerprint covers
+    "prompt": "prompt = prompt || ' '",
+    "parameters": "parameters = parameters || '{\"steps\": 999}'",
+    "completed_at": "completed_at = completed_at + INTERVAL '1 microsecond'",
+    "user_id": "user_id = CAST(:admin AS UUID)",
+    "item": "content_id = NULL, auto_content_id = content_id",
+}
+
+
+@pytest.mark.parametrize("field", list(JOB_DAMAGE))
+def test_item_and_job_fingerprints_differ_when_one_field_of_one_job_does(tmp_path, fresh_database, field):
+    """On PostgreSQL a seed's item/job checks compare per-table fingerprint sums and join only when they differ:
+    every field they cover changes the sum, and the undamaged seed matches (the join is then not run)."""
+    content = ContentSettings(**SMALL, database_url=fresh_database)
+    seed(content, make_settings(tmp_path / "data"), echo=lambda *_: None)
+    config = content.config(FIRST, LAST, master_seed=42)
+    start, range_end = eastern_day_bounds(FIRST)[0], eastern_day_bounds(LAST)[1]
+    params = {"start": start, "end": range_end, "admin": str(config.admin_user_id)}
+    with open_database(fresh_database, None) as target, pytest.raises(Undo), target.transaction():
+        assert content_checks._fingerprints_match(target, params)
+        target.connection.execute(  # not the admin's own job: user_id would not change
+            f"UPDATE content.generation_jobs SET {JOB_DAMAGE[field].replace(':admin', '%(admin)s')} WHERE id = "
+            f"(SELECT id FROM content.generation_jobs WHERE content_id IS NOT NULL AND "
+            f"user_id <> CAST(%(admin)s AS UUID) ORDER BY id LIMIT 1)", params)
+        assert not content_checks._fingerprints_match(target, params)
+        counted = content_checks._item_job_counts(target, params)  # the join counts what differs
+        assert counted["prompt_and_time_match_item"] + counted["every_item_has_completed_job"] >= 1, counted
+        raise Undo
