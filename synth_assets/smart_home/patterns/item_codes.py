@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from synth_assets.core.sorting import argsort_stable, order_by_group_then_time, sort_ints
+
 CODE_COLUMNS = ("home", "code", "entity_code", "previous")
 
 
@@ -39,7 +41,7 @@ def with_item_codes(changes: pl.DataFrame) -> pl.DataFrame:
              .unique("code").sort("code"))                  # one row per item: its entity, cheaply
     entity = items["entity_id"].cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
     entity_of_code = _dense(items["home"].to_numpy() * (int(entity.max()) + 1) + entity)
-    by_item = np.argsort(code, kind="stable")               # rows in order within each item
+    by_item = argsort_stable(code)                          # rows in order within each item
     same = code[by_item[1:]] == code[by_item[:-1]]
     previous = np.full(n, -1, dtype=np.int64)
     previous[by_item[1:][same]] = by_item[:-1][same]
@@ -96,10 +98,10 @@ class ChangeIndex:
         codes = int(self.code.max()) + 1 if len(self.code) else 0
         self.entity_of_code = np.zeros(codes, dtype=np.int64)
         self.entity_of_code[self.code] = self.entity
-        self.by_code = np.argsort(self.code, kind="stable")
+        self.by_code = argsort_stable(self.code)
         self.per_code = np.bincount(self.code, minlength=codes)
         self.first_of_code = np.cumsum(self.per_code) - self.per_code
-        self.by_entity = np.lexsort((np.arange(len(self.t)), self.t, self.entity))
+        self.by_entity = order_by_group_then_time(self.entity, self.t)   # ties: in row order
         self.t0 = int(self.t.min()) if len(self.t) else 0
         self.span = int(self.t.max()) - self.t0 + 1 if len(self.t) else 1
         self.entity_axis = self.entity[self.by_entity] * self.span + (self.t[self.by_entity] - self.t0)
@@ -123,7 +125,7 @@ class ChangeIndex:
 
 def occurrence_keys(row: np.ndarray, code: np.ndarray, codes: int) -> np.ndarray:
     """(row, item code) as one sorted integer array, for :func:`contains`."""
-    return np.sort(row.astype(np.int64) * codes + code)
+    return sort_ints(row.astype(np.int64) * codes + code)
 
 
 def contains(keys: np.ndarray, row: np.ndarray, code: np.ndarray, codes: int) -> np.ndarray:
@@ -145,7 +147,7 @@ def grouped_quantiles(group: np.ndarray, values: np.ndarray, counts: np.ndarray,
     """For the groups ``wanted`` (each with a value) of ``group`` (0..len(counts)-1, ``counts`` values each):
     the ``quantiles`` by nearest rank and ``"median"`` (the mean of the two middle values of an even
     count), as polars computes them. ``values`` must be in 0..2**32-1."""
-    ordered = np.sort((group.astype(np.int64) << 32) | values.astype(np.int64)) & 0xFFFFFFFF
+    ordered = sort_ints((group.astype(np.int64) << 32) | values.astype(np.int64)) & 0xFFFFFFFF
     n = counts[wanted]
     start = (np.cumsum(counts) - counts)[wanted]
     found = {name: ordered[start + nearest_rank(n, q)].astype(np.float64) for name, q in quantiles.items()}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from synth_assets.core.sorting import order_by_group_then_time
 from synth_assets.smart_home.patterns.mined_rows import READING
 
 CLIMATE = "climate."
@@ -43,7 +44,7 @@ def crossing_changes(rows: pl.DataFrame | pl.LazyFrame, changes: pl.DataFrame) -
                 .drop_nulls("value").collect())
     if readings.is_empty():
         return empty
-    order = np.lexsort((readings["t"].to_numpy(), readings["sensor"].to_numpy()))   # by sensor, then time: numpy
+    order = order_by_group_then_time(readings["sensor"].to_numpy(), readings["t"].to_numpy())  # numpy
     sensor, t, value = (readings[c].to_numpy()[order] for c in ("sensor", "t", "value"))  # sorts the integers only
     first = np.flatnonzero(np.concatenate(([True], sensor[1:] != sensor[:-1])))
     sensors = readings[order[first]].select("home_id", "entity_id", "sensor").with_columns(

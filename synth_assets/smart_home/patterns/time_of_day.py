@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from synth_assets.core.calendar import holiday_mask, iso_weekday, weekend_mask
+from synth_assets.core.sorting import dense_ranks, sort_ints
 from synth_assets.smart_home.patterns.mined_rows import CHANGE, mined_rows
 from synth_assets.smart_home.patterns.models import DAY_TYPES, TIME_OF_DAY_SCHEMA, PatternConfig
 
@@ -110,7 +111,7 @@ def _with_group_ids(changes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     for column in _GROUP:
         code = changes[column].cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
         key = key * (int(code.max()) + 1 if len(code) else 1) + code
-    gid = pl.Series("gid", np.unique(key, return_inverse=True)[1].ravel(), dtype=pl.UInt32)
+    gid = pl.Series("gid", dense_ranks(key), dtype=pl.UInt32)
     with_gid = changes.with_columns(gid)
     return with_gid.select("gid", "local_day", "minute"), with_gid.select("gid", *_GROUP).unique("gid")
 
@@ -122,7 +123,7 @@ def _peaks(day_changes: pl.DataFrame, groups: int) -> pl.DataFrame:
     day = day_changes["local_day"].cast(pl.Int32).to_numpy().astype(np.int64)
     bins = (day_changes["minute"].to_numpy() // BIN_MINUTES).astype(np.int64)
     span = int(day.max() - day.min() + 1)
-    keys = np.sort((gid * span + (day - day.min())) * BINS + bins)
+    keys = sort_ints((gid * span + (day - day.min())) * BINS + bins)
     present = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]   # a day counts once per bin (np.unique: slower)
     cells = (present // (span * BINS)) * BINS + present % BINS
     days = np.bincount(cells, minlength=groups * BINS).reshape(groups, BINS)
