@@ -33,7 +33,7 @@ def chain_patterns(changes: pl.DataFrame, found: pl.DataFrame, pairs: pl.DataFra
     is_link = np.zeros(space.size, dtype=bool)
     is_link[space.key(settable["code_a"].to_numpy(), settable["code_b"].to_numpy())] = True
     row_a, row_b = found["row_a"].to_numpy(), found["row_b"].to_numpy()
-    link = is_link[space.key(code[row_a], code[row_b])]
+    link = is_link[found["pair"].to_numpy()]
     links = pl.DataFrame({"row_a": row_a[link], "row_b": row_b[link], "item_a": code[row_a[link]],
                           "item_b": code[row_b[link]], "lag_us": found["lag_us"].to_numpy()[link]})
     paths = links.select(first="row_a", last="row_b", chain=pl.concat_list("item_a", "item_b"), lag_us="lag_us")

@@ -78,11 +78,13 @@ def occupancy_changes(changes: pl.DataFrame) -> pl.DataFrame:
 
 def occurrences(changes: pl.DataFrame, max_lag_seconds: float) -> pl.DataFrame:
     """Every change ``row_a`` and the first later change of each other entity's item within the lag:
-    ``row_a``, ``row_b``, ``lag_us`` (changes must be in :func:`state_changes` order). A later change is the
-    first of its item after A when the item's previous change came before A: no sort of the pairs."""
+    ``row_a``, ``row_b``, ``lag_us`` and ``pair`` (the item pair's integer in :class:`.item_codes.PairSpace`
+    of ``changes``: every counter of pairs reads it, none recomputes it). Changes must be in
+    :func:`state_changes` order. A later change is the first of its item after A when the item's previous
+    change came before A: no sort of the pairs."""
     n = changes.height
     if n == 0:
-        return pl.DataFrame(schema={"row_a": pl.UInt32, "row_b": pl.UInt32, "lag_us": pl.Int64})
+        return pl.DataFrame(schema={"row_a": pl.UInt32, "row_b": pl.UInt32, "lag_us": pl.Int64, "pair": pl.Int64})
     home, t = changes["home"].to_numpy(), changes["t"].to_numpy()
     entity, previous_of_item = changes["entity_code"].to_numpy(), changes["previous"].to_numpy()
     rows = np.arange(n, dtype=np.int64)
@@ -95,8 +97,9 @@ def occurrences(changes: pl.DataFrame, max_lag_seconds: float) -> pl.DataFrame:
     row_b = row_a + 1 + (np.arange(len(row_a)) - starts)
     first = (entity[row_a] != entity[row_b]) & (previous_of_item[row_b] < row_a)
     row_a, row_b = row_a[first], row_b[first]
+    code = changes["code"].to_numpy()
     return pl.DataFrame({"row_a": row_a.astype(np.uint32), "row_b": row_b.astype(np.uint32),
-                         "lag_us": t[row_b] - t[row_a]})
+                         "lag_us": t[row_b] - t[row_a], "pair": PairSpace.of(changes).key(code[row_a], code[row_b])})
 
 
 def _item_names(changes: pl.DataFrame) -> pl.DataFrame:
@@ -114,10 +117,10 @@ def pair_statistics(changes: pl.DataFrame, found: pl.DataFrame, window_seconds: 
     a minute. Counted in numpy on the pair integers of :class:`.item_codes.PairSpace` (strings only for
     the pairs that come out). ``preceded`` (B's changes that follow an A) counts each change of B once: an
     occurrence shares its B with the one of A's previous change when that change reached the same B."""
-    code, t, previous = changes["code"].to_numpy(), changes["t"].to_numpy(), changes["previous"].to_numpy()
+    t, previous = changes["t"].to_numpy(), changes["previous"].to_numpy()
     row_a, row_b = found["row_a"].to_numpy(), found["row_b"].to_numpy()
     space = PairSpace.of(changes)
-    key = space.key(code[row_a], code[row_b])
+    key = found["pair"].to_numpy()
     support = np.bincount(key, minlength=space.size)
     kept = np.flatnonzero(support >= config.min_pair_support)
     earlier = previous[row_a]   # the change of A before this one: did it reach this very B?
@@ -161,7 +164,6 @@ def with_open_confidence(stats: pl.DataFrame, changes: pl.DataFrame, found: pl.D
     if worth.is_empty():
         return stats.with_columns(open_confidence=pl.lit(None, pl.Float64))
     index_of = ChangeIndex(changes)
-    code = index_of.code
     wa, wb = worth["code_a"].to_numpy(), worth["code_b"].to_numpy()
     pair, trial_rows = index_of.rows_of(wa)   # trials: every change of A for each of its pairs
     open_trials = np.bincount(pair, weights=index_of.not_in_state(wb[pair], index_of.t[trial_rows]),
@@ -170,8 +172,8 @@ def with_open_confidence(stats: pl.DataFrame, changes: pl.DataFrame, found: pl.D
     space = PairSpace.of(changes)
     index = np.full(space.size, -1, dtype=np.int64)
     index[space.key(wa, wb)] = np.arange(len(wa))
-    row_a, row_b = found["row_a"].to_numpy().astype(np.int64), found["row_b"].to_numpy().astype(np.int64)
-    hit = index[space.key(code[row_a], code[row_b])]
+    row_a = found["row_a"].to_numpy().astype(np.int64)
+    hit = index[found["pair"].to_numpy()]
     row_a, hit = row_a[hit >= 0], hit[hit >= 0]
     open_hits = np.bincount(hit, weights=index_of.not_in_state(wb[hit], index_of.t[row_a]), minlength=len(wa))
     share = worth.select("code_a", "code_b").with_columns(
