@@ -39,6 +39,8 @@ OCCUPANCY = OCCUPANCY_ENTITY
 LAG_QUANTILE = 0.9
 REACH_PAD_SECONDS = 1.0   # timestamps jitter by up to a second: the shortest reach considered (estimate)
 MIN_LAG_SECONDS = 0.05    # lags below this are "at once": their dispersion is taken against it
+OCCURRENCE_CHUNK = 1 << 20   # candidate pairs made at once: small arrays the allocator reuses (large ones
+                             # are fresh pages each time, and first touches of fresh pages dominated)
 
 
 def state_changes(events: pl.DataFrame) -> pl.DataFrame:
@@ -76,30 +78,37 @@ def occupancy_changes(changes: pl.DataFrame) -> pl.DataFrame:
                         .otherwise(pl.lit("=occupied")))
 
 
-def occurrences(changes: pl.DataFrame, max_lag_seconds: float) -> pl.DataFrame:
+def occurrences(changes: pl.DataFrame, max_lag_seconds: float,
+                chunk_candidates: int = OCCURRENCE_CHUNK) -> pl.DataFrame:
     """Every change ``row_a`` and the first later change of each other entity's item within the lag:
     ``row_a``, ``row_b``, ``lag_us`` and ``pair`` (the item pair's integer in :class:`.item_codes.PairSpace`
     of ``changes``: every counter of pairs reads it, none recomputes it). Changes must be in
     :func:`state_changes` order. A later change is the first of its item after A when the item's previous
-    change came before A: no sort of the pairs."""
+    change came before A: no sort of the pairs. The candidates (every later change within the lag) are
+    made ``chunk_candidates`` at a time, in row order: the same rows as all at once."""
     n = changes.height
     if n == 0:
         return pl.DataFrame(schema={"row_a": pl.UInt32, "row_b": pl.UInt32, "lag_us": pl.Int64, "pair": pl.Int64})
     home, t = changes["home"].to_numpy(), changes["t"].to_numpy()
     entity, previous_of_item = changes["entity_code"].to_numpy(), changes["previous"].to_numpy()
-    rows = np.arange(n, dtype=np.int64)
+    code, space = changes["code"].to_numpy(), PairSpace.of(changes)
     span = int(t.max() - t.min()) + int(max_lag_seconds * 1e6) + 1
     key = home * span + (t - t.min())           # one sorted axis: homes never overlap
-    ends = np.searchsorted(key, key + int(max_lag_seconds * 1e6), side="right")
-    counts = ends - rows - 1
-    row_a = np.repeat(rows, counts)
-    starts = np.repeat(np.cumsum(counts) - counts, counts)
-    row_b = row_a + 1 + (np.arange(len(row_a)) - starts)
-    first = (entity[row_a] != entity[row_b]) & (previous_of_item[row_b] < row_a)
-    row_a, row_b = row_a[first], row_b[first]
-    code = changes["code"].to_numpy()
-    return pl.DataFrame({"row_a": row_a.astype(np.uint32), "row_b": row_b.astype(np.uint32),
-                         "lag_us": t[row_b] - t[row_a], "pair": PairSpace.of(changes).key(code[row_a], code[row_b])})
+    counts = np.searchsorted(key, key + int(max_lag_seconds * 1e6), side="right") - np.arange(n) - 1
+    ends = np.cumsum(counts)
+    bounds = np.unique(np.concatenate(([0], np.searchsorted(ends, np.arange(chunk_candidates, int(ends[-1]),
+                                                                          chunk_candidates)), [n])))
+    parts = []
+    for first_row, end_row in zip(bounds[:-1], bounds[1:], strict=True):
+        per_row = counts[first_row:end_row]
+        row_a = np.repeat(np.arange(first_row, end_row, dtype=np.int64), per_row)
+        row_b = row_a + 1 + (np.arange(len(row_a)) - np.repeat(np.cumsum(per_row) - per_row, per_row))
+        first = (entity[row_a] != entity[row_b]) & (previous_of_item[row_b] < row_a)
+        row_a, row_b = row_a[first], row_b[first]
+        parts.append((row_a.astype(np.uint32), row_b.astype(np.uint32), t[row_b] - t[row_a],
+                      space.key(code[row_a], code[row_b])))
+    columns = ("row_a", "row_b", "lag_us", "pair")
+    return pl.DataFrame({name: np.concatenate([part[i] for part in parts]) for i, name in enumerate(columns)})
 
 
 def _item_names(changes: pl.DataFrame) -> pl.DataFrame:
