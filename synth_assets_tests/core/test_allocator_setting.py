@@ -31,5 +31,6 @@ def test_a_bad_setting_does_not_break_polars():
     """jemalloc warns about an option it does not know and goes on: polars still computes."""
     env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"} | {"_RJEM_MALLOC_CONF": "no_such:1"}
     code = "import synth_assets, polars as pl; print(pl.Series([2, 1]).sort()[0])"
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                          check=True)
     assert done.stdout.strip() == "1"
