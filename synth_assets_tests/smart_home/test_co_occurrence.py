@@ -142,3 +142,21 @@ def test_a_planted_chain_of_four_is_found_with_its_shorter_links():
     assert full[:3] in by_chain and full[1:] in by_chain and full[:2] in by_chain
     assert not any("media_player.noise=on" in chain for chain in by_chain)
     assert all(len(set(chain)) == len(chain) for chain in by_chain)
+
+
+def test_occurrences_made_in_chunks_are_the_rows_made_at_once_with_each_pairs_own_integer():
+    rng = np.random.default_rng(11)
+    events = _log(*[(home, entity, _times(rng, 400), state) for home in ("h1", "h2")
+                    for entity, state in (("binary_sensor.m", "on"), ("light.k", "on"), ("light.k", "off"),
+                                          ("switch.s", "on"))])
+    changes = state_changes(events)
+    at_once = occurrences(changes, 900.0, chunk_candidates=1 << 40)
+    assert at_once.height > 1_000
+    for chunk in (1, 7, 1_000):
+        assert occurrences(changes, 900.0, chunk_candidates=chunk).equals(at_once), chunk
+    codes = changes["code"].to_numpy()
+    pair_of = {}  # one integer per (item a, item b), different for different pairs
+    for a, b, pair in zip(codes[at_once["row_a"].to_numpy()], codes[at_once["row_b"].to_numpy()],
+                          at_once["pair"].to_numpy(), strict=True):
+        assert pair_of.setdefault((a, b), pair) == pair
+    assert len(set(pair_of.values())) == len(pair_of)
