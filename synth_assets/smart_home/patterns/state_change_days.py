@@ -32,7 +32,7 @@ TABLE = "state_changes"
 STATE_CHANGES_SCHEMA = MINED_SCHEMA
 STATE_CHANGES_SCHEMA_VERSION = 2   # 2: kind and value instead of last_changed
 ORDER = ("home_id", "entity_id", "timestamp")
-ROW_GROUP_ROWS = 131_072   # about 30 homes a row group: a block of 50 homes reads 2-3 of them, not 1 M rows
+ROW_GROUP_ROWS = 131_072   # about 30 homes a row group: a block of 25 homes reads 1-2 of them, not 1 M rows
 
 
 def state_change_rows(events: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
