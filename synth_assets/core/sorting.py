@@ -44,7 +44,9 @@ def argsort_stable(keys: np.ndarray) -> np.ndarray:
     position_bits = (n - 1).bit_length()
     if (high - low).bit_length() + position_bits > _INT64_BITS:
         return np.argsort(keys, kind="stable")
-    packed = ((keys - low).astype(np.int64) << position_bits) | np.arange(n, dtype=np.int64)
+    # from the minimum, in int64 (uint64 first subtracts in its own type: its values may pass 2**63)
+    shifted = (keys - np.uint64(low)).astype(np.int64) if keys.dtype == np.uint64 else keys.astype(np.int64) - low
+    packed = (shifted << position_bits) | np.arange(n, dtype=np.int64)
     return sort_ints(packed) & ((1 << position_bits) - 1)
 
 

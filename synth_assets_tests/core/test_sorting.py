@@ -15,6 +15,8 @@ CASES = {
     "negative": RNG.integers(-1_000, 1_000, 20_000),
     "wide (no room to pack the positions)": RNG.integers(-(2**62), 2**62, 20_000),
     "int32": RNG.integers(0, 2**31 - 1, 20_000).astype(np.int32),
+    "int8 over its whole range": RNG.integers(-128, 128, 20_000).astype(np.int8),
+    "uint64 above 2**63": RNG.integers(0, 2**40, 20_000).astype(np.uint64) + np.uint64(2**63),
     "uint64": RNG.integers(0, 2**40, 20_000).astype(np.uint64),
     "sorted already": np.arange(20_000),
     "one": np.array([5]),
