@@ -219,28 +219,31 @@ def _row_counts(target: Target, relation: str, names: list[str], params: dict) -
 
 
 def _fingerprint(prompt: str, item: str, user: str, instant: str, settings: str) -> str:
-    """A 64-bit hash of the fields a completed job shares with its item (PostgreSQL's own hash functions,
-    each field with its own seed, so equal values in swapped fields do not cancel)."""
-    return (f"hashtextextended({prompt}, 1) # uuid_hash_extended({item}, 2) # uuid_hash_extended({user}, 3) "
-            f"# timestamp_hash_extended(CAST({instant} AS TIMESTAMP), 4) # jsonb_hash_extended({settings}, 5)")
+    """A 64-bit hash of the fields a completed job shares with its item: PostgreSQL's own hash of each field
+    (each with its own seed; the instant in UTC, whatever the session's time zone), combined and hashed once
+    more, so that fields swapped between two rows do not cancel out in a sum."""
+    fields = (f"hashtextextended({prompt}, 1) # uuid_hash_extended({item}, 2) # uuid_hash_extended({user}, 3) "
+              f"# timestamp_hash_extended({instant} AT TIME ZONE 'UTC', 4) # jsonb_hash_extended({settings}, 5)")
+    return f"hashint8extended({fields}, 6)"
 
 
 def _fingerprints_match(target: Target, params: dict) -> bool:
     """Whether, per content table, the window's items and the window's completed jobs of that table are the same
     multiset of (item id, prompt, creator, instant, settings): the count of rows and the sum of their
     fingerprints agree. One parallel scan per table instead of a full join of 1 GB-tables; equal sums from
-    different rows need a 64-bit hash collision. PostgreSQL only (DuckDB runs the join)."""
-    parts = [f"SELECT count(f), sum(CAST(f AS NUMERIC)) FROM (SELECT "
-             f"{_fingerprint('i.prompt', 'i.id', 'i.creator_id', 'i.created_at', 'i.item_metadata')} AS f "
-             f"FROM {S}.{table} i WHERE {IN_WINDOW.format(a='i')}) s" for table in CONTENT_TABLES]
-    jobs = ", ".join(f"count(f_{ref}), sum(CAST(f_{ref} AS NUMERIC))" for ref in ITEM_REFERENCE.values())
+    different rows need the sums of independent 64-bit hashes to collide. PostgreSQL only (DuckDB joins)."""
+    items = {table: target.row(
+        f"SELECT count(f), sum(CAST(f AS NUMERIC)) FROM (SELECT "
+        f"{_fingerprint('i.prompt', 'i.id', 'i.creator_id', 'i.created_at', 'i.item_metadata')} AS f "
+        f"FROM {S}.{table} i WHERE {IN_WINDOW.format(a='i')}) s", **params) for table in CONTENT_TABLES}
+    sums = ", ".join(f"count(f_{ref}), sum(CAST(f_{ref} AS NUMERIC))" for ref in ITEM_REFERENCE.values())
     fingerprints = ", ".join(f"CASE WHEN t.{ref} IS NOT NULL THEN "
                              f"{_fingerprint('t.prompt', f't.{ref}', 't.user_id', 't.completed_at', 't.parameters')} "
                              f"END AS f_{ref}" for ref in ITEM_REFERENCE.values())
-    parts.append(f"SELECT {jobs} FROM (SELECT {fingerprints} FROM {JOBS} t WHERE t.status = 'completed' "
-                 f"AND {WINDOW}) s")
-    *items, jobs_found = (target.row(query, **params) for query in parts)
-    return items == [jobs_found[2 * k:2 * k + 2] for k in range(len(CONTENT_TABLES))]
+    found = target.row(f"SELECT {sums} FROM (SELECT {fingerprints} FROM {JOBS} t WHERE t.status = 'completed' "
+                       f"AND {WINDOW}) s", **params)
+    jobs = {table: found[2 * k:2 * k + 2] for k, table in enumerate(ITEM_REFERENCE)}  # in the SELECT's order
+    return all(items[table] == jobs[table] for table in CONTENT_TABLES)
 
 
 def _item_job_counts(target: Target, params: dict) -> dict[str, int]:

@@ -134,6 +134,8 @@ def _copy_column(array: pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(t, pa.BaseExtensionType):
         array, t = array.storage, t.storage_type
     if pa.types.is_dictionary(t):
+        if pa.types.is_string_view(t.value_type):  # Arrow has no take for string_view: decode large strings
+            array = pa.DictionaryArray.from_arrays(array.indices, array.dictionary.cast(pa.large_string()))
         array = array.dictionary_decode()
         t = array.type
     if _is_string(t):

@@ -23,7 +23,8 @@ _INT64_BITS = 63  # of a non-negative int64
 
 
 def sort_ints(values: np.ndarray) -> np.ndarray:
-    """``np.sort(values)`` for a 1-d integer array (a new array of the same dtype)."""
+    """``np.sort(values)`` for a 1-d integer array: a new array of the same dtype (read-only from two values
+    on: it is polars' buffer; copy it to write into it)."""
     values = np.asarray(values)
     if values.dtype.kind not in "iu":
         raise TypeError(f"sort_ints sorts integers, not {values.dtype}")

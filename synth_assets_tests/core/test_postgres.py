@@ -416,3 +416,25 @@ def test_copy_other_arrow_types(fresh_database):
                        datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc), 1.5, [1, None, -3],
                        ["a", None, "a"], None)
     assert rows[1] == (None, None, None, None, b"", None, None, None, None, None, None, [], None)
+
+
+def test_copy_polars_newest_layout(fresh_database):
+    """Polars' own Arrow layout (string_view strings, categoricals as dictionary<string_view>, the content load's
+    CompatLevel.newest()) is copied as the classic layout is: by the binary encoders, and by CSV when a
+    column (the categorical) has no binary encoder."""
+    import polars as pl
+
+    u = uuid.uuid4()
+    frame = pl.DataFrame({"id": [str(u), None], "name": ["a" * 20, None], "tags": [["x", None], []],
+                          "cat": pl.Series(["red", None], dtype=pl.Categorical)})
+    newest = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+    assert pa.types.is_string_view(newest.schema.field("name").type)
+    expected = [(u, "a" * 20, ["x", None], "red"), (None, None, [], None)]
+    with connect(fresh_database) as conn:
+        conn.execute("CREATE TABLE binary_path (id uuid, name text, tags text[])")
+        conn.execute("CREATE TABLE csv_path (id uuid, name text, tags text[], cat text)")
+        with conn.cursor() as cur:
+            assert copy_arrow(cur, "binary_path", newest.drop("cat")) == 2
+            assert copy_arrow(cur, "csv_path", newest) == 2
+        assert conn.execute("SELECT * FROM binary_path").fetchall() == [row[:3] for row in expected]
+        assert conn.execute("SELECT * FROM csv_path").fetchall() == expected

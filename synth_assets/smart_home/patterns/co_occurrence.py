@@ -86,6 +86,8 @@ def occurrences(changes: pl.DataFrame, max_lag_seconds: float,
     :func:`state_changes` order. A later change is the first of its item after A when the item's previous
     change came before A: no sort of the pairs. The candidates (every later change within the lag) are
     made ``chunk_candidates`` at a time, in row order: the same rows as all at once."""
+    if chunk_candidates < 1:
+        raise ValueError(f"chunk_candidates must be positive, got {chunk_candidates}")
     n = changes.height
     if n == 0:
         return pl.DataFrame(schema={"row_a": pl.UInt32, "row_b": pl.UInt32, "lag_us": pl.Int64, "pair": pl.Int64})
