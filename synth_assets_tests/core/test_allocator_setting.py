@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-import synth_assets
+from synth_assets.core.allocator import POLARS_ALLOCATOR
 
 PROBE = ("import os, sys; import synth_assets; import polars; "
          "print(os.environ['_RJEM_MALLOC_CONF']); print('polars' in sys.modules)")
@@ -22,9 +22,9 @@ def test_polars_allocator_is_set_unless_the_user_set_it():
     """Polars puts its own defaults first and the variable's value after them: the last value of an option wins."""
     env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
     conf, imported = _probe(env)
-    assert imported == "True" and conf.endswith("," + synth_assets.POLARS_ALLOCATOR), conf
+    assert imported == "True" and conf.endswith("," + POLARS_ALLOCATOR), conf
     conf, _ = _probe(env | {"_RJEM_MALLOC_CONF": "dirty_decay_ms:0"})
-    assert conf.endswith(",dirty_decay_ms:0") and synth_assets.POLARS_ALLOCATOR not in conf, conf
+    assert conf.endswith(",dirty_decay_ms:0") and POLARS_ALLOCATOR not in conf, conf
 
 
 def test_a_bad_setting_does_not_break_polars():
