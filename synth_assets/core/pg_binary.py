@@ -122,11 +122,16 @@ def _jsonb(array: pa.Array) -> list[pa.Array | pa.Scalar]:
     return _prefixed_parts(array, _valid(array), b"\x01")  # jsonb_send: format version 1, then the JSON text
 
 
-_HEX_VALUE = np.full(256, 255, dtype=np.uint8)  # ASCII byte -> its hex digit's value, 255 if none
+_HEX_VALUE = np.full(256, 255, dtype=np.uint16)  # ASCII byte -> its hex digit's value, 255 if none
 _HEX_VALUE[np.frombuffer(b"0123456789abcdef", np.uint8)] = np.arange(16)
 _HEX_VALUE[np.frombuffer(b"ABCDEF", np.uint8)] = np.arange(10, 16)
+_PAIRS = np.arange(1 << 16)
+# two ASCII hex digits read as one little-endian uint16 (first digit in the low byte) -> their byte, 0xFFFF if
+# either is not a hex digit: one table lookup per byte of a uuid
+_BYTE_OF_HEX_PAIR = np.where((_HEX_VALUE[_PAIRS & 0xFF] < 16) & (_HEX_VALUE[_PAIRS >> 8] < 16),
+                             (_HEX_VALUE[_PAIRS & 0xFF] << 4) | _HEX_VALUE[_PAIRS >> 8], 0xFFFF).astype(np.uint16)
 _DASHES = np.array([8, 13, 18, 23])
-_DIGITS = np.setdiff1d(np.arange(36), _DASHES)
+_HEX_GROUPS = ((0, 8), (9, 13), (14, 18), (19, 23), (24, 36))  # the hex digits of 8-4-4-4-12
 _NIL_TEXT = np.frombuffer(b"00000000-0000-0000-0000-000000000000", np.uint8)
 
 
@@ -142,14 +147,17 @@ def _uuid_bytes_of_canonical(array: pa.Array, valid: np.ndarray) -> np.ndarray |
                             * np.dtype(offset_type).itemsize).astype(np.int64)
     if not (np.diff(offsets)[valid] == 36).all():
         return None
-    chars = np.broadcast_to(_NIL_TEXT, (len(array), 36)).copy()  # NULLs read as the nil uuid, sent as -1
-    if valid.any():
-        data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)
+    if valid.all():  # back to back: the data buffer is the (n, 36) matrix, no gather
+        chars = data[offsets[0]:offsets[-1]].reshape(len(array), 36)
+    else:
+        chars = np.broadcast_to(_NIL_TEXT, (len(array), 36)).copy()  # NULLs read as the nil uuid, sent as -1
         chars[valid] = data[offsets[:-1][valid, None] + np.arange(36)]
-    digits = _HEX_VALUE[chars[:, _DIGITS]]
-    if (chars[:, _DASHES] != ord("-")).any() or (digits == 255).any():
+    if (chars[:, _DASHES] != ord("-")).any():
         return None
-    return (digits[:, 0::2] << 4) | digits[:, 1::2]
+    digits = np.concatenate([chars[:, first:last] for first, last in _HEX_GROUPS], axis=1)  # (n, 32), contiguous
+    values = _BYTE_OF_HEX_PAIR[digits.view("<u2")]
+    return None if (values > 0xFF).any() else values.astype(np.uint8)
 
 
 def _uuid_from_text(array: pa.Array) -> pa.LargeBinaryArray:
