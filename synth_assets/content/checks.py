@@ -8,6 +8,7 @@ generator, so a check compares what is in the database with what should be there
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 import dagster as dg
 import polars as pl
@@ -28,10 +29,8 @@ from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.core import checks
 from synth_assets.core.database import Database as Target
 
-S = SCHEMA
 IN_WINDOW = "{a}.created_at >= :start AND {a}.created_at < :end"
 WINDOW = IN_WINDOW.format(a="t")
-USERS = f"{S}.users"
 
 
 # relation -> {check: the condition a violating row of the window meets}; filled by row_rule
@@ -45,20 +44,22 @@ def row_rule(name: str, relation: str, condition: str, rule: str) -> checks.SqlC
     return checks.sql_count(name, f"SELECT count(*) FROM {relation} t WHERE {WINDOW} AND ({condition})", rule)
 
 
-USER_CHECKS = [
-    checks.in_database(checks.unique_key("unique_username", ["username"], "usernames are unique"), USERS),
-    checks.in_database(checks.unique_key("unique_email", ["email"], "emails are unique"), USERS),
-    row_rule("timestamps_in_range", USERS, "t.updated_at < t.created_at OR t.updated_at >= :range_end",
-             "created_at in the window, created <= updated < end of range"),
-]
-
-
-def content_checks(table: str) -> list[checks.SqlCount]:
-    relation = f"{S}.{table}"
+def user_checks(schema: str) -> list[checks.SqlCount]:
+    users = f"{schema}.users"
     return [
-        checks.in_database(checks.foreign_key("creator_fk", "creator_id", USERS, rule="every creator_id is a user"),
+        checks.in_database(checks.unique_key("unique_username", ["username"], "usernames are unique"), users),
+        checks.in_database(checks.unique_key("unique_email", ["email"], "emails are unique"), users),
+        row_rule("timestamps_in_range", users, "t.updated_at < t.created_at OR t.updated_at >= :range_end",
+                 "created_at in the window, created <= updated < end of range"),
+    ]
+
+
+def content_checks(table: str, schema: str) -> list[checks.SqlCount]:
+    relation, users = f"{schema}.{table}", f"{schema}.users"
+    return [
+        checks.in_database(checks.foreign_key("creator_fk", "creator_id", users, rule="every creator_id is a user"),
                            relation, WINDOW),
-        checks.sql_count("creator_existed_first", f"SELECT count(*) FROM {relation} t JOIN {USERS} u ON "
+        checks.sql_count("creator_existed_first", f"SELECT count(*) FROM {relation} t JOIN {users} u ON "
                          f"u.id = t.creator_id WHERE {WINDOW} AND u.created_at >= t.created_at",
                          "an item's creator existed before the item"),
         checks.in_database(checks.unique_key("unique_id", ["id"], "ids are unique"), relation),
@@ -72,12 +73,9 @@ def content_checks(table: str) -> list[checks.SqlCount]:
     ]
 
 
-JOBS = f"{S}.generation_jobs"
-
-
-def _per_content_table(query: str) -> str:
+def _per_content_table(query: str, schema: str) -> str:
     """One count over both content tables: ``query`` formatted with {items} and {ref} (the job's column)."""
-    parts = [f"({query.format(items=f'{S}.{table}', ref=ITEM_REFERENCE[table])})" for table in CONTENT_TABLES]
+    parts = [f"({query.format(items=f'{schema}.{table}', ref=ITEM_REFERENCE[table])})" for table in CONTENT_TABLES]
     return "SELECT " + " + ".join(parts)
 
 
@@ -85,45 +83,50 @@ def _per_content_table(query: str) -> str:
 ITEM_MISMATCH = ("t.prompt <> i.prompt OR t.completed_at <> i.created_at OR t.user_id <> i.creator_id "
                  "OR t.parameters <> i.item_metadata")
 
-JOB_CHECKS = [
-    checks.in_database(checks.foreign_key("user_fk", "user_id", USERS, rule="every user_id is a user"),
-                       JOBS, WINDOW),
-    checks.in_database(checks.foreign_key("content_fk", "content_id", f"{S}.content_items",
-                                          rule="every content_id is a content_items row"), JOBS, WINDOW),
-    checks.in_database(checks.foreign_key("auto_content_fk", "auto_content_id", f"{S}.content_items_auto",
-                                          rule="every auto_content_id is a content_items_auto row"), JOBS, WINDOW),
-    checks.sql_count(
-        "every_item_has_completed_job",
-        _per_content_table(f"SELECT count(*) FROM {{items}} i LEFT JOIN {JOBS} j ON j.{{ref}} = i.id "
-                           f"AND j.status = 'completed' WHERE {IN_WINDOW.format(a='i')} AND j.id IS NULL"),
-        "every item of either content table created in the window has its completed job"),
-    checks.sql_count(
-        "prompt_and_time_match_item",
-        _per_content_table(f"SELECT count(*) FROM {JOBS} t JOIN {{items}} i ON i.id = t.{{ref}} "
-                           f"WHERE {WINDOW} AND ({ITEM_MISMATCH})"),
-        "a completed job has its item's prompt, settings, creator and creation time"),
-    row_rule(
-        "timestamps_ordered", JOBS,
-        "t.started_at < t.created_at OR t.completed_at < t.started_at OR t.completed_at >= :range_end "
-        "OR (t.status IN ('completed', 'failed') AND (t.started_at IS NULL OR t.completed_at IS NULL)) "
-        "OR (t.status = 'running' AND (t.started_at IS NULL OR t.completed_at IS NOT NULL)) "
-        "OR (t.status IN ('pending', 'cancelled') AND t.completed_at IS NOT NULL) "
-        "OR (t.status = 'pending' AND t.started_at IS NOT NULL)",
-        "created <= started <= completed inside the range; which times are set follows the status"),
-    checks.sql_count(
-        "user_existed_first",
-        f"SELECT count(*) FROM {JOBS} t JOIN {USERS} u ON u.id = t.user_id "
-        f"WHERE {WINDOW} AND u.created_at >= t.created_at", "a job's user existed before the job"),
-    row_rule(
-        "status_consistency", JOBS,
-        f"NOT (({ONE_ITEM_IFF_COMPLETED}) AND (t.status = 'failed') = (t.error_message IS NOT NULL) AND "
-        f"t.status IN ('pending', 'running', 'completed', 'failed', 'cancelled'))",
-        "exactly one item (of either table) for a completed job, none for others; an error message exactly "
-        "for failed jobs"),
-    checks.in_database(checks.unique_key("unique_content_id", ["content_id"], "one job per content_items row"), JOBS),
-    checks.in_database(checks.unique_key("unique_auto_content_id", ["auto_content_id"],
-                                         "one job per content_items_auto row"), JOBS),
-]
+
+def job_checks(schema: str) -> list[checks.SqlCount]:
+    users, jobs = f"{schema}.users", f"{schema}.generation_jobs"
+    return [
+        checks.in_database(checks.foreign_key("user_fk", "user_id", users, rule="every user_id is a user"),
+                           jobs, WINDOW),
+        checks.in_database(checks.foreign_key("content_fk", "content_id", f"{schema}.content_items",
+                                              rule="every content_id is a content_items row"), jobs, WINDOW),
+        checks.in_database(checks.foreign_key("auto_content_fk", "auto_content_id", f"{schema}.content_items_auto",
+                                              rule="every auto_content_id is a content_items_auto row"), jobs, WINDOW),
+        checks.sql_count(
+            "every_item_has_completed_job",
+            _per_content_table(f"SELECT count(*) FROM {{items}} i LEFT JOIN {jobs} j ON j.{{ref}} = i.id "
+                               f"AND j.status = 'completed' WHERE {IN_WINDOW.format(a='i')} AND j.id IS NULL", schema),
+            "every item of either content table created in the window has its completed job"),
+        checks.sql_count(
+            "prompt_and_time_match_item",
+            _per_content_table(f"SELECT count(*) FROM {jobs} t JOIN {{items}} i ON i.id = t.{{ref}} "
+                               f"WHERE {WINDOW} AND ({ITEM_MISMATCH})", schema),
+            "a completed job has its item's prompt, settings, creator and creation time"),
+        row_rule(
+            "timestamps_ordered", jobs,
+            "t.started_at < t.created_at OR t.completed_at < t.started_at OR t.completed_at >= :range_end "
+            "OR (t.status IN ('completed', 'failed') AND (t.started_at IS NULL OR t.completed_at IS NULL)) "
+            "OR (t.status = 'running' AND (t.started_at IS NULL OR t.completed_at IS NOT NULL)) "
+            "OR (t.status IN ('pending', 'cancelled') AND t.completed_at IS NOT NULL) "
+            "OR (t.status = 'pending' AND t.started_at IS NOT NULL)",
+            "created <= started <= completed inside the range; which times are set follows the status"),
+        checks.sql_count(
+            "user_existed_first",
+            f"SELECT count(*) FROM {jobs} t JOIN {users} u ON u.id = t.user_id "
+            f"WHERE {WINDOW} AND u.created_at >= t.created_at", "a job's user existed before the job"),
+        row_rule(
+            "status_consistency", jobs,
+            f"NOT (({ONE_ITEM_IFF_COMPLETED}) AND (t.status = 'failed') = (t.error_message IS NOT NULL) AND "
+            f"t.status IN ('pending', 'running', 'completed', 'failed', 'cancelled'))",
+            "exactly one item (of either table) for a completed job, none for others; an error message exactly "
+            "for failed jobs"),
+        checks.in_database(checks.unique_key("unique_content_id", ["content_id"], "one job per content_items row"),
+                           jobs),
+        checks.in_database(checks.unique_key("unique_auto_content_id", ["auto_content_id"],
+                                             "one job per content_items_auto row"), jobs),
+    ]
+
 
 MATCH_KEY = {"users": "is_active", "content_items": "is_private", "content_items_auto": "is_private",
              "generation_jobs": "status"}
@@ -146,12 +149,15 @@ def rows_match(table: str) -> checks.Check:
                         f"the window's rows per {MATCH_KEY[table]} in the database equal the generator's")
 
 
-def sql_checks(table: str) -> list[checks.SqlCount]:
+@cache
+def sql_checks(table: str, schema: str = SCHEMA) -> list[checks.SqlCount]:
+    """The SQL checks of ``table`` in ``schema`` (a seed checks its tables in a staging schema before they
+    replace the live ones)."""
     if table == "users":
-        return USER_CHECKS
+        return user_checks(schema)
     if table == "generation_jobs":
-        return JOB_CHECKS
-    return content_checks(table)
+        return job_checks(schema)
+    return content_checks(table, schema)
 
 
 def table_checks(table: str) -> list[checks.Check]:
@@ -171,41 +177,40 @@ ENFORCED_BY = {
 }
 
 
-def validated_constraints(target: Target, table: str) -> set[str]:
+def validated_constraints(target: Target, table: str, schema: str = SCHEMA) -> set[str]:
     """Names of the validated constraints of ``table`` in the PostgreSQL target (empty on DuckDB)."""
     if target.kind != "postgres":
         return set()
     names = target.scalar(
         "SELECT coalesce(string_agg(c.conname, ','), '') FROM pg_constraint c "
         "JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace "
-        "WHERE n.nspname = :schema AND r.relname = :table AND c.convalidated", schema=S, table=table)
+        "WHERE n.nspname = :schema AND r.relname = :table AND c.convalidated", schema=schema, table=table)
     return set(filter(None, names.split(",")))
 
 
 def sql_results(target: Target, table: str, start: datetime, end: datetime,
-                config: ContentConfig, range_end: datetime) -> list[dg.AssetCheckResult]:
+                config: ContentConfig, range_end: datetime, schema: str = SCHEMA) -> list[dg.AssetCheckResult]:
     """Every SQL check of ``table``. On PostgreSQL a check that a validated constraint enforces (the
     foreign keys are checked before the checks run: the load sets them IMMEDIATE) is answered by the
     constraint instead of a second scan; without the constraint the query runs."""
     params = {"start": start, "end": end, "range_end": range_end, "admin": str(config.admin_user_id)}
-    present = validated_constraints(target, table)
+    present = validated_constraints(target, table, schema)
     enforced = {name: constraint for name, constraint in ENFORCED_BY.get(table, {}).items() if constraint in present}
     by_constraint = {check.name: check.result(0, database=target.description,
                                               enforced_by=f"PostgreSQL constraint {enforced[check.name]} (validated)")
-                     for check in sql_checks(table) if check.name in enforced}
-    relation = f"{S}.{table}"
-    counted = _row_counts(target, relation, [c.name for c in sql_checks(table)
+                     for check in sql_checks(table, schema) if check.name in enforced}
+    relation = f"{schema}.{table}"
+    counted = _row_counts(target, relation, [c.name for c in sql_checks(table, schema)
                                              if c.name in ROW_RULES.get(relation, {}) and c.name not in enforced],
                           params)
     if table == "generation_jobs" and start <= eastern_day_bounds(config.start)[0] and end >= range_end:
-        counted |= _item_job_counts(target, params)
+        counted |= _item_job_counts(target, params, schema)
     by_count = {check.name: check.result(counted[check.name], database=target.description)
-                for check in sql_checks(table) if check.name in counted}
-    queried = iter(checks.database_results(target.scalar, [c for c in sql_checks(table) if c.name not in enforced
-                                                           and c.name not in counted],
-                                           params, database=target.description))
+                for check in sql_checks(table, schema) if check.name in counted}
+    remaining = [c for c in sql_checks(table, schema) if c.name not in enforced and c.name not in counted]
+    queried = iter(checks.database_results(target.scalar, remaining, params, database=target.description))
     return [by_constraint[c.name] if c.name in by_constraint else by_count[c.name] if c.name in by_count
-            else next(queried) for c in sql_checks(table)]
+            else next(queried) for c in sql_checks(table, schema)]
 
 
 def _row_counts(target: Target, relation: str, names: list[str], params: dict) -> dict[str, int]:
@@ -227,7 +232,7 @@ def _fingerprint(prompt: str, item: str, user: str, instant: str, settings: str)
     return f"hashint8extended({fields}, 6)"
 
 
-def _fingerprints_match(target: Target, params: dict) -> bool:
+def _fingerprints_match(target: Target, params: dict, schema: str = SCHEMA) -> bool:
     """Whether, per content table, the window's items and the window's completed jobs of that table are the same
     multiset of (item id, prompt, creator, instant, settings): the count of rows and the sum of their
     fingerprints agree. One parallel scan per table instead of a full join of 1 GB-tables; equal sums from
@@ -235,28 +240,28 @@ def _fingerprints_match(target: Target, params: dict) -> bool:
     items = {table: target.row(
         f"SELECT count(f), sum(CAST(f AS NUMERIC)) FROM (SELECT "
         f"{_fingerprint('i.prompt', 'i.id', 'i.creator_id', 'i.created_at', 'i.item_metadata')} AS f "
-        f"FROM {S}.{table} i WHERE {IN_WINDOW.format(a='i')}) s", **params) for table in CONTENT_TABLES}
+        f"FROM {schema}.{table} i WHERE {IN_WINDOW.format(a='i')}) s", **params) for table in CONTENT_TABLES}
     sums = ", ".join(f"count(f_{ref}), sum(CAST(f_{ref} AS NUMERIC))" for ref in ITEM_REFERENCE.values())
     fingerprints = ", ".join(f"CASE WHEN t.{ref} IS NOT NULL THEN "
                              f"{_fingerprint('t.prompt', f't.{ref}', 't.user_id', 't.completed_at', 't.parameters')} "
                              f"END AS f_{ref}" for ref in ITEM_REFERENCE.values())
-    found = target.row(f"SELECT {sums} FROM (SELECT {fingerprints} FROM {JOBS} t WHERE t.status = 'completed' "
-                       f"AND {WINDOW}) s", **params)
+    found = target.row(f"SELECT {sums} FROM (SELECT {fingerprints} FROM {schema}.generation_jobs t "
+                       f"WHERE t.status = 'completed' AND {WINDOW}) s", **params)
     jobs = {table: found[2 * k:2 * k + 2] for k, table in enumerate(ITEM_REFERENCE)}  # in the SELECT's order
     return all(items[table] == jobs[table] for table in CONTENT_TABLES)
 
 
-def _item_job_counts(target: Target, params: dict) -> dict[str, int]:
+def _item_job_counts(target: Target, params: dict, schema: str = SCHEMA) -> dict[str, int]:
     """every_item_has_completed_job and prompt_and_time_match_item for a window that holds the whole range
     (a seed). On PostgreSQL equal fingerprints (:func:`_fingerprints_match`) prove both counts zero;
     otherwise one join per content table counts them: the completed jobs with an item and every item, each
     join once. (A partition's window keeps the two queries, which read only the window's rows.)"""
-    if target.kind == "postgres" and _fingerprints_match(target, params):
+    if target.kind == "postgres" and _fingerprints_match(target, params, schema):
         return {"every_item_has_completed_job": 0, "prompt_and_time_match_item": 0}
     parts = [f"SELECT count(*) FILTER (WHERE {IN_WINDOW.format(a='i')} AND t.id IS NULL) AS missing, "
              f"count(*) FILTER (WHERE {WINDOW} AND i.id IS NOT NULL AND ({ITEM_MISMATCH})) AS differing "
-             f"FROM {S}.{table} i FULL JOIN (SELECT * FROM {JOBS} WHERE status = 'completed' AND {ref} IS NOT NULL) "
-             f"t ON t.{ref} = i.id" for table, ref in ITEM_REFERENCE.items()]
+             f"FROM {schema}.{table} i FULL JOIN (SELECT * FROM {schema}.generation_jobs WHERE status = 'completed' "
+             f"AND {ref} IS NOT NULL) t ON t.{ref} = i.id" for table, ref in ITEM_REFERENCE.items()]
     text = target.scalar("SELECT CAST(sum(missing) AS VARCHAR) || ',' || CAST(sum(differing) AS VARCHAR) FROM ("
                          + " UNION ALL ".join(parts) + ") s", **params)
     missing, differing = (int(n) for n in text.split(","))
@@ -264,12 +269,13 @@ def _item_job_counts(target: Target, params: dict) -> dict[str, int]:
 
 
 def matches_generator(target: Target, table: str, expected: pl.DataFrame, start: datetime,
-                      end: datetime) -> dg.AssetCheckResult:
+                      end: datetime, schema: str = SCHEMA) -> dg.AssetCheckResult:
     """The window's counts per ``key`` value in the database equal the generator's."""
     key = MATCH_KEY[table]
     counts = target.scalar(  # one scan: "value=count;value=count"
         f"SELECT coalesce(string_agg(k || '=' || CAST(n AS VARCHAR), ';'), '') FROM (SELECT CAST(t.{key} AS VARCHAR) "
-        f"AS k, count(*) AS n FROM {S}.{table} t WHERE {IN_WINDOW.format(a='t')} GROUP BY 1) s", start=start, end=end)
+        f"AS k, count(*) AS n FROM {schema}.{table} t WHERE {IN_WINDOW.format(a='t')} GROUP BY 1) s",
+        start=start, end=end)
     observed = {k: int(n) for k, n in (pair.split("=") for pair in filter(None, counts.split(";")))}
     wanted = {str(k).lower() if isinstance(k, bool) else str(k): n
               for k, n in expected.group_by(key).len().iter_rows()}
@@ -285,8 +291,9 @@ def _counts(target: Target, relation: str, condition: str, **params) -> tuple[in
     return int(total), int(meeting)
 
 
-def admin_complete_result(target: Target, table: str, config: ContentConfig) -> dg.AssetCheckResult:
-    total, admin = _counts(target, f"{S}.{table}", "creator_id = CAST(:admin AS UUID)",
+def admin_complete_result(target: Target, table: str, config: ContentConfig,
+                          schema: str = SCHEMA) -> dg.AssetCheckResult:
+    total, admin = _counts(target, f"{schema}.{table}", "creator_id = CAST(:admin AS UUID)",
                            admin=str(config.admin_user_id))
     complete = total == getattr(config, table)
     wrong = complete and admin != min(ADMIN_ITEMS_PER_TABLE, total)
@@ -294,9 +301,9 @@ def admin_complete_result(target: Target, table: str, config: ContentConfig) -> 
                               admin_items=admin, rows=total, fully_loaded=complete)
 
 
-def completed_results(target: Target, config: ContentConfig) -> list[dg.AssetCheckResult]:
+def completed_results(target: Target, config: ContentConfig, schema: str = SCHEMA) -> list[dg.AssetCheckResult]:
     """The completed share and the exact job counts, judged once every partition is loaded."""
-    total, done = _counts(target, f"{S}.generation_jobs", "status = 'completed'")
+    total, done = _counts(target, f"{schema}.generation_jobs", "status = 'completed'")
     share = done / total if total else None
     complete = total == config.generation_jobs
     wrong = {"wrong_completed": abs(done - config.completed_jobs) if complete else 0}

@@ -6,7 +6,7 @@ produce and verify exactly the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from synth_assets.content import checks as cc
 from synth_assets.content.generation_jobs import generate_jobs
 from synth_assets.content.items import generate_content
 from synth_assets.content.load import ChecksFailed, replace_window
-from synth_assets.content.models import CONTENT_TABLES, LOAD_ORDER, TIMEZONE, ContentConfig
+from synth_assets.content.models import CONTENT_TABLES, LOAD_ORDER, SCHEMA, TIMEZONE, ContentConfig
 from synth_assets.content.tags import tag_pool
 from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.content.users import generate_users
@@ -64,31 +64,9 @@ def load_and_check(table: str, config: ContentConfig, target: Database, start: d
 
     ``generated`` is the table's generator output if the caller already has it.
     """
-    extra: dict[str, object] = {}
-    stats = None
     generated = generated if generated is not None else generate_table(config, table, start, end)
-    if table == "users":
-        frame, extra["usernames_numbered"] = generated.frame, generated.numbered
-    elif table == "generation_jobs":
-        frame = generated
-    else:
-        frame, stats = generated.frame, generated.prompt_stats
-    in_window = (frame["created_at"] >= start) & (frame["created_at"] < end)
-    rows = frame if in_window.all() else frame.filter(in_window)  # a seed's window holds every row: no copy
-    range_end = eastern_day_bounds(config.end)[1]
-
-    def verify() -> list[dg.AssetCheckResult]:
-        """Every check of the table, run inside the load's transaction (before COMMIT)."""
-        results = cc.sql_results(target, table, start, end, config, range_end)
-        if stats is not None:
-            results += cc.generated_results(stats.filter(in_window), rows["tags"],
-                                            set(tag_pool(config.tag_pool_size)))
-            results.append(cc.admin_complete_result(target, table, config))
-        if table == "generation_jobs":
-            results += cc.completed_results(target, config)
-        results.append(cc.matches_generator(target, table, rows, start, end))
-        return results
-
+    rows, stats, extra = rows_of(table, generated, start, end)
+    verify = verifier(table, config, target, start, end, rows, stats)  # run inside the load's transaction
     try:
         results = replace_window(target, table, rows, start, end, verify)
     except ChecksFailed as failure:  # rolled back: the previous rows are still there
@@ -96,3 +74,40 @@ def load_and_check(table: str, config: ContentConfig, target: Database, start: d
     if table == "generation_jobs":
         extra["status_counts"] = dg.MetadataValue.json(dict(rows.group_by("status").len().iter_rows()))
     return rows, results, extra
+
+
+def rows_of(table: str, generated: object, start: datetime,
+            end: datetime) -> tuple[pl.DataFrame, pl.DataFrame | None, dict[str, object]]:
+    """The rows of ``table``'s generator output created in ``start <= created_at < end``, the prompt statistics
+    of those rows (content tables) and the table's extra metadata."""
+    extra: dict[str, object] = {}
+    stats = None
+    if table == "users":
+        frame, extra["usernames_numbered"] = generated.frame, generated.numbered
+    elif table == "generation_jobs":
+        frame = generated
+    else:
+        frame, stats = generated.frame, generated.prompt_stats
+    in_window = (frame["created_at"] >= start) & (frame["created_at"] < end)
+    if in_window.all():  # a seed's window holds every row: no copy
+        return frame, stats, extra
+    return frame.filter(in_window), stats.filter(in_window) if stats is not None else None, extra
+
+
+def verifier(table: str, config: ContentConfig, target: Database, start: datetime, end: datetime,
+             rows: pl.DataFrame, stats: pl.DataFrame | None,
+             schema: str = SCHEMA) -> Callable[[], list[dg.AssetCheckResult]]:
+    """Every check of ``table`` (its window's ``rows`` as generated, and their prompt statistics) against the
+    table in ``schema`` of ``target``: called inside the transaction that loaded it, before COMMIT."""
+    range_end = eastern_day_bounds(config.end)[1]
+
+    def verify() -> list[dg.AssetCheckResult]:
+        results = cc.sql_results(target, table, start, end, config, range_end, schema)
+        if stats is not None:
+            results += cc.generated_results(stats, rows["tags"], set(tag_pool(config.tag_pool_size)))
+            results.append(cc.admin_complete_result(target, table, config, schema))
+        if table == "generation_jobs":
+            results += cc.completed_results(target, config, schema)
+        results.append(cc.matches_generator(target, table, rows, start, end, schema))
+        return results
+    return verify
