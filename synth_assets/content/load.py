@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 
 import polars as pl
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKeyConstraint,
+    MetaData,
     String,
     Table,
     Text,
@@ -34,7 +36,7 @@ from synth_assets.content.models import SCHEMA, TABLES, metadata
 from synth_assets.core.database import ChecksFailed, Database, Window
 
 __all__ = ["BULK_ROWS", "ChecksFailed", "bulk_load_statements", "clear_all", "duckdb_ddl", "duckdb_type",
-           "postgres_ddl", "replace_window", "wal_note"]
+           "key_statements", "postgres_ddl", "replace_window", "staged_table", "wal_note"]
 
 _DUCKDB_TYPES = [(Uuid, "UUID"), (ARRAY, "VARCHAR[]"), (JSON, "JSON"), (DateTime, "TIMESTAMPTZ"),
                  (Boolean, "BOOLEAN"), (Float, "DOUBLE"), (Text, "VARCHAR"), (String, "VARCHAR")]
@@ -97,28 +99,50 @@ def bulk_load_statements(table: Table) -> tuple[list[str], list[str]]:
     """DDL to drop the table's primary key, secondary indexes, unique and foreign keys (and the foreign
     keys of other tables that point at it) before a big COPY, and to rebuild them after it: an index
     built by one sort and one set-based validation instead of a trigger and index inserts per row.
-    Both run inside the load's transaction, so readers never see the table without them."""
+    Both run inside the load's transaction, so readers never see the table without them.
+
+    ``table`` is one of the schema's tables, or its copy in another schema (:func:`staged_table`)."""
     dialect = postgresql.dialect()
     indexes = sorted(table.indexes, key=lambda i: i.name)
     constraints = sorted(_bulk_constraints(table), key=lambda c: c.name)
-    pointing_here = sorted((c for other in metadata.sorted_tables if other is not table
+    pointing_here = sorted((c for other in table.metadata.sorted_tables if other is not table
                             for c in other.foreign_key_constraints if c.referred_table is table), key=lambda c: c.name)
-    qualified = f'"{SCHEMA}"."{table.name}"'
-    key_columns = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    qualified = f'"{table.schema}"."{table.name}"'
     drop = ([str(DropConstraint(c).compile(dialect=dialect)) for c in pointing_here + constraints]
             + [f'ALTER TABLE {qualified} DROP CONSTRAINT "{table.name}_pkey"']
             + [str(DropIndex(i).compile(dialect=dialect)) for i in indexes])
-    # The constraint clause is rendered directly: sqlalchemy's AddConstraint() would mark the shared
-    # constraint objects as "added separately" and drop them from every later CREATE TABLE.
-    compiler = dialect.ddl_compiler(dialect, None)
+    keys, foreign_keys = key_statements(table)
+    return drop, keys + foreign_keys + [_add_constraint(c) for c in pointing_here]
+
+
+def key_statements(table: Table) -> tuple[list[str], list[str]]:
+    """DDL that builds ``table``'s primary key, indexes and unique keys, and then its own foreign keys."""
+    dialect = postgresql.dialect()
+    columns = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    constraints = sorted(_bulk_constraints(table), key=lambda c: c.name)
     # unique keys before foreign keys: a foreign key on a column with an index (uq_jobs_content_id) is then
     # validated by merging two index-only scans (after COPY FREEZE and ANALYZE) instead of a hash join
-    keys_first = sorted(constraints, key=lambda c: isinstance(c, ForeignKeyConstraint))
-    restore = ([f"ALTER TABLE {qualified} ADD PRIMARY KEY ({key_columns})"]
-               + [str(CreateIndex(i).compile(dialect=dialect)) for i in indexes]
-               + [f'ALTER TABLE "{SCHEMA}"."{c.table.name}" ADD {compiler.process(c)}'
-                  for c in keys_first + pointing_here])
-    return drop, restore
+    keys = ([f'ALTER TABLE "{table.schema}"."{table.name}" ADD PRIMARY KEY ({columns})']
+            + [str(CreateIndex(i).compile(dialect=dialect)) for i in sorted(table.indexes, key=lambda i: i.name)]
+            + [_add_constraint(c) for c in constraints if not isinstance(c, ForeignKeyConstraint)])
+    return keys, [_add_constraint(c) for c in constraints if isinstance(c, ForeignKeyConstraint)]
+
+
+def _add_constraint(constraint) -> str:
+    # The constraint clause is rendered directly: sqlalchemy's AddConstraint() would mark the shared
+    # constraint objects as "added separately" and drop them from every later CREATE TABLE.
+    dialect = postgresql.dialect()
+    table = constraint.table
+    return f'ALTER TABLE "{table.schema}"."{table.name}" ADD {dialect.ddl_compiler(dialect, None).process(constraint)}'
+
+
+@cache
+def staged_table(name: str, schema: str) -> Table:
+    """The content table ``name`` as a copy in ``schema`` (its foreign keys point at the copies there)."""
+    copies = MetaData()
+    for table in metadata.sorted_tables:  # parents first: a copy's foreign keys find their parent's copy
+        table.to_metadata(copies, schema=schema)
+    return copies.tables[f"{schema}.{name}"]
 
 
 def _casts(table: Table) -> dict[str, str]:

@@ -3,29 +3,32 @@
 Calls the same per-table step as the Dagster assets (generate, replace, check), once for the whole
 range, and prints rows, seconds and rows/s per table.
 
-A seed is one transaction from the first delete to the last check: the previous database stays whole
-until the new one has loaded and passed every check, whatever stops the seed on the way (a failing
-check, a killed process, a lost server, a full disk, a lock held by a reader).
+The previous database stays whole until the new one has loaded and passed every check, whatever stops
+the seed on the way (a failing check, a killed process, a lost server, a full disk, a lock held by a
+reader). On PostgreSQL the new tables are loaded beside the live ones over two connections and swapped in
+by one transaction (:mod:`synth_assets.content.swap_seed`); where the live tables carry objects of a
+user's own that a swap would drop, and on DuckDB, the seed is one transaction from the first delete to
+the last check.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from synth_assets.content.load import clear_all, wal_note
+from synth_assets.content.models import ContentConfig
 from synth_assets.content.pipeline import generate_tables, load_and_check
 from synth_assets.content.settings import ContentSettings
+from synth_assets.content.swap_seed import SeedCheckFailed, seed_by_swap, swap_blockers
 from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.core.concurrency import prefetched
-from synth_assets.core.database import open_database
+from synth_assets.core.database import Database, open_database
 from synth_assets.core.resources import SynthSettings
 from synth_assets.deployment import content_days
 
-
-class SeedCheckFailed(RuntimeError):
-    pass
+__all__ = ["LOCK_TIMEOUT_SECONDS", "SeedCheckFailed", "TableReport", "seed"]
 
 
 @dataclass(frozen=True)
@@ -56,29 +59,55 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print,
     echo(f"seeding {_where(content, settings)} with seed {config.seed}: "
          f"{config.users:,} users, {config.content_items:,} + {config.content_items_auto:,} items, "
          f"{config.generation_jobs:,} jobs over {first}..{last} (US-Eastern)")
-    reports = []
-    generated = generate_tables(config, start, end)
+    lock_timeout_ms = round(lock_timeout_seconds * 1000)
+    started = time.perf_counter()
     with open_database(content.database_url, settings.duckdb_path, lock_timeout_seconds) as target, \
-            prefetched(generated) as tables:  # each table is generated while the previous one loads
-        with target.transaction():
-            if target.kind == "postgres":
-                target.execute(f"SET LOCAL lock_timeout = '{round(lock_timeout_seconds * 1000)}ms'")
-                echo(wal_note(target))
-            clear_all(target)  # a seed replaces the whole database, whatever the previous config was
+            prefetched(generate_tables(config, start, end)) as tables:  # the next table is generated meanwhile
+        if target.kind == "postgres":
+            echo(wal_note(target))
+            blockers = swap_blockers(target)
+            if not blockers:
+                loaded = seed_by_swap(target, content.database_url, config, tables, (start, end), lock_timeout_ms,
+                                      lambda done: echo(_report_line(done.table, done.rows, done.seconds,
+                                                                     done.results)), echo)
+                return _total([TableReport(done.table, done.rows, done.seconds) for done in loaded], started, echo)
+            echo(f"  loading in place, in one transaction: swapping new tables in would drop what the live ones "
+                 f"carry ({'; '.join(blockers)})")
+        return _total(_seed_in_place(target, config, tables, start, end, lock_timeout_ms, echo), started, echo)
+
+
+def _seed_in_place(target: Database, config: ContentConfig, tables, start: datetime, end: datetime,
+                   lock_timeout_ms: int, echo) -> list[TableReport]:
+    """The whole seed as one transaction: empty every table, then load and check each in turn."""
+    reports = []
+    with target.transaction():
+        if target.kind == "postgres":
+            target.execute(f"SET LOCAL lock_timeout = '{lock_timeout_ms}ms'")
+        clear_all(target)  # a seed replaces the whole database, whatever the previous config was
+        started = time.perf_counter()
+        for table, rows_of_table in tables:
+            rows, results, _ = load_and_check(table, config, target, start, end, rows_of_table)
+            reports.append(TableReport(table, rows.height, time.perf_counter() - started))
+            echo(_report_line(table, rows.height, reports[-1].seconds, results))
+            failed = [r.check_name for r in results if not r.passed]
+            if failed:  # raising inside the transaction rolls the whole seed back
+                raise SeedCheckFailed(f"{table}: checks failed: {', '.join(failed)}; "
+                                      f"nothing was changed, the previous data is still there")
             started = time.perf_counter()
-            for table, rows_of_table in tables:
-                rows, results, _ = load_and_check(table, config, target, start, end, rows_of_table)
-                report = TableReport(table, rows.height, time.perf_counter() - started)
-                failed = [r.check_name for r in results if not r.passed]
-                echo(report.line() + (f"   FAILED CHECKS: {', '.join(failed)}" if failed else
-                                      f"   {len(results)} checks passed"))
-                reports.append(report)
-                if failed:  # raising inside the transaction rolls the whole seed back
-                    raise SeedCheckFailed(f"{table}: checks failed: {', '.join(failed)}; "
-                                          f"nothing was changed, the previous data is still there")
-                started = time.perf_counter()
-            echo("  committing (the previous data stays until this succeeds)")
-    echo(TableReport("total", sum(r.rows for r in reports), sum(r.seconds for r in reports)).line())
+        echo("  committing (the previous data stays until this succeeds)")
+    return reports
+
+
+def _report_line(table: str, rows: int, seconds: float, results: list) -> str:
+    failed = [r.check_name for r in results if not r.passed]
+    return TableReport(table, rows, seconds).line() + (f"   FAILED CHECKS: {', '.join(failed)}" if failed else
+                                                       f"   {len(results)} checks passed")
+
+
+def _total(reports: list[TableReport], started: float, echo) -> list[TableReport]:
+    """The total line: every row, and the seconds from the first connection to the commit (tables loaded side
+    by side overlap, so their seconds do not add up to it)."""
+    echo(TableReport("total", sum(r.rows for r in reports), time.perf_counter() - started).line())
     return reports
 
 
