@@ -118,14 +118,20 @@ def bulk_load_statements(table: Table) -> tuple[list[str], list[str]]:
 def key_statements(table: Table) -> tuple[list[str], list[str]]:
     """DDL that builds ``table``'s primary key, indexes and unique keys, and then its own foreign keys."""
     dialect = postgresql.dialect()
-    columns = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    key = _column_list(c.name for c in table.primary_key.columns)
+    include = table.primary_key.dialect_options["postgresql"]["include"]  # a covering key: PRIMARY KEY ... INCLUDE
+    covering = f" INCLUDE {_column_list(include)}" if include else ""
     constraints = sorted(_bulk_constraints(table), key=lambda c: c.name)
     # unique keys before foreign keys: a foreign key on a column with an index (uq_jobs_content_id) is then
     # validated by merging two index-only scans (after COPY FREEZE and ANALYZE) instead of a hash join
-    keys = ([f'ALTER TABLE "{table.schema}"."{table.name}" ADD PRIMARY KEY ({columns})']
+    keys = ([f'ALTER TABLE "{table.schema}"."{table.name}" ADD PRIMARY KEY {key}{covering}']
             + [str(CreateIndex(i).compile(dialect=dialect)) for i in sorted(table.indexes, key=lambda i: i.name)]
             + [_add_constraint(c) for c in constraints if not isinstance(c, ForeignKeyConstraint)])
     return keys, [_add_constraint(c) for c in constraints if isinstance(c, ForeignKeyConstraint)]
+
+
+def _column_list(names) -> str:
+    return "(" + ", ".join(f'"{name}"' for name in names) + ")"
 
 
 def _add_constraint(constraint) -> str:

@@ -138,9 +138,11 @@ def swap_blockers(target: Database) -> list[str]:
 # --- the seed ----------------------------------------------------------------------------------------------------
 
 def _settings(lock_timeout_ms: int | None) -> list[str]:
-    """Session settings of a load: no JIT (each big check query would compile for ~0.2 CPU-s), sorts in memory."""
+    """Session settings of a loader: sorts in memory; no JIT (each big check query would compile for ~0.2 CPU-s);
+    no hash joins: the checks that a parent existed first merge the covering indexes of both tables, read
+    in key order, instead of probing a hash table of every user (~0.3 instead of 1.5 CPU-s per 1M rows)."""
     return ["SET synchronous_commit TO OFF", f"SET maintenance_work_mem = '{REBUILD_MEMORY}'",
-            f"SET work_mem = '{REBUILD_MEMORY}'", "SET jit = off",
+            f"SET work_mem = '{REBUILD_MEMORY}'", "SET jit = off", "SET enable_hashjoin = off",
             *([f"SET lock_timeout = '{lock_timeout_ms}ms'"] if lock_timeout_ms is not None else [])]
 
 
