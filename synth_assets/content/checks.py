@@ -189,7 +189,8 @@ def validated_constraints(target: Target, table: str, schema: str = SCHEMA) -> s
 
 
 def sql_results(target: Target, table: str, start: datetime, end: datetime,
-                config: ContentConfig, range_end: datetime, schema: str = SCHEMA) -> list[dg.AssetCheckResult]:
+                config: ContentConfig, range_end: datetime, schema: str = SCHEMA,
+                rows_per_key: dict[str, int] | None = None) -> list[dg.AssetCheckResult]:
     """Every SQL check of ``table``. On PostgreSQL a check that a validated constraint enforces (the
     foreign keys are checked before the checks run: the load sets them IMMEDIATE) is answered by the
     constraint instead of a second scan; without the constraint the query runs."""
@@ -200,9 +201,11 @@ def sql_results(target: Target, table: str, start: datetime, end: datetime,
                                               enforced_by=f"PostgreSQL constraint {enforced[check.name]} (validated)")
                      for check in sql_checks(table, schema) if check.name in enforced}
     relation = f"{schema}.{table}"
-    counted = _row_counts(target, relation, [c.name for c in sql_checks(table, schema)
-                                             if c.name in ROW_RULES.get(relation, {}) and c.name not in enforced],
-                          params)
+    counted, per_key = _row_counts(target, relation, [c.name for c in sql_checks(table, schema) if c.name in
+                                                      ROW_RULES.get(relation, {}) and c.name not in enforced],
+                                   MATCH_KEY[table], params)
+    if rows_per_key is not None:  # the same scan counted the rows per value of the table's key: rows_match's
+        rows_per_key.update(per_key)
     if table == "generation_jobs" and start <= eastern_day_bounds(config.start)[0] and end >= range_end:
         counted |= _item_job_counts(target, params, schema)
     by_count = {check.name: check.result(counted[check.name], database=target.description)
@@ -213,14 +216,23 @@ def sql_results(target: Target, table: str, start: datetime, end: datetime,
             else next(queried) for c in sql_checks(table, schema)]
 
 
-def _row_counts(target: Target, relation: str, names: list[str], params: dict) -> dict[str, int]:
-    """The counts of the row rules ``names`` of ``relation`` in one scan of the window."""
-    if not names:
-        return {}
-    rules = ROW_RULES[relation]
-    counts = " || ',' || ".join(f"CAST(count(*) FILTER (WHERE {rules[name]}) AS VARCHAR)" for name in names)
-    text = target.scalar(f"SELECT {counts} FROM {relation} t WHERE {WINDOW}", **params)
-    return dict(zip(names, (int(n) for n in text.split(",")), strict=True))
+def _row_counts(target: Target, relation: str, names: list[str], key: str,
+                params: dict) -> tuple[dict[str, int], dict[str, int]]:
+    """The counts of the row rules ``names`` of ``relation``, and the rows per value of ``key``, in one scan of
+    the window."""
+    rules = ROW_RULES.get(relation, {})
+    counts = "".join(f" || ',' || CAST(count(*) FILTER (WHERE {rules[name]}) AS VARCHAR)" for name in names)
+    text = target.scalar(  # "value=rows,rule,rule;value=rows,rule,rule"
+        f"SELECT coalesce(string_agg(k || '=' || n, ';'), '') FROM (SELECT CAST(t.{key} AS VARCHAR) AS k, "
+        f"CAST(count(*) AS VARCHAR){counts} AS n FROM {relation} t WHERE {WINDOW} GROUP BY 1) s", **params)
+    totals, per_key = dict.fromkeys(names, 0), {}
+    for group in filter(None, text.split(";")):
+        value, numbers = group.split("=")
+        rows, *broken = (int(n) for n in numbers.split(","))
+        per_key[value] = rows
+        for name, count in zip(names, broken, strict=True):
+            totals[name] += count
+    return totals, per_key
 
 
 def _fingerprint(prompt: str, item: str, user: str, instant: str, settings: str) -> str:
@@ -268,15 +280,11 @@ def _item_job_counts(target: Target, params: dict, schema: str = SCHEMA) -> dict
     return {"every_item_has_completed_job": missing, "prompt_and_time_match_item": differing}
 
 
-def matches_generator(target: Target, table: str, expected: pl.DataFrame, start: datetime,
-                      end: datetime, schema: str = SCHEMA) -> dg.AssetCheckResult:
-    """The window's counts per ``key`` value in the database equal the generator's."""
+def matches_generator(target: Target, table: str, expected: pl.DataFrame,
+                      observed: dict[str, int]) -> dg.AssetCheckResult:
+    """The window's counts per ``key`` value in the database (``observed``, counted by :func:`sql_results` in
+    the scan of its row rules) equal the generator's (``expected``: the window's rows as generated)."""
     key = MATCH_KEY[table]
-    counts = target.scalar(  # one scan: "value=count;value=count"
-        f"SELECT coalesce(string_agg(k || '=' || CAST(n AS VARCHAR), ';'), '') FROM (SELECT CAST(t.{key} AS VARCHAR) "
-        f"AS k, count(*) AS n FROM {schema}.{table} t WHERE {IN_WINDOW.format(a='t')} GROUP BY 1) s",
-        start=start, end=end)
-    observed = {k: int(n) for k, n in (pair.split("=") for pair in filter(None, counts.split(";")))}
     wanted = {str(k).lower() if isinstance(k, bool) else str(k): n
               for k, n in expected.group_by(key).len().iter_rows()}
     differences = {k: abs(observed.get(k, 0) - wanted.get(k, 0)) for k in {*wanted, *observed}}

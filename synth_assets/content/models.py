@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
@@ -178,7 +179,9 @@ generation_jobs = Table(
     CheckConstraint("started_at IS NULL OR started_at >= created_at", name="ck_jobs_started_after_created"),
     CheckConstraint("completed_at IS NULL OR completed_at >= started_at", name="ck_jobs_completed_after_started"),
     Index("ix_jobs_user_id", "user_id", "created_at"),
-    Index("ix_jobs_status", "status"),
+    # the jobs still to look at (2 % of them): a queue's "pending/running/failed jobs" is an index scan, and the
+    # index is built from 40k rows instead of 2M (a completed job is found through its item or its user)
+    Index("ix_jobs_status", "status", postgresql_where=text("status <> 'completed'")),
     Index("ix_jobs_created_at", "created_at"),
 )
 

@@ -102,12 +102,13 @@ def verifier(table: str, config: ContentConfig, target: Database, start: datetim
     range_end = eastern_day_bounds(config.end)[1]
 
     def verify() -> list[dg.AssetCheckResult]:
-        results = cc.sql_results(target, table, start, end, config, range_end, schema)
+        per_key: dict[str, int] = {}
+        results = cc.sql_results(target, table, start, end, config, range_end, schema, per_key)
         if stats is not None:
             results += cc.generated_results(stats, rows["tags"], set(tag_pool(config.tag_pool_size)))
             results.append(cc.admin_complete_result(target, table, config, schema))
         if table == "generation_jobs":
             results += cc.completed_results(target, config, schema)
-        results.append(cc.matches_generator(target, table, rows, start, end, schema))
+        results.append(cc.matches_generator(target, table, rows, per_key))
         return results
     return verify

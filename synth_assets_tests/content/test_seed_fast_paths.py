@@ -130,3 +130,35 @@ def test_item_and_job_fingerprints_differ_when_one_field_of_one_job_does(tmp_pat
         counted = content_checks._item_job_counts(target, params)  # the join counts what differs
         assert counted["prompt_and_time_match_item"] + counted["every_item_has_completed_job"] >= 1, counted
         raise Undo
+
+
+@pytest.mark.parametrize("where", ["duckdb", "postgres"])
+def test_rows_per_key_come_from_the_row_rules_scan_and_catch_a_changed_row(tmp_path, fresh_database, where):
+    """rows_match_generator reads the counts per key that the scan of the row rules made: they equal a GROUP BY
+    of their own, and one row whose key changed makes the check fail by one on each side."""
+    from synth_assets.content.pipeline import generate_table, rows_of, verifier
+
+    settings = make_settings(tmp_path / "data")
+    url = fresh_database if where == "postgres" else ""
+    content = ContentSettings(**SMALL, database_url=url)
+    seed(content, settings, echo=lambda *_: None)
+    config = content.config(FIRST, LAST, master_seed=42)
+    start, end = eastern_day_bounds(FIRST)[0], eastern_day_bounds(LAST)[1]
+    opened = open_database(url, None) if url else open_duckdb(duckdb_resource(settings))
+    with opened as target, pytest.raises(Undo), target.transaction():
+        for table, key in content_checks.MATCH_KEY.items():
+            rows, stats, _ = rows_of(table, generate_table(config, table), start, end)
+            per_key: dict[str, int] = {}
+            content_checks.sql_results(target, table, start, end, config, end, rows_per_key=per_key)
+            grouped = dict(target.connection.execute(
+                f"SELECT CAST({key} AS VARCHAR), count(*) FROM content.{table} GROUP BY 1").fetchall())
+            assert per_key == grouped and sum(per_key.values()) == rows.height, table
+            assert {r.check_name: r.passed for r in verifier(table, config, target, start, end, rows, stats)()}[
+                "rows_match_generator"], table
+        target.execute("UPDATE content.users SET is_active = NOT is_active WHERE username <> 'admin' AND id IN "
+                       "(SELECT id FROM content.users WHERE username <> 'admin' ORDER BY id LIMIT 1)")
+        rows, stats, _ = rows_of("users", generate_table(config, "users"), start, end)
+        result = {r.check_name: r for r in verifier("users", config, target, start, end, rows, stats)()}
+        assert not result["rows_match_generator"].passed
+        assert result["timestamps_in_range"].passed  # the rule counted in the same scan still sums to zero
+        raise Undo
