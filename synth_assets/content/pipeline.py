@@ -7,6 +7,8 @@ produce and verify exactly the same rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -50,6 +52,27 @@ def generate_tables(config: ContentConfig, start: datetime, end: datetime) -> It
         if table in CONTENT_TABLES:
             items[table] = generated.frame
         yield table, generated
+
+
+@contextmanager
+def generated_side_by_side(config: ContentConfig, start: datetime, end: datetime,
+                           workers: int = 2) -> Iterator[dict[str, Future]]:
+    """Each table's generator output as a future, generated in ``workers`` threads as soon as it can be: the
+    users and both content tables depend on the config alone, generation_jobs waits for both content tables
+    (it reuses their texts). Leaving the block early drops what has not started and waits for what has."""
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="generate") as pool:
+        futures = {table: pool.submit(generate_table, config, table, start, end) for table in LOAD_ORDER
+                   if table != "generation_jobs"}
+
+        def jobs() -> object:
+            items = {table: futures[table].result().frame for table in CONTENT_TABLES}
+            return generate_table(config, "generation_jobs", start, end, items)
+
+        futures["generation_jobs"] = pool.submit(jobs)
+        try:
+            yield futures
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def eastern_days(start: datetime, end: datetime) -> tuple[date, date]:

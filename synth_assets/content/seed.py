@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from synth_assets.content.load import clear_all, wal_note
 from synth_assets.content.models import ContentConfig
-from synth_assets.content.pipeline import generate_tables, load_and_check
+from synth_assets.content.pipeline import generate_tables, generated_side_by_side, load_and_check
 from synth_assets.content.settings import ContentSettings
 from synth_assets.content.swap_seed import SeedCheckFailed, seed_by_swap, swap_blockers
 from synth_assets.content.timeline import eastern_day_bounds
@@ -61,19 +61,21 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print,
          f"{config.generation_jobs:,} jobs over {first}..{last} (US-Eastern)")
     lock_timeout_ms = round(lock_timeout_seconds * 1000)
     started = time.perf_counter()
-    with open_database(content.database_url, settings.duckdb_path, lock_timeout_seconds) as target, \
-            prefetched(generate_tables(config, start, end)) as tables:  # the next table is generated meanwhile
+    with open_database(content.database_url, settings.duckdb_path, lock_timeout_seconds) as target:
         if target.kind == "postgres":
             echo(wal_note(target))
             blockers = swap_blockers(target)
-            if not blockers:
-                loaded = seed_by_swap(target, content.database_url, config, tables, (start, end), lock_timeout_ms,
-                                      lambda done: echo(_report_line(done.table, done.rows, done.seconds,
-                                                                     done.results)), echo)
+            if not blockers:  # two loaders: the tables are generated side by side as well
+                with generated_side_by_side(config, start, end) as tables:
+                    loaded = seed_by_swap(target, content.database_url, config, tables, (start, end),
+                                          lock_timeout_ms, lambda done: echo(_report_line(
+                                              done.table, done.rows, done.seconds, done.results)), echo)
                 return _total([TableReport(done.table, done.rows, done.seconds) for done in loaded], started, echo)
             echo(f"  loading in place, in one transaction: swapping new tables in would drop what the live ones "
                  f"carry ({'; '.join(blockers)})")
-        return _total(_seed_in_place(target, config, tables, start, end, lock_timeout_ms, echo), started, echo)
+        with prefetched(generate_tables(config, start, end)) as tables:  # the next table is generated meanwhile
+            reports = _seed_in_place(target, config, tables, start, end, lock_timeout_ms, echo)
+        return _total(reports, started, echo)
 
 
 def _seed_in_place(target: Database, config: ContentConfig, tables, start: datetime, end: datetime,

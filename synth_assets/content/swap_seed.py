@@ -4,7 +4,8 @@ One transaction runs in one server process, so a seed loaded in place (TRUNCATE,
 COMMIT) keeps one core of a two-core machine idle for half of its time. Here:
 
 1. The new tables are made in the staging schema ``content_seed``; the live tables are not touched.
-2. ``LOADERS`` connections each take the next generated table and, in a transaction of their own, create
+2. Two loader connections (``LOADER_TABLES``) each take their tables as they are generated and, in a
+   transaction of their own, create
    it, COPY it (FREEZE: the table is new in that transaction), ANALYZE it and build its keys and indexes.
    Once its parents are there, the table gets its foreign keys and then every check of the table, against
    the staging schema. A failing check stops the seed.
@@ -25,7 +26,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -38,7 +40,10 @@ from synth_assets.content.pipeline import rows_of, verifier
 from synth_assets.core.database import Database, connect_postgres
 
 STAGING = f"{SCHEMA}_seed"
-LOADERS = 2  # one generator thread feeds them: a third would mostly wait for its table
+# What each loader connection loads, in order. The jobs are the longest chain (generated last, from both
+# content tables, then the biggest COPY, then the most keys and checks): their loader has nothing else to do
+# but the users at the start, so that the jobs' generation competes with one COPY instead of two.
+LOADER_TABLES = (("users", "generation_jobs"), ("content_items", "content_items_auto"))
 _SEED_LOCK = "SELECT pg_try_advisory_lock(hashtext('synth_assets.content.seed'))"
 _SEED_UNLOCK = "SELECT pg_advisory_unlock(hashtext('synth_assets.content.seed'))"
 
@@ -148,19 +153,25 @@ def _settings(lock_timeout_ms: int | None) -> list[str]:
 
 @dataclass
 class _Shared:
-    """What the loader threads share: the tables to take, who has finished what, the first failure."""
+    """What the loader threads share: the tables being generated, who has loaded what, the first failure."""
 
-    tables: Iterator[tuple[str, object]]
+    tables: Mapping[str, Future]
     ready: dict[str, threading.Event] = field(default_factory=lambda: {t: threading.Event() for t in TABLES})
-    take: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock)
     failed: threading.Event = field(default_factory=threading.Event)
     errors: list[BaseException] = field(default_factory=list)
     loaded: list[Loaded] = field(default_factory=list)
     connections: list[Database] = field(default_factory=list)
 
-    def next_table(self) -> tuple[str, object] | None:
-        with self.take:
-            return None if self.failed.is_set() else next(self.tables, None)
+    def generated(self, table: str) -> object:
+        """The generator output of ``table``, once it is there (:class:`_Stopped` if a loader failed meanwhile)."""
+        while True:
+            if self.failed.is_set():
+                raise _Stopped
+            try:
+                return self.tables[table].result(timeout=0.05)
+            except TimeoutError:
+                continue
 
     def wait_for(self, tables: list[str]) -> None:
         for table in tables:
@@ -169,7 +180,7 @@ class _Shared:
                     raise _Stopped
 
     def fail(self, error: BaseException) -> None:
-        with self.take:
+        with self.lock:
             first = not self.failed.is_set()
             if first and not isinstance(error, _Stopped):
                 self.errors.append(error)
@@ -230,22 +241,22 @@ def _create_bare(staged) -> list[str]:
             f'ALTER TABLE "{staged.schema}"."{staged.name}" {drops}']
 
 
-def _loader(url: str, shared: _Shared, config: ContentConfig, window, report) -> None:
+def _loader(url: str, shared: _Shared, tables: tuple[str, ...], config: ContentConfig, window, report) -> None:
     try:
         db = connect_postgres(url)
         shared.connections.append(db)
         try:
             for statement in _settings(None):
                 db.execute(statement)
-            while (item := shared.next_table()) is not None:
-                _load(db, shared, *item, config, window, report)
+            for table in tables:
+                _load(db, shared, table, shared.generated(table), config, window, report)
         finally:
             db.close()
     except BaseException as error:  # noqa: BLE001 - handed to the main thread, which raises the first
         shared.fail(error)
 
 
-def seed_by_swap(target: Database, url: str, config: ContentConfig, tables: Iterator[tuple[str, object]],
+def seed_by_swap(target: Database, url: str, config: ContentConfig, tables: Mapping[str, Future],
                  window: tuple, lock_timeout_ms: int, report: Callable[[Loaded], None],
                  echo: Callable[[str], None]) -> list[Loaded]:
     """Steps 1-3 of the module's docstring; ``tables``: ``(table, generated)`` in load order. Returns what was
@@ -257,8 +268,8 @@ def seed_by_swap(target: Database, url: str, config: ContentConfig, tables: Iter
         _drop_staging(target)
         target.execute(f'CREATE SCHEMA "{STAGING}"')
         shared = _Shared(tables)
-        threads = [threading.Thread(target=_loader, args=(url, shared, config, window, report),
-                                    name=f"seed-loader-{k}") for k in range(LOADERS)]
+        threads = [threading.Thread(target=_loader, args=(url, shared, mine, config, window, report),
+                                    name=f"seed-loader-{k}") for k, mine in enumerate(LOADER_TABLES)]
         try:
             for thread in threads:
                 thread.start()
