@@ -223,11 +223,12 @@ def _row_counts(target: Target, relation: str, names: list[str], key: str,
     rules = ROW_RULES.get(relation, {})
     counts = "".join(f" || ',' || CAST(count(*) FILTER (WHERE {rules[name]}) AS VARCHAR)" for name in names)
     text = target.scalar(  # "value=rows,rule,rule;value=rows,rule,rule"
-        f"SELECT coalesce(string_agg(k || '=' || n, ';'), '') FROM (SELECT CAST(t.{key} AS VARCHAR) AS k, "
+        f"SELECT coalesce(string_agg(k || '=' || n, ';'), '') FROM (SELECT coalesce(CAST(t.{key} AS VARCHAR), "
+        f"'NULL') AS k, "
         f"CAST(count(*) AS VARCHAR){counts} AS n FROM {relation} t WHERE {WINDOW} GROUP BY 1) s", **params)
     totals, per_key = dict.fromkeys(names, 0), {}
     for group in filter(None, text.split(";")):
-        value, numbers = group.split("=")
+        value, numbers = group.rsplit("=", 1)  # the counts hold no "="
         rows, *broken = (int(n) for n in numbers.split(","))
         per_key[value] = rows
         for name, count in zip(names, broken, strict=True):

@@ -14,6 +14,7 @@ the last check.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,7 +22,8 @@ from synth_assets.content.load import clear_all, wal_note
 from synth_assets.content.models import ContentConfig
 from synth_assets.content.pipeline import generate_tables, generated_side_by_side, load_and_check
 from synth_assets.content.settings import ContentSettings
-from synth_assets.content.swap_seed import SeedCheckFailed, seed_by_swap, swap_blockers
+from synth_assets.content.swap_blockers import swap_blockers
+from synth_assets.content.swap_seed import SeedCheckFailed, seed_by_swap, seed_lock
 from synth_assets.content.timeline import eastern_day_bounds
 from synth_assets.core.concurrency import prefetched
 from synth_assets.core.database import Database, open_database
@@ -61,7 +63,8 @@ def seed(content: ContentSettings, settings: SynthSettings, echo=print,
          f"{config.generation_jobs:,} jobs over {first}..{last} (US-Eastern)")
     lock_timeout_ms = round(lock_timeout_seconds * 1000)
     started = time.perf_counter()
-    with open_database(content.database_url, settings.duckdb_path, lock_timeout_seconds) as target:
+    with open_database(content.database_url, settings.duckdb_path, lock_timeout_seconds) as target, \
+            (seed_lock(target, lock_timeout_ms) if target.kind == "postgres" else nullcontext()):
         if target.kind == "postgres":
             echo(wal_note(target))
             blockers = swap_blockers(target)

@@ -5,38 +5,39 @@ COMMIT) keeps one core of a two-core machine idle for half of its time. Here:
 
 1. The new tables are made in the staging schema ``content_seed``; the live tables are not touched.
 2. Two loader connections (``LOADER_TABLES``) each take their tables as they are generated and, in a
-   transaction of their own, create
-   it, COPY it (FREEZE: the table is new in that transaction), ANALYZE it and build its keys and indexes.
-   Once its parents are there, the table gets its foreign keys and then every check of the table, against
-   the staging schema. A failing check stops the seed.
+   transaction of their own, create each, COPY it (FREEZE: the table is new in that transaction), ANALYZE
+   it and build its keys and indexes. Once its parents are there, the table gets its foreign keys and then
+   every check of the table, against the staging schema. A failing check stops the seed.
 3. One transaction swaps: it locks the live tables (waiting at most the seed's lock timeout), drops them and
    moves the new ones into ``content``.
 
 The live data changes only in step 3, a single transaction: a seed killed, cut off from its server or out
 of disk at any moment leaves the previous tables whole or the new ones, never a mix. What a stopped seed
-left in the staging schema is dropped by the next one. A session advisory lock keeps two seeds of one
-database apart.
+left in the staging schema is dropped by the next one. A session advisory lock (:func:`seed_lock`, held by
+either kind of seed) keeps two seeds of one database apart.
 
 Swapping replaces the tables, so it is taken only when the live tables carry nothing but the schema's
-own keys and indexes (:func:`swap_blockers`): a view, a grant, a trigger or an index of the user's own
-would be lost, and the seed then loads in place in one transaction instead.
+own objects (:func:`synth_assets.content.swap_blockers.swap_blockers`): a view, a grant, a trigger or an
+index of the user's own would be lost, and the seed then loads in place in one transaction instead.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import polars as pl
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from synth_assets.content.load import REBUILD_MEMORY, RETIRED_CONSTRAINTS, key_statements, staged_table
+from synth_assets.content.load import REBUILD_MEMORY, key_statements, staged_table
 from synth_assets.content.models import SCHEMA, TABLES, ContentConfig
 from synth_assets.content.pipeline import rows_of, verifier
+from synth_assets.content.swap_blockers import swap_blockers
 from synth_assets.core.database import Database, connect_postgres
 
 STAGING = f"{SCHEMA}_seed"
@@ -68,87 +69,14 @@ class Loaded:
     results: list
 
 
-# --- what the live tables carry ----------------------------------------------------------------------------------
-
-def _expected_names() -> tuple[set[str], set[str]]:
-    """The names of the indexes and constraints the schema gives the content tables (NOT NULL aside)."""
-    indexes = {f"{t.name}_pkey" for t in TABLES.values()} | {i.name for t in TABLES.values() for i in t.indexes}
-    constraints = ({f"{t.name}_pkey" for t in TABLES.values()} | {c.name for t in TABLES.values() for c in t.constraints
-                                                                 if c.name}
-                   | {name for names in RETIRED_CONSTRAINTS.values() for name in names})  # an older version's
-    unique = {c.name for t in TABLES.values() for c in t.constraints
-              if c.name and type(c).__name__ == "UniqueConstraint"}
-    return indexes | unique, constraints
-
-
-def swap_blockers(target: Database) -> list[str]:
-    """What the live content tables carry that a swap would drop with them (empty: swapping loses nothing).
-
-    Anything that depends on a live table and is not one of the schema's own keys, indexes and check
-    constraints (a view, a trigger, a policy, an index or a foreign key of the user's own), and what a
-    table holds itself: grants, comments, a tablespace, an owner other than this session's role, row
-    security, storage options."""
-    indexes, constraints = _expected_names()
-    names = list(TABLES)
-    params = {"schema": SCHEMA, "tables": names, "indexes": sorted(indexes), "constraints": sorted(constraints)}
-    ours = ("SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %(schema)s AND c.relname = ANY(%(tables)s)")
-    queries = [
-        # objects depending on a live table, other than its own row type, TOAST table, expected indexes,
-        # expected constraints (a foreign key between two live tables is one of them) and column defaults
-        f"SELECT CASE WHEN d.classid = 'pg_rewrite'::regclass THEN (SELECT format('view %%I.%%I', n.nspname, "
-        f"v.relname) FROM pg_rewrite r JOIN pg_class v ON v.oid = r.ev_class JOIN pg_namespace n ON "
-        f"n.oid = v.relnamespace WHERE r.oid = d.objid) ELSE pg_describe_object(d.classid, d.objid, d.objsubid) "
-        f"END FROM pg_depend d "
-        f"WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid IN ({ours}) AND d.deptype <> 'i' AND NOT ("
-        f"(d.classid = 'pg_class'::regclass AND EXISTS (SELECT 1 FROM pg_class x WHERE x.oid = d.objid AND "
-        f"(x.relkind = 't' OR (x.relkind = 'i' AND x.relname = ANY(%(indexes)s))))) "
-        f"OR (d.classid = 'pg_constraint'::regclass AND EXISTS (SELECT 1 FROM pg_constraint k WHERE "
-        f"k.oid = d.objid AND k.conname = ANY(%(constraints)s) AND k.conrelid IN ({ours}))) "
-        f"OR d.classid IN ('pg_type'::regclass, 'pg_attrdef'::regclass))",
-        # constraints and indexes of the live tables that the schema does not make (NOT NULL aside)
-        f"SELECT format('constraint %%s on %%s', k.conname, k.conrelid::regclass) FROM pg_constraint k "
-        f"WHERE k.conrelid IN ({ours}) AND k.contype <> 'n' AND NOT k.conname = ANY(%(constraints)s)",
-        f"SELECT format('index %%s', i.indexrelid::regclass) FROM pg_index i JOIN pg_class x ON "
-        f"x.oid = i.indexrelid WHERE i.indrelid IN ({ours}) AND NOT x.relname = ANY(%(indexes)s)",
-        # what a table holds itself
-        f"SELECT format('%%s: %%s', c.oid::regclass, concat_ws(', ', "
-        f"CASE WHEN c.relacl IS NOT NULL THEN 'grants' END, "
-        f"CASE WHEN c.reltablespace <> 0 THEN 'a tablespace of its own' END, "
-        f"CASE WHEN c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user) "
-        f"THEN 'owned by ' || pg_get_userbyid(c.relowner) END, "
-        f"CASE WHEN c.relrowsecurity THEN 'row security' END, "
-        f"CASE WHEN c.reloptions IS NOT NULL THEN 'storage options' END, "
-        f"CASE WHEN c.relpersistence <> 'p' THEN 'not a logged table' END, "
-        f"CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attacl IS NOT NULL) "
-        f"THEN 'column grants' END, "
-        f"CASE WHEN EXISTS (SELECT 1 FROM pg_description e WHERE e.objoid = c.oid "
-        f"AND e.classoid = 'pg_class'::regclass) THEN 'comments' END, "
-        f"CASE WHEN EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.oid OR h.inhparent = c.oid) "
-        f"THEN 'inheritance or partitions' END)) FROM pg_class c WHERE c.oid IN ({ours}) AND (c.relacl IS NOT NULL "
-        f"OR c.reltablespace <> 0 OR c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user) "
-        f"OR c.relrowsecurity OR c.reloptions IS NOT NULL OR c.relpersistence <> 'p' "
-        f"OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attacl IS NOT NULL) "
-        f"OR EXISTS (SELECT 1 FROM pg_description e WHERE e.objoid = c.oid AND e.classoid = 'pg_class'::regclass) "
-        f"OR EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.oid OR h.inhparent = c.oid))",
-    ]
-    found: list[str] = []
-    with target.connection.cursor() as cursor:
-        for query in queries:
-            cursor.execute(query, params)
-            found += [row[0] for row in cursor.fetchall()]
-    return sorted(set(found))
-
-
 # --- the seed ----------------------------------------------------------------------------------------------------
 
-def _settings(lock_timeout_ms: int | None) -> list[str]:
+def _settings() -> list[str]:
     """Session settings of a loader: sorts in memory; no JIT (each big check query would compile for ~0.2 CPU-s);
     no hash joins: the checks that a parent existed first merge the covering indexes of both tables, read
     in key order, instead of probing a hash table of every user (~0.3 instead of 1.5 CPU-s per 1M rows)."""
     return ["SET synchronous_commit TO OFF", f"SET maintenance_work_mem = '{REBUILD_MEMORY}'",
-            f"SET work_mem = '{REBUILD_MEMORY}'", "SET jit = off", "SET enable_hashjoin = off",
-            *([f"SET lock_timeout = '{lock_timeout_ms}ms'"] if lock_timeout_ms is not None else [])]
+            f"SET work_mem = '{REBUILD_MEMORY}'", "SET jit = off", "SET enable_hashjoin = off"]
 
 
 @dataclass
@@ -172,6 +100,10 @@ class _Shared:
                 return self.tables[table].result(timeout=0.05)
             except TimeoutError:
                 continue
+
+    def stop_if_failed(self) -> None:
+        if self.failed.is_set():
+            raise _Stopped
 
     def wait_for(self, tables: list[str]) -> None:
         for table in tables:
@@ -209,18 +141,25 @@ def _load(db: Database, shared: _Shared, table: str, generated: object, config: 
     staged = staged_table(table, STAGING)
     keys, foreign_keys = key_statements(staged)
     arrow = rows.select([c.name for c in staged.columns]).to_arrow(compat_level=pl.CompatLevel.newest())
+
+    def run(statement: str) -> None:  # a loader that another one's failure has stopped runs nothing more
+        shared.stop_if_failed()
+        db.execute(statement)
+
     with db.transaction():  # a table new in this transaction: COPY FREEZE writes its pages frozen, all-visible
         for statement in _create_bare(staged):
-            db.execute(statement)
+            run(statement)
+        shared.stop_if_failed()
         db.insert(f"{STAGING}.{table}", arrow, freeze=True)
         # ANALYZE first: the keys built next are then validated by merging index-only scans
         for statement in [f'ANALYZE "{STAGING}"."{table}"', *keys]:
-            db.execute(statement)
+            run(statement)
     shared.ready[table].set()  # committed: a child can point its foreign keys here
     shared.wait_for(_parents(table))
     with db.transaction():
         for statement in foreign_keys:
-            db.execute(statement)
+            run(statement)
+    shared.stop_if_failed()
     results = verifier(table, config, db, start, end, rows, stats, STAGING)()
     loaded = Loaded(table, rows.height, time.perf_counter() - started, results)
     shared.loaded.append(loaded)
@@ -246,7 +185,7 @@ def _loader(url: str, shared: _Shared, tables: tuple[str, ...], config: ContentC
         db = connect_postgres(url)
         shared.connections.append(db)
         try:
-            for statement in _settings(None):
+            for statement in _settings():
                 db.execute(statement)
             for table in tables:
                 _load(db, shared, table, shared.generated(table), config, window, report)
@@ -256,16 +195,32 @@ def _loader(url: str, shared: _Shared, tables: tuple[str, ...], config: ContentC
         shared.fail(error)
 
 
-def seed_by_swap(target: Database, url: str, config: ContentConfig, tables: Mapping[str, Future],
-                 window: tuple, lock_timeout_ms: int, report: Callable[[Loaded], None],
-                 echo: Callable[[str], None]) -> list[Loaded]:
-    """Steps 1-3 of the module's docstring; ``tables``: ``(table, generated)`` in load order. Returns what was
-    loaded, in load order. ``target``: the seed's own autocommit connection. The new tables have the current
-    schema whatever version the live ones have (a swap upgrades them)."""
+@contextmanager
+def seed_lock(target: Database, lock_timeout_ms: int) -> Iterator[None]:
+    """Held for a whole PostgreSQL seed (either path): a second seed of the database is refused at once
+    (:class:`SeedBusy`). Inside it, what a stopped seed left in the staging schema is dropped, and the
+    session waits at most ``lock_timeout_ms`` for any lock."""
+    target.execute(f"SET lock_timeout = '{lock_timeout_ms}ms'")
     if not target.scalar(_SEED_LOCK):
         raise SeedBusy("another `synth seed` is loading this database; nothing was changed")
     try:
         _drop_staging(target)
+        yield
+    finally:
+        try:
+            target.execute(_SEED_UNLOCK)
+        except Exception:  # noqa: BLE001 - the lock ends with the session anyway
+            pass
+
+
+def seed_by_swap(target: Database, url: str, config: ContentConfig, tables: Mapping[str, Future],
+                 window: tuple, lock_timeout_ms: int, report: Callable[[Loaded], None],
+                 echo: Callable[[str], None]) -> list[Loaded]:
+    """Steps 1-3 of the module's docstring, inside :func:`seed_lock`; ``tables``: each table's generator output
+    as a future. Returns what was loaded, in load order. ``target``: the seed's own autocommit connection. The
+    new tables have the current schema whatever version the live ones have (a swap upgrades them)."""
+    _live_tables_free(target, lock_timeout_ms)  # a session holding one fails the seed now, not after the load
+    try:
         target.execute(f'CREATE SCHEMA "{STAGING}"')
         shared = _Shared(tables)
         threads = [threading.Thread(target=_loader, args=(url, shared, mine, config, window, report),
@@ -278,7 +233,8 @@ def seed_by_swap(target: Database, url: str, config: ContentConfig, tables: Mapp
         except BaseException:  # e.g. Ctrl-C while waiting: stop the loaders before cleaning up after them
             shared.fail(_Stopped())
             for thread in threads:
-                thread.join()
+                if thread.ident is not None:  # started
+                    thread.join()
             raise
         if shared.errors or shared.failed.is_set():
             raise shared.errors[0] if shared.errors else RuntimeError("a seed loader stopped without a reason")
@@ -288,19 +244,32 @@ def seed_by_swap(target: Database, url: str, config: ContentConfig, tables: Mapp
     except BaseException:
         _drop_staging(target, quietly=True)
         raise
-    finally:
-        _release(target)
+
+
+def _live(target: Database) -> str:
+    """The live tables that exist, quoted and children first ('' if none)."""
+    return target.scalar("SELECT coalesce(string_agg(q, ', ' ORDER BY k), '') FROM (SELECT k, "
+                         "quote_ident(:schema) || '.' || quote_ident(name) AS q FROM "
+                         "unnest(CAST(:tables AS text[])) WITH ORDINALITY AS t(name, k)) s "
+                         "WHERE to_regclass(q) IS NOT NULL", schema=SCHEMA, tables=list(reversed(list(TABLES))))
+
+
+def _live_tables_free(target: Database, lock_timeout_ms: int) -> None:
+    """Take and at once release the lock the swap will need (LockNotAvailable after ``lock_timeout_ms``)."""
+    with target.transaction():
+        target.execute(f"SET LOCAL lock_timeout = '{lock_timeout_ms}ms'")
+        if live := _live(target):
+            target.execute(f"LOCK TABLE {live} IN ACCESS EXCLUSIVE MODE")
 
 
 def _swap(target: Database, lock_timeout_ms: int) -> None:
     """Drop the live tables (of whichever schema version) and move the new ones into their place."""
     with target.transaction():
         target.execute(f"SET LOCAL lock_timeout = '{lock_timeout_ms}ms'")
+        # the lock every load takes around its DDL: no partition load creates the live tables meanwhile
+        target.execute("SELECT pg_advisory_xact_lock(hashtext('synth_assets.ddl'))")
         target.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
-        live = target.scalar("SELECT coalesce(string_agg(q, ', ' ORDER BY k), '') FROM (SELECT k, "
-                             "quote_ident(:schema) || '.' || quote_ident(name) AS q FROM "
-                             "unnest(CAST(:tables AS text[])) WITH ORDINALITY AS t(name, k)) s "
-                             "WHERE to_regclass(q) IS NOT NULL", schema=SCHEMA, tables=list(reversed(list(TABLES))))
+        live = _live(target)
         if live:  # children first
             target.execute(f"LOCK TABLE {live} IN ACCESS EXCLUSIVE MODE")
         blockers = swap_blockers(target)  # under the lock: nothing of a user's own arrived since the seed began
@@ -322,11 +291,3 @@ def _drop_staging(target: Database, quietly: bool = False) -> None:
     except Exception:
         if not quietly:
             raise
-
-
-def _release(target: Database) -> None:
-    try:
-        target.execute(_SEED_UNLOCK)
-    except Exception:  # noqa: BLE001 - the lock ends with the session anyway
-        pass
-

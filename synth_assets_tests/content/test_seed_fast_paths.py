@@ -76,16 +76,21 @@ class Undo(Exception):
     pass
 
 
-@pytest.mark.parametrize("where", ["postgres", "duckdb"])
-def test_checks_counted_together_agree_with_their_own_queries(tmp_path, fresh_database, where):
+def _seeded(tmp_path, fresh_database: str, where: str):
+    """The small seed loaded into ``where``; its config, its whole window and the database, to be opened."""
     settings = make_settings(tmp_path / "data")
     url = fresh_database if where == "postgres" else ""
     content = ContentSettings(**SMALL, database_url=url)
     seed(content, settings, echo=lambda *_: None)
-    config = content.config(FIRST, LAST, master_seed=42)
-    start, range_end = eastern_day_bounds(FIRST)[0], eastern_day_bounds(LAST)[1]
-    params = {"start": start, "end": range_end, "range_end": range_end, "admin": str(config.admin_user_id)}
     opened = open_database(url, None) if url else open_duckdb(duckdb_resource(settings))
+    return content.config(FIRST, LAST, master_seed=42), eastern_day_bounds(FIRST)[0], eastern_day_bounds(LAST)[1], \
+        opened
+
+
+@pytest.mark.parametrize("where", ["postgres", "duckdb"])
+def test_checks_counted_together_agree_with_their_own_queries(tmp_path, fresh_database, where):
+    config, start, range_end, opened = _seeded(tmp_path, fresh_database, where)
+    params = {"start": start, "end": range_end, "range_end": range_end, "admin": str(config.admin_user_id)}
     with opened as target, pytest.raises(Undo), target.transaction():
         _damage(target)
         for table in ("users", "content_items", "generation_jobs"):
@@ -138,13 +143,7 @@ def test_rows_per_key_come_from_the_row_rules_scan_and_catch_a_changed_row(tmp_p
     of their own, and one row whose key changed makes the check fail by one on each side."""
     from synth_assets.content.pipeline import generate_table, rows_of, verifier
 
-    settings = make_settings(tmp_path / "data")
-    url = fresh_database if where == "postgres" else ""
-    content = ContentSettings(**SMALL, database_url=url)
-    seed(content, settings, echo=lambda *_: None)
-    config = content.config(FIRST, LAST, master_seed=42)
-    start, end = eastern_day_bounds(FIRST)[0], eastern_day_bounds(LAST)[1]
-    opened = open_database(url, None) if url else open_duckdb(duckdb_resource(settings))
+    config, start, end, opened = _seeded(tmp_path, fresh_database, where)
     with opened as target, pytest.raises(Undo), target.transaction():
         for table, key in content_checks.MATCH_KEY.items():
             rows, stats, _ = rows_of(table, generate_table(config, table), start, end)

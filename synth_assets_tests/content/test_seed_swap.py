@@ -7,10 +7,12 @@ import psycopg
 import pytest
 
 from synth_assets.content import swap_seed
+from synth_assets.content.load import postgres_ddl
 from synth_assets.content.models import LOAD_ORDER, SCHEMA
 from synth_assets.content.seed import SeedCheckFailed, seed
 from synth_assets.content.settings import ContentSettings
-from synth_assets.content.swap_seed import STAGING, SeedBusy, swap_blockers
+from synth_assets.content.swap_blockers import swap_blockers
+from synth_assets.content.swap_seed import STAGING, SeedBusy
 from synth_assets.core.database import open_postgres
 from synth_assets.core.postgres import psycopg_conninfo
 from synth_assets_tests.conftest import make_settings
@@ -37,11 +39,15 @@ def _rows_digest(url: str) -> dict[str, tuple]:
 
 
 def _catalogue(url: str) -> set[tuple]:
-    """The content tables' constraints (name, kind, definition) and indexes (name, definition)."""
-    constraints = _query(url, "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-                              f"WHERE connamespace = '{SCHEMA}'::regnamespace")
+    """The content tables' columns (type, nullability, default), constraints (name, kind, definition, deferral)
+    and indexes (name, definition)."""
+    columns = _query(url, "SELECT table_name, column_name, ordinal_position, data_type, udt_name, is_nullable, "
+                          "column_default, character_maximum_length FROM information_schema.columns "
+                          f"WHERE table_schema = '{SCHEMA}'")
+    constraints = _query(url, "SELECT conname, contype, pg_get_constraintdef(oid), condeferrable, condeferred "
+                              f"FROM pg_constraint WHERE connamespace = '{SCHEMA}'::regnamespace")
     indexes = _query(url, f"SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = '{SCHEMA}'")
-    return set(constraints) | set(indexes)
+    return set(columns) | set(constraints) | set(indexes)
 
 
 def _oids(url: str) -> list[int]:
@@ -49,11 +55,17 @@ def _oids(url: str) -> list[int]:
 
 
 def test_a_swap_and_a_load_in_place_give_the_same_rows_keys_and_indexes(tmp_path, postgres_server):
+    """The swapped tables equal those of the schema's own DDL (what every partition load creates), loaded in
+    place: columns, constraints, indexes and rows."""
     swapped, in_place = (postgres_server.create_database(f"swap_{k}_test") for k in ("a", "b"))
     try:
         _seed(swapped, tmp_path, seed_value=5)
-        _seed(in_place, tmp_path, seed_value=5)
         first = _oids(swapped)
+        with psycopg.connect(psycopg_conninfo(in_place), autocommit=True) as connection:
+            for statement in postgres_ddl():  # as a Dagster partition load makes them
+                connection.execute(statement)
+        with open_postgres(in_place) as target:
+            assert swap_blockers(target) == []  # the schema's own DDL carries nothing a swap would lose
         with psycopg.connect(psycopg_conninfo(in_place), autocommit=True) as connection:  # forces a load in place
             connection.execute(f"CREATE VIEW public.active_users AS SELECT id FROM {SCHEMA}.users WHERE is_active")
 
@@ -79,11 +91,19 @@ def test_a_swap_and_a_load_in_place_give_the_same_rows_keys_and_indexes(tmp_path
 OWN_OBJECTS = [  # (statement, how swap_blockers names it)
     ("GRANT SELECT ON content.users TO PUBLIC", "content.users: grants"),
     ("CREATE INDEX my_index ON content.content_items (title)", "index content.my_index"),
-    ("COMMENT ON COLUMN content.users.email IS 'work email'", "content.users: comments"),
+    ("COMMENT ON COLUMN content.users.email IS 'work email'", "comments on column email of table content.users"),
     ("CREATE FUNCTION public.noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; "
      "CREATE TRIGGER my_trigger BEFORE INSERT ON content.users FOR EACH ROW EXECUTE FUNCTION public.noop()",
      "trigger my_trigger on table content.users"),
     ("ALTER TABLE content.generation_jobs SET (fillfactor = 90)", "content.generation_jobs: storage options"),
+    ("ALTER TABLE content.users ALTER COLUMN is_active SET DEFAULT true", "default value for column is_active"),
+    ("ALTER TABLE content.users ADD COLUMN nickname text", "column content.users.nickname: not in the schema"),
+    ("ALTER TABLE content.users ALTER COLUMN email SET STATISTICS 500",
+     "column content.users.email: a statistics target"),
+    ("ALTER TABLE content.users REPLICA IDENTITY FULL", "content.users: a replica identity"),
+    ("COMMENT ON INDEX content.ix_users_created_at IS 'by time'", "comments on index content.ix_users_created_at"),
+    ("CREATE PUBLICATION every_table FOR ALL TABLES", "publication every_table (every table)"),
+    ("CREATE PUBLICATION content_schema FOR TABLES IN SCHEMA content", "publication content_schema (the schema)"),
     ("CREATE TABLE public.likes (user_id uuid REFERENCES content.users (id))", "constraint likes_user_id_fkey"),
 ]
 
@@ -99,6 +119,15 @@ def test_what_a_swap_would_drop_is_named_one_by_one(tmp_path, fresh_database):
                 raise psycopg.Rollback
             assert len(found) == 1 and named in found[0], (named, found)
         assert swap_blockers(target) == []
+
+
+def test_the_schemas_own_column_comments_are_not_the_users(tmp_path, fresh_database):
+    _seed(fresh_database, tmp_path)
+    with open_postgres(fresh_database) as target:
+        target.execute("COMMENT ON COLUMN content.content_items.content_data IS 'image path'")  # as models.py says
+        assert swap_blockers(target) == []
+        target.execute("COMMENT ON COLUMN content.content_items.content_data IS 'where the image is'")
+        assert swap_blockers(target) == ["comments on column content_data of table content.content_items"]
 
 
 def test_objects_of_the_users_own_make_the_seed_load_in_place_and_stay(tmp_path, fresh_database):
@@ -150,14 +179,14 @@ def test_a_failing_check_keeps_the_live_tables_and_drops_the_staged_ones(tmp_pat
         if table != "content_items":
             return verify
 
-        def broken():  # a creator that does not exist yet when its item is made
-            db.execute(f'UPDATE "{STAGING}".users SET created_at = now() WHERE id IN (SELECT creator_id '
-                       f'FROM "{STAGING}".content_items LIMIT 1)')
+        def broken():  # an item with more tags than allowed (only the content_items' checks read tags)
+            db.execute(f'UPDATE "{STAGING}".content_items SET tags = array_fill(CAST(\'x\' AS varchar), '
+                       f'ARRAY[201]) WHERE id IN (SELECT id FROM "{STAGING}".content_items LIMIT 1)')
             return verify()
         return broken
 
     monkeypatch.setattr(swap_seed, "verifier", verifier_with_a_broken_row)
-    with pytest.raises(SeedCheckFailed, match="content_items: checks failed: creator_existed_first"):
+    with pytest.raises(SeedCheckFailed, match="content_items: checks failed: tag_count_in_range"):
         _seed(fresh_database, tmp_path, seed_value=6)
     assert _rows_digest(fresh_database) == before and _oids(fresh_database) == oids
     assert _query(fresh_database, f"SELECT to_regnamespace('{STAGING}')") == [(None,)]

@@ -225,6 +225,17 @@ def test_edge_inputs_review():
     assert encoder_for(pa.timestamp("ns", "UTC"), ColumnType("timestamptz")) is None
 
 
+@pytest.mark.parametrize("arrow_type", [pa.string(), pa.large_string(), pa.string_view()])
+def test_canonical_uuid_text_without_nulls_is_read_as_one_matrix(arrow_type):
+    """Every value valid: the data buffer is read as an (n, 36) matrix, from the slice's first offset on."""
+    texts = [str(uuid.UUID(int=(i * 0x9E3779B97F4A7C15) % (1 << 128))) for i in range(1, 40)]
+    column = pa.array([t.upper() if i % 3 == 0 else t for i, t in enumerate(texts)], arrow_type).slice(5, 30)
+    fast = pg_binary._uuid_bytes_of_canonical(column, pg_binary._valid(column))
+    assert [bytes(row) for row in fast] == [uuid.UUID(t).bytes for t in column.to_pylist()]
+    broken = pa.array(texts[:3] + [texts[3][:9] + "g" + texts[3][10:]], arrow_type)  # not a hex digit
+    assert pg_binary._uuid_bytes_of_canonical(broken, pg_binary._valid(broken)) is None
+
+
 def test_canonical_uuid_text_read_from_the_buffers_equals_the_general_path():
     texts = [str(uuid.UUID(int=(i * 0x9E3779B97F4A7C15) % (1 << 128))) for i in range(1, 40)]
     column = pa.array([t.upper() if i % 3 == 0 else None if i % 7 == 0 else t for i, t in enumerate(texts)],
