@@ -10,6 +10,8 @@ place. PostgreSQL only.
 
 from __future__ import annotations
 
+from sqlalchemy import UniqueConstraint
+
 from synth_assets.content.load import RETIRED_CONSTRAINTS
 from synth_assets.content.models import SCHEMA, TABLES
 from synth_assets.core.database import Database
@@ -90,7 +92,7 @@ def _schema_objects() -> dict[str, list[str]]:
     """The names the schema gives the live tables' indexes, constraints, columns and column comments."""
     tables = TABLES.values()
     keys = {f"{t.name}_pkey" for t in tables}
-    unique = {c.name for t in tables for c in t.constraints if c.name and type(c).__name__ == "UniqueConstraint"}
+    unique = {c.name for t in tables for c in t.constraints if isinstance(c, UniqueConstraint)}
     constraints = (keys | {c.name for t in tables for c in t.constraints if c.name}
                    | {name for names in RETIRED_CONSTRAINTS.values() for name in names})  # an older version's
     return {"indexes": sorted(keys | unique | {i.name for t in tables for i in t.indexes}),

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import polars as pl
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
@@ -94,8 +95,7 @@ class _Shared:
     def generated(self, table: str) -> object:
         """The generator output of ``table``, once it is there (:class:`_Stopped` if a loader failed meanwhile)."""
         while True:
-            if self.failed.is_set():
-                raise _Stopped
+            self.stop_if_failed()
             try:
                 return self.tables[table].result(timeout=0.05)
             except TimeoutError:
@@ -108,8 +108,7 @@ class _Shared:
     def wait_for(self, tables: list[str]) -> None:
         for table in tables:
             while not self.ready[table].wait(0.05):
-                if self.failed.is_set():
-                    raise _Stopped
+                self.stop_if_failed()
 
     def fail(self, error: BaseException) -> None:
         with self.lock:
@@ -174,7 +173,7 @@ def _create_bare(staged) -> list[str]:
     """The table as the schema defines it (columns, NOT NULL, CHECKs), without the keys and indexes that
     :func:`key_statements` builds once it is loaded (created with it, they would be updated row by row)."""
     dialect = postgresql.dialect()
-    unique = sorted(c.name for c in staged.constraints if type(c).__name__ == "UniqueConstraint")
+    unique = sorted(c.name for c in staged.constraints if isinstance(c, UniqueConstraint))
     drops = ", ".join(f'DROP CONSTRAINT "{name}"' for name in [f"{staged.name}_pkey", *unique])
     return [str(CreateTable(staged, include_foreign_key_constraints=[]).compile(dialect=dialect)),
             f'ALTER TABLE "{staged.schema}"."{staged.name}" {drops}']
@@ -254,12 +253,20 @@ def _live(target: Database) -> str:
                          "WHERE to_regclass(q) IS NOT NULL", schema=SCHEMA, tables=list(reversed(list(TABLES))))
 
 
+def _lock_live(target: Database, lock_timeout_ms: int) -> str:
+    """In the caller's transaction: lock the live tables that exist for the swap (LockNotAvailable after
+    ``lock_timeout_ms``); returns them, quoted and children first ('' if none)."""
+    target.execute(f"SET LOCAL lock_timeout = '{lock_timeout_ms}ms'")
+    live = _live(target)
+    if live:
+        target.execute(f"LOCK TABLE {live} IN ACCESS EXCLUSIVE MODE")
+    return live
+
+
 def _live_tables_free(target: Database, lock_timeout_ms: int) -> None:
-    """Take and at once release the lock the swap will need (LockNotAvailable after ``lock_timeout_ms``)."""
+    """Take and at once release the lock the swap will need."""
     with target.transaction():
-        target.execute(f"SET LOCAL lock_timeout = '{lock_timeout_ms}ms'")
-        if live := _live(target):
-            target.execute(f"LOCK TABLE {live} IN ACCESS EXCLUSIVE MODE")
+        _lock_live(target, lock_timeout_ms)
 
 
 def _swap(target: Database, lock_timeout_ms: int) -> None:
@@ -269,9 +276,7 @@ def _swap(target: Database, lock_timeout_ms: int) -> None:
         # the lock every load takes around its DDL: no partition load creates the live tables meanwhile
         target.execute("SELECT pg_advisory_xact_lock(hashtext('synth_assets.ddl'))")
         target.execute(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"')
-        live = _live(target)
-        if live:  # children first
-            target.execute(f"LOCK TABLE {live} IN ACCESS EXCLUSIVE MODE")
+        live = _lock_live(target, lock_timeout_ms)
         blockers = swap_blockers(target)  # under the lock: nothing of a user's own arrived since the seed began
         if blockers:
             raise SwapRefused("the content tables gained objects of their own while the seed ran ("
